@@ -1,0 +1,503 @@
+"""The archive's data: who said what about the Hanoi summit, where, and where they stand.
+
+A *take* is one piece of commentary (an op-ed, a blog post, an answer in a collection). It has
+ordered authors, appears in a *publication*, may belong to a *collection*, holds *quotes* (whose
+speaker may be someone other than the author), takes *positions* (one stance per debated
+*question*) and *responds* to other experts.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+
+def choice_check(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
+    """A database check that ``field`` holds one of ``choices``."""
+    return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
+
+
+# --------------------------------------------------------------------------- outlets
+
+
+class PublicationKind(models.TextChoices):
+    NEWSPAPER = "newspaper", "Newspaper"
+    MAGAZINE = "magazine", "Magazine"
+    THINK_TANK = "think-tank", "Think tank"
+    BLOG = "blog", "Blog"
+    BROADCASTER = "broadcaster", "Broadcaster"
+    NEWS_AGENCY = "news-agency", "News agency"
+    JOURNAL = "journal", "Journal"
+    GOVERNMENT = "government", "Government"
+    OTHER = "other", "Other"
+
+
+class Publication(models.Model):
+    """An outlet: a newspaper, magazine, think tank or blog that publishes takes."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    kind = models.CharField(max_length=20, choices=PublicationKind, default=PublicationKind.OTHER)
+    homepage = models.URLField(max_length=500, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["name"], name="publication_name_idx")]
+        constraints = [choice_check("kind", PublicationKind, "publication_kind_valid")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("publication_detail", args=[self.slug])
+
+
+# --------------------------------------------------------------------------- people
+
+
+class ExpertKind(models.TextChoices):
+    EXPERT = "expert", "Expert or commentator"
+    NEWSMAKER = "newsmaker", "Newsmaker (leader or official quoted in takes)"
+
+
+class ExpertQuerySet(models.QuerySet):
+    def commentators(self) -> ExpertQuerySet:
+        return self.filter(kind=ExpertKind.EXPERT)
+
+
+class Expert(models.Model):
+    """A person whose words the archive records: usually an expert, sometimes a newsmaker."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    sort_name = models.CharField(
+        max_length=200,
+        help_text='How the name sorts: "Kim, Soo" for Soo Kim; "Kim Jong Un" stays as it is.',
+    )
+    kind = models.CharField(max_length=20, choices=ExpertKind, default=ExpertKind.EXPERT)
+    bio = models.TextField(blank=True)
+    homepage = models.URLField(max_length=500, blank=True)
+    social_handle = models.CharField(max_length=100, blank=True, help_text='For example "@mllesookim" on Twitter.')
+
+    objects = ExpertQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sort_name", "name"]
+        indexes = [models.Index(fields=["sort_name"], name="expert_sort_name_idx")]
+        constraints = [
+            choice_check("kind", ExpertKind, "expert_kind_valid"),
+            models.CheckConstraint(condition=~Q(sort_name=""), name="expert_sort_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("expert_detail", args=[self.slug])
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.sort_name:
+            self.sort_name = self.name
+        super().save(*args, **kwargs)
+
+
+class Affiliation(models.Model):
+    """A role an expert holds or held at an organization."""
+
+    expert = models.ForeignKey(Expert, on_delete=models.CASCADE, related_name="affiliations")
+    organization = models.CharField(max_length=200)
+    role = models.CharField(max_length=200, blank=True)
+    start_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    end_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    current = models.BooleanField(default=False, help_text="Held at the time the archive records it.")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["expert", "order", "id"]
+        indexes = [models.Index(fields=["organization"], name="affiliation_org_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_year__isnull=True)
+                | Q(end_year__isnull=True)
+                | Q(end_year__gte=models.F("start_year")),
+                name="affiliation_years_ordered",
+            ),
+            models.CheckConstraint(
+                condition=(Q(start_year__isnull=True) | Q(start_year__gte=1900, start_year__lte=2200))
+                & (Q(end_year__isnull=True) | Q(end_year__gte=1900, end_year__lte=2200)),
+                name="affiliation_years_plausible",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        former = "" if self.current else "former "
+        role = f"{former}{self.role}" if self.role else former.strip()
+        return f"{role}, {self.organization}" if role else self.organization
+
+    @property
+    def years(self) -> str:
+        if self.start_year and self.end_year:
+            return str(self.start_year) if self.start_year == self.end_year else f"{self.start_year}–{self.end_year}"
+        if self.start_year:
+            return f"since {self.start_year}"
+        if self.end_year:
+            return f"until {self.end_year}"
+        return ""
+
+
+# --------------------------------------------------------------------------- series and tags
+
+
+class Collection(models.Model):
+    """A named series of takes, e.g. a publication's set of answers to one prompt question."""
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=100, unique=True)
+    prompt = models.TextField(blank=True, help_text="The question the collection asked its contributors.")
+    publication = models.ForeignKey(
+        Publication, on_delete=models.PROTECT, null=True, blank=True, related_name="collections"
+    )
+    url = models.URLField(max_length=500, blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("collection_detail", args=[self.slug])
+
+
+class Theme(models.Model):
+    """A topic tag on takes: sanctions, deterrence, Yongbyon, ..."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("theme_detail", args=[self.slug])
+
+
+# --------------------------------------------------------------------------- takes
+
+
+class TakeKind(models.TextChoices):
+    OP_ED = "op-ed", "Op-ed"
+    ANALYSIS = "analysis", "Analysis"
+    BLOG_POST = "blog-post", "Blog post"
+    COLLECTION_ANSWER = "collection-answer", "Collection answer"
+    INTERVIEW = "interview", "Interview"
+    REPORT = "report", "Report"
+    TESTIMONY = "testimony", "Testimony"
+    SOCIAL_POST = "social-post", "Social media post"
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+class TakeQuerySet(models.QuerySet):
+    def published(self) -> TakeQuerySet:
+        return self.filter(status=Status.PUBLISHED)
+
+    def with_related(self) -> TakeQuerySet:
+        """What a list of take cards shows, fetched in a fixed number of queries."""
+        return self.select_related("publication", "collection").prefetch_related(
+            models.Prefetch(
+                "authorships", queryset=TakeAuthor.objects.select_related("expert").order_by("order", "id")
+            ),
+            models.Prefetch(
+                "positions",
+                queryset=Position.objects.select_related("question", "stance").order_by(
+                    "question__order", "question_id"
+                ),
+            ),
+            models.Prefetch(
+                "quotes",
+                queryset=Quote.objects.filter(is_headline=True).select_related("speaker"),
+                to_attr="headline_quotes",
+            ),
+            "themes",
+        )
+
+    def newest_first(self) -> TakeQuerySet:
+        return self.order_by(models.F("published").desc(nulls_last=True), "-id")
+
+
+class Take(models.Model):
+    """One piece of commentary on the summit."""
+
+    title = models.CharField(max_length=500)
+    slug = models.SlugField(max_length=200, unique=True)
+    standfirst = models.TextField(blank=True, help_text="The deck or subtitle under the headline.")
+    kind = models.CharField(max_length=30, choices=TakeKind, default=TakeKind.ANALYSIS)
+    publication = models.ForeignKey(Publication, on_delete=models.PROTECT, null=True, blank=True, related_name="takes")
+    authors = models.ManyToManyField(Expert, through="TakeAuthor", related_name="takes")
+    collection = models.ForeignKey(Collection, on_delete=models.PROTECT, null=True, blank=True, related_name="takes")
+    published = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Publication date. With month or year precision, use the first day of the month or year.",
+    )
+    date_precision = models.CharField(max_length=5, choices=DatePrecision, default=DatePrecision.DAY)
+    url = models.URLField("original URL", max_length=500, blank=True)
+    archived_url = models.URLField("archived copy URL", max_length=500, blank=True)
+    summary = models.TextField("editor's summary", blank=True)
+    body = models.TextField("full text", blank=True)
+    language = models.CharField(max_length=10, default="en")
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    themes = models.ManyToManyField(Theme, blank=True, related_name="takes")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = TakeQuerySet.as_manager()
+
+    class Meta:
+        ordering = [models.F("published").desc(nulls_last=True), "-id"]
+        indexes = [
+            models.Index(fields=["status", "published"], name="take_status_published_idx"),
+            models.Index(fields=["publication", "status", "published"], name="take_pub_status_date_idx"),
+            models.Index(fields=["collection", "status"], name="take_collection_status_idx"),
+            models.Index(fields=["kind", "status"], name="take_kind_status_idx"),
+            models.Index(fields=["title"], name="take_title_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="take_url_unique_when_present"),
+            choice_check("kind", TakeKind, "take_kind_valid"),
+            choice_check("status", Status, "take_status_valid"),
+            choice_check("date_precision", DatePrecision, "take_date_precision_valid"),
+            # "Not in the future" needs today's date, which SQLite refuses in a CHECK: a trigger
+            # enforces it on both databases (migration 0002).
+            models.CheckConstraint(
+                condition=Q(published__isnull=True) | Q(published__gte=datetime.date(1900, 1, 1)),
+                name="take_published_plausible",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("take_detail", args=[self.slug])
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == Status.PUBLISHED
+
+    @property
+    def date_display(self) -> str:
+        """The publication date at the precision the source gives."""
+        if self.published is None:
+            return "date unknown"
+        if self.date_precision == DatePrecision.YEAR:
+            return f"{self.published.year}"
+        if self.date_precision == DatePrecision.MONTH:
+            return self.published.strftime("%B %Y")
+        return f"{self.published.day} {self.published.strftime('%B %Y')}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.published:
+            if self.published > datetime.date.today() + datetime.timedelta(days=1):
+                errors["published"] = "A take cannot be published in the future."
+            elif self.date_precision == DatePrecision.MONTH and self.published.day != 1:
+                errors["published"] = "With month precision, use the first day of the month."
+            elif self.date_precision == DatePrecision.YEAR and (self.published.month, self.published.day) != (1, 1):
+                errors["published"] = "With year precision, use 1 January of the year."
+        if errors:
+            raise ValidationError(errors)
+
+
+class TakeAuthor(models.Model):
+    """An author of a take, in byline order. Deleting an expert never deletes their takes."""
+
+    take = models.ForeignKey(Take, on_delete=models.CASCADE, related_name="authorships")
+    expert = models.ForeignKey(Expert, on_delete=models.PROTECT, related_name="authorships")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["take", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["take", "expert"], name="take_author_once")]
+        indexes = [models.Index(fields=["expert", "take"], name="takeauthor_expert_take_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.expert} on {self.take}"
+
+
+class Quote(models.Model):
+    """Words quoted in a take. The speaker may be the author or someone the author quotes."""
+
+    take = models.ForeignKey(Take, on_delete=models.CASCADE, related_name="quotes")
+    text = models.TextField()
+    speaker = models.ForeignKey(Expert, on_delete=models.PROTECT, null=True, blank=True, related_name="quotes")
+    is_headline = models.BooleanField("headline quote", default=False)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["take", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["take"], condition=Q(is_headline=True), name="quote_one_headline_per_take"),
+            models.CheckConstraint(condition=~Q(text=""), name="quote_text_not_empty"),
+        ]
+        indexes = [models.Index(fields=["speaker", "take"], name="quote_speaker_take_idx")]
+
+    def __str__(self) -> str:
+        text = self.text if len(self.text) <= 80 else self.text[:77] + "…"
+        return f"{self.speaker or 'Unattributed'}: “{text}”"
+
+
+# --------------------------------------------------------------------------- stances
+
+
+class Question(models.Model):
+    """A debated question about the summit, with ordered stance choices."""
+
+    text = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=100, unique=True)
+    short_label = models.CharField(max_length=100, blank=True)
+    description = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+    def get_absolute_url(self) -> str:
+        return reverse("question_detail", args=[self.slug])
+
+
+class Stance(models.Model):
+    """One answer to a question, at a position on the question's scale."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="stances")
+    label = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100)
+    meaning = models.CharField(max_length=300, blank=True, help_text="What holding this stance means, in one line.")
+    position = models.PositiveSmallIntegerField(default=0, help_text="Place on the question's scale, from 0.")
+
+    class Meta:
+        ordering = ["question", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "slug"], name="stance_slug_unique_per_question"),
+            models.UniqueConstraint(fields=["question", "position"], name="stance_position_unique_per_question"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Confidence(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class Position(models.Model):
+    """A take's stance on a question. One per question; the stance must be the question's own.
+
+    Both rules hold in the database: a unique constraint, and a trigger (see migration 0002) that
+    refuses a stance of another question or an evidence quote from another take.
+    """
+
+    take = models.ForeignKey(Take, on_delete=models.CASCADE, related_name="positions")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="positions")
+    stance = models.ForeignKey(Stance, on_delete=models.PROTECT, related_name="positions")
+    evidence = models.ForeignKey(
+        Quote,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="evidence_for",
+        help_text="The quote in this take that shows the stance.",
+    )
+    confidence = models.CharField(max_length=10, choices=Confidence, default=Confidence.MEDIUM)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["take", "question__order", "question_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["take", "question"], name="position_one_per_question"),
+            choice_check("confidence", Confidence, "position_confidence_valid"),
+        ]
+        indexes = [models.Index(fields=["question", "stance"], name="position_question_stance_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.take}: {self.stance}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.stance_id and self.question_id and self.stance.question_id != self.question_id:
+            errors["stance"] = f"“{self.stance}” is a stance of another question, not of “{self.question}”."
+        if self.evidence_id and self.take_id and self.evidence.take_id != self.take_id:
+            errors["evidence"] = "The evidence quote must come from the same take."
+        if errors:
+            raise ValidationError(errors)
+
+
+class Relation(models.TextChoices):
+    AGREES = "agrees", "Agrees with"
+    DISPUTES = "disputes", "Disputes"
+    CITES = "cites", "Cites"
+
+
+class Response(models.Model):
+    """How a take answers another expert (and, when known, one of their takes)."""
+
+    take = models.ForeignKey(Take, on_delete=models.CASCADE, related_name="responses")
+    expert = models.ForeignKey(Expert, on_delete=models.PROTECT, related_name="responses_received")
+    target_take = models.ForeignKey(
+        Take, on_delete=models.SET_NULL, null=True, blank=True, related_name="responses_received"
+    )
+    relation = models.CharField(max_length=10, choices=Relation)
+    quote = models.ForeignKey(
+        Quote,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="responses",
+        help_text="The quote the response is about.",
+    )
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["take", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["take", "expert", "relation"], name="response_once_per_relation"),
+            choice_check("relation", Relation, "response_relation_valid"),
+            models.CheckConstraint(
+                condition=Q(target_take__isnull=True) | ~Q(target_take=models.F("take")),
+                name="response_not_to_itself",
+            ),
+        ]
+        indexes = [models.Index(fields=["expert", "relation"], name="response_expert_relation_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.take} {self.get_relation_display().lower()} {self.expert}"
+
+    def clean(self) -> None:
+        if self.quote_id and self.take_id and self.quote.take_id != self.take_id:
+            raise ValidationError({"quote": "The quote must come from the same take."})
