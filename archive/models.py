@@ -242,6 +242,20 @@ class TakeQuerySet(models.QuerySet):
             "themes",
         )
 
+    def search(self, query: str) -> TakeQuerySet:
+        """Takes whose words match the reader's query.
+
+        Interim substring matching over title, standfirst, summary and body; the full-text engine
+        in ``archive.search`` replaces it with indexed search on both databases.
+        """
+        query = (query or "").strip()
+        if not query:
+            return self
+        condition = Q()
+        for field in ("title", "standfirst", "summary", "body"):
+            condition |= Q(**{f"{field}__icontains": query})
+        return self.filter(condition)
+
     def newest_first(self) -> TakeQuerySet:
         return self.order_by(models.F("published").desc(nulls_last=True), "-id")
 
@@ -346,6 +360,12 @@ class TakeAuthor(models.Model):
         return f"{self.expert} on {self.take}"
 
 
+class QuoteQuerySet(models.QuerySet):
+    def published(self) -> QuoteQuerySet:
+        """Quotes in published takes: the only ones the public sees."""
+        return self.filter(take__status=Status.PUBLISHED)
+
+
 class Quote(models.Model):
     """Words quoted in a take. The speaker may be the author or someone the author quotes."""
 
@@ -354,6 +374,8 @@ class Quote(models.Model):
     speaker = models.ForeignKey(Expert, on_delete=models.PROTECT, null=True, blank=True, related_name="quotes")
     is_headline = models.BooleanField("headline quote", default=False)
     order = models.PositiveSmallIntegerField(default=0)
+
+    objects = QuoteQuerySet.as_manager()
 
     class Meta:
         ordering = ["take", "order", "id"]

@@ -11,7 +11,7 @@ from archive.models import Expert, Position, Quote, Relation, Response, Take
 
 pytestmark = pytest.mark.django_db
 SEED = Path(settings.BASE_DIR) / "fixtures" / "seed.json"
-SEEDS_DIR = Path(settings.BASE_DIR).parent / "shared" / "seeds"
+SOURCES = Path(settings.BASE_DIR) / "fixtures" / "sources"  # the two source documents, verbatim
 
 
 def test_seed_models_both_takes_with_their_experts(seed_collection):
@@ -50,9 +50,9 @@ def test_seed_positions_cover_three_to_five_questions(seed_collection):
         assert position.evidence is None or position.evidence.take_id == position.take_id
 
 
-@pytest.mark.skipif(not SEEDS_DIR.exists(), reason="shared/seeds is not beside this checkout")
 def test_full_texts_and_quotes_are_verbatim_from_the_seed_documents(seed_collection):
-    texts = [p.read_text(encoding="utf-8") for p in SEEDS_DIR.glob("*.txt")]
+    texts = [p.read_text(encoding="utf-8") for p in SOURCES.glob("*.txt")]
+    assert len(texts) == 2
     for take in Take.objects.all():
         assert any(take.body in text for text in texts)
     for quote in Quote.objects.all():
