@@ -1,0 +1,283 @@
+"""Synthetic corpora for benchmarks: realistic in shape, clearly marked, deterministic for a seed.
+
+Everything generated is marked synthetic: slugs start with ``synthetic-``, outlets and experts are
+named "Synthetic …", URLs use the reserved ``.invalid`` domain, and summaries say so. The shipped
+fixtures never contain any of it.
+
+The text is English-like: a Zipf-distributed vocabulary of common English words and made-up words,
+with a few topic words placed in nearly every quote ("korea", "kim", "nuclear", "summit") and a few
+rare ones ("yongbyon" in about one quote in two thousand), so searches for common and rare words
+cost what they would in a real archive of commentary on North Korea.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+
+from archive.models import (
+    Confidence,
+    DatePrecision,
+    Expert,
+    Position,
+    Publication,
+    PublicationKind,
+    Question,
+    Quote,
+    Stance,
+    Status,
+    Take,
+    TakeAuthor,
+    TakeKind,
+)
+
+SYNTHETIC = "synthetic"
+START = datetime.date(2019, 2, 1)
+END = datetime.date(2024, 12, 31)
+
+ENGLISH = (
+    "the of and to a in that is was he for it with as his on be at by i this had not are but from or have an "
+    "they which one you were her all she there would their we him been has when who will more no if out so said "
+    "what up its about into than them can only other new some could time these two may then do first any my now "
+    "such like our over man me even most made after also did many before must through back years where much your "
+    "way well down should because each just those people how too little state good very make world still own see "
+    "men work long get here between both life being under never day same another know while last might us great "
+    "old year off come since against go came right used take three policy talks deal pressure regime leader "
+    "washington pyongyang seoul beijing tokyo diplomacy negotiations relief arsenal missile weapons deterrent "
+    "security alliance president administration agreement framework verification inspectors freeze dismantle"
+).split()
+
+# Topic words and the share of quotes each appears in.
+TOPIC_WORDS = {
+    "korea": 0.90,
+    "kim": 0.70,
+    "nuclear": 0.60,
+    "summit": 0.50,
+    "sanctions": 0.20,
+    "denuclearization": 0.10,
+    "hanoi": 0.05,
+    "singapore": 0.02,
+    "yongbyon": 0.0005,
+}
+
+SYLLABLES = (
+    "ka ri mo tan sel ver lo pra un de mi no ta gu ser fin bal cor den ex im pro sta tri vel win zor "
+    "ba che dor el fa gre hu is jo kel lum mar nev op pel quo ras sil tor ul van wes yar zen"
+).split()
+
+
+@dataclass
+class CorpusSpec:
+    takes: int
+    quotes_per_take: int
+    experts: int
+    seed: int = 1
+    publications: int = 0  # 0: about one outlet per 40 experts, at least 5
+    batch_size: int = 5000
+
+    def outlet_count(self) -> int:
+        return self.publications or max(5, self.experts // 40)
+
+
+@dataclass
+class CorpusReport:
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.total_rows / self.seconds if self.seconds else 0.0
+
+
+class TextMaker:
+    """Deterministic English-like sentences with a Zipf vocabulary."""
+
+    def __init__(self, rng: random.Random, vocabulary_size: int = 30000, pool_size: int = 400_000) -> None:
+        self.rng = rng
+        made_up: set[str] = set()
+        while len(made_up) < vocabulary_size - len(ENGLISH):
+            word = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
+            if word not in TOPIC_WORDS and word not in ENGLISH:
+                made_up.add(word)
+        invented = sorted(made_up)
+        rng.shuffle(invented)  # made-up words take random ranks after the English ones
+        vocabulary = ENGLISH + invented
+        weights = [1.0 / (rank + 1) ** 1.07 for rank in range(len(vocabulary))]
+        self.pool = rng.choices(vocabulary, weights=weights, k=pool_size)
+
+    def words(self, count: int) -> list[str]:
+        start = self.rng.randrange(len(self.pool) - count)
+        words = self.pool[start : start + count]
+        for word, share in TOPIC_WORDS.items():
+            if self.rng.random() < share:
+                words.insert(self.rng.randrange(len(words) + 1), word)
+        return words
+
+    def sentence(self, low: int, high: int) -> str:
+        words = self.words(self.rng.randint(low, high))
+        text = " ".join(words)
+        return text[0].upper() + text[1:] + "."
+
+
+def _questions() -> list[tuple[Question, list[Stance]]]:
+    """The archive's questions and stances; a synthetic set when the database has none."""
+    questions = list(Question.objects.prefetch_related("stances"))
+    if not questions:
+        for number in range(1, 6):
+            question = Question.objects.create(
+                text=f"Synthetic question {number}?", slug=f"{SYNTHETIC}-question-{number}", order=number
+            )
+            Stance.objects.bulk_create(
+                Stance(question=question, label=f"Synthetic stance {number}.{s}", slug=f"stance-{s}", position=s)
+                for s in range(4)
+            )
+        questions = list(Question.objects.prefetch_related("stances"))
+    return [(q, list(q.stances.all())) for q in questions if q.stances.all()]
+
+
+def _dates(rng: random.Random, count: int) -> list[datetime.date]:
+    """Dates clustered after the summit (Feb 2019) with a long tail to the end of 2024."""
+    span = (END - START).days
+    dates = [START + datetime.timedelta(days=min(span, int(rng.expovariate(1 / 180)))) for _ in range(count)]
+    dates.sort()
+    return dates
+
+
+def _insert_rows(model, columns: list[str], rows: list[tuple]) -> None:
+    """A plain bulk insert (COPY on PostgreSQL): the ORM's per-object work costs more than the database's here."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(model._meta.get_field(c).column) for c in columns)
+    table = quote(model._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            placeholders = ", ".join(["%s"] * len(columns))
+            sql = f"INSERT INTO {table} ({names}) VALUES ({placeholders})"  # noqa: S608 (identifiers from model meta)
+            cursor.executemany(sql, rows)
+
+
+def _chunks(total: int, size: int) -> Iterator[range]:
+    for start in range(0, total, size):
+        yield range(start, min(total, start + size))
+
+
+def remove(seed: int) -> int:
+    """Delete the synthetic corpus made with ``seed``; returns the number of takes removed."""
+    tag = f"{SYNTHETIC}-s{seed}"
+    with transaction.atomic():
+        takes = Take.objects.filter(slug__startswith=f"{tag}-take-")
+        count = takes.count()
+        takes.delete()
+        Expert.objects.filter(slug__startswith=f"{tag}-expert-").delete()
+        Publication.objects.filter(slug__startswith=f"{tag}-outlet-").delete()
+    return count
+
+
+def exists(seed: int) -> bool:
+    return Publication.objects.filter(slug__startswith=f"{SYNTHETIC}-s{seed}-outlet-").exists()
+
+
+def generate(spec: CorpusSpec, progress: Callable[[str], None] = lambda message: None) -> CorpusReport:
+    """Fill the database with a synthetic corpus. Takes are inserted in date order (rowid order = date order)."""
+    rng = random.Random(spec.seed)
+    text = TextMaker(rng)
+    report = CorpusReport()
+    began = time.perf_counter()
+    tag = f"{SYNTHETIC}-s{spec.seed}"
+
+    with transaction.atomic():
+        publications = Publication.objects.bulk_create(
+            Publication(
+                name=f"Synthetic Outlet {n} (seed {spec.seed})",
+                slug=f"{tag}-outlet-{n}",
+                kind=rng.choice(PublicationKind.values),
+                homepage=f"https://outlet-{n}.{SYNTHETIC}.invalid/",
+                description="Synthetic outlet generated for benchmarks.",
+            )
+            for n in range(spec.outlet_count())
+        )
+        report.rows["publications"] = len(publications)
+
+        experts: list[Expert] = []
+        for chunk in _chunks(spec.experts, spec.batch_size):
+            experts += Expert.objects.bulk_create(
+                Expert(
+                    name=f"Synthetic Expert {n}",
+                    slug=f"{tag}-expert-{n}",
+                    sort_name=f"Expert {n:07d}, Synthetic",
+                    bio="Synthetic expert generated for benchmarks.",
+                )
+                for n in chunk
+            )
+        report.rows["experts"] = len(experts)
+        progress(f"{len(publications)} outlets, {len(experts)} experts")
+
+        # Many authors per outlet: each expert has a home outlet; a Zipf share of takes per expert.
+        home = {e.pk: publications[i % len(publications)] for i, e in enumerate(experts)}
+        author_weights = [1.0 / (rank + 1) ** 0.8 for rank in range(len(experts))]
+        questions = _questions()
+        stance_weights = {q.pk: [rng.random() ** 2 + 0.05 for _ in stances] for q, stances in questions}
+
+        dates = _dates(rng, spec.takes)
+        counts = {"takes": 0, "authorships": 0, "quotes": 0, "positions": 0}
+        for chunk in _chunks(spec.takes, spec.batch_size):
+            lead_authors = rng.choices(experts, weights=author_weights, k=len(chunk))
+            takes = Take.objects.bulk_create(
+                Take(
+                    title=text.sentence(5, 11)[:-1],
+                    slug=f"{tag}-take-{n}",
+                    kind=rng.choice(TakeKind.values),
+                    publication=home[lead_authors[i].pk],
+                    published=dates[n],
+                    date_precision=DatePrecision.DAY,
+                    url=f"https://takes.{SYNTHETIC}.invalid/{spec.seed}/{n}",
+                    summary="Synthetic take generated for benchmarks. " + text.sentence(20, 40),
+                    body=" ".join(text.sentence(12, 30) for _ in range(rng.randint(3, 8))),
+                    status=Status.PUBLISHED if rng.random() < 0.97 else Status.DRAFT,
+                )
+                for i, n in enumerate(chunk)
+            )
+            authorships, quotes, positions = [], [], []
+            for take, lead in zip(takes, lead_authors, strict=True):
+                authors = [lead]
+                if rng.random() < 0.15:
+                    co_author = rng.choice(experts)
+                    if co_author.pk != lead.pk:
+                        authors.append(co_author)
+                authorships += [(take.pk, a.pk, o) for o, a in enumerate(authors)]
+                quote_count = rng.randint(0, 2 * spec.quotes_per_take) if spec.quotes_per_take else 0
+                for order in range(quote_count):
+                    speaker = lead if rng.random() < 0.7 else rng.choice(experts)
+                    quotes.append((take.pk, text.sentence(10, 35), speaker.pk, order == 0, order))
+                for question, stances in rng.sample(questions, k=min(len(questions), rng.randint(1, 3))):
+                    stance = rng.choices(stances, weights=stance_weights[question.pk])[0]
+                    positions.append((take.pk, question.pk, stance.pk, rng.choice(Confidence.values), ""))
+            _insert_rows(TakeAuthor, ["take", "expert", "order"], authorships)
+            _insert_rows(Quote, ["take", "text", "speaker", "is_headline", "order"], quotes)
+            _insert_rows(Position, ["take", "question", "stance", "confidence", "note"], positions)
+            counts["takes"] += len(takes)
+            counts["authorships"] += len(authorships)
+            counts["quotes"] += len(quotes)
+            counts["positions"] += len(positions)
+            elapsed = time.perf_counter() - began
+            progress(
+                f"takes {counts['takes']:,}/{spec.takes:,}  quotes {counts['quotes']:,}  "
+                f"{elapsed:,.1f}s  {sum(counts.values()) / elapsed:,.0f} rows/s"
+            )
+        report.rows.update(counts)
+    report.seconds = time.perf_counter() - began
+    return report
