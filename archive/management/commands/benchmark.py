@@ -1,0 +1,46 @@
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from archive import bench
+
+
+class Command(BaseCommand):
+    help = (
+        "Time the archive's pages against the naive way on the current database (fill it with "
+        "generate_corpus first) and print a table: median/p95 ms, SQL queries, speed-up."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--repeat", type=int, default=30, help="timed requests per scenario")
+        parser.add_argument("--baseline-repeat", type=int, default=5, help="timed runs of each naive baseline")
+        parser.add_argument("--baseline-budget", type=float, default=20.0, help="seconds at most per baseline")
+        parser.add_argument("--only", help="run the scenarios whose name contains this text")
+        parser.add_argument("--output", help="also write the table (Markdown) to this file")
+        parser.add_argument(
+            "--check-queries", action="store_true", help="exit non-zero on a query-count regression or a non-200 page"
+        )
+
+    def handle(self, *args, **options) -> None:
+        if options["repeat"] < 1:
+            raise CommandError("--repeat must be at least 1.")
+        size = bench.corpus_size()
+        self.stderr.write(f"Benchmarking {size}")
+        results = bench.run(
+            repeat=options["repeat"],
+            baseline_repeat=options["baseline_repeat"],
+            baseline_budget_s=options["baseline_budget"],
+            only=options["only"],
+            progress=lambda message: self.stderr.write(f"  {message}"),
+        )
+        report = f"Corpus: {size}\n\n{bench.table(results)}\n\nPeak RSS of this process: {bench.peak_rss_mb():.0f} MB\n"
+        self.stdout.write(report)
+        if options["output"]:
+            Path(options["output"]).write_text(report, encoding="utf-8")
+        problems = bench.regressions(results)
+        if problems:
+            for problem in problems:
+                self.stderr.write(f"REGRESSION: {problem}")
+            if options["check_queries"]:
+                sys.exit(1)
