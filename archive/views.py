@@ -121,6 +121,11 @@ def expert_list(request: HttpRequest) -> HttpResponse:
     filterset = ExpertFilter(request.GET, queryset=public)
     experts = filterset.qs.with_take_counts().prefetch_related("affiliations").order_by("sort_name", "name", "pk")
     page_obj, page_notice = paginate(request, experts, per_page=50)
+    for expert in page_obj:
+        affiliations = list(expert.affiliations.all())
+        expert.headline_affiliation = next(
+            (a for a in affiliations if a.current), affiliations[0] if affiliations else None
+        )
     data = filterset.data_cleaned
     question = data["question"][0] if data.get("question") else None
     groups = []
