@@ -38,7 +38,8 @@ SORTS = [("newest", "Newest first"), ("oldest", "Oldest first"), ("relevance", "
 
 
 def quoted(values) -> str:
-    return ", ".join(f"“{value[:60]}”" for value in values)
+    """Values the reader typed, for a notice: shortened, without control characters."""
+    return ", ".join("“" + "".join(ch for ch in value[:60] if ch.isprintable()) + "”" for value in values)
 
 
 # --------------------------------------------------------------------------- fields and filters
