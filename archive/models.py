@@ -12,7 +12,8 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Substr, Upper
 from django.urls import reverse
 
 
@@ -66,9 +67,56 @@ class ExpertKind(models.TextChoices):
     NEWSMAKER = "newsmaker", "Newsmaker (leader or official quoted in takes)"
 
 
+#: The first letter of a sort name, as the A–Z index groups experts (an expression index backs it).
+SORT_INITIAL = Upper(Substr("sort_name", 1, 1))
+
+
 class ExpertQuerySet(models.QuerySet):
     def commentators(self) -> ExpertQuerySet:
         return self.filter(kind=ExpertKind.EXPERT)
+
+    def public(self) -> ExpertQuerySet:
+        """People the public archive shows: authors of, speakers in or targets of a published take.
+
+        Someone who appears only in drafts stays invisible.
+        """
+        published = Status.PUBLISHED
+        return self.filter(
+            Exists(TakeAuthor.objects.filter(expert=OuterRef("pk"), take__status=published))
+            | Exists(Quote.objects.filter(speaker=OuterRef("pk"), take__status=published))
+            | Exists(Response.objects.filter(expert=OuterRef("pk"), take__status=published))
+        )
+
+    def with_take_counts(self) -> ExpertQuerySet:
+        """Annotate ``take_count``: published takes each expert wrote (a correlated count, no row blow-up)."""
+        counts = (
+            TakeAuthor.objects.filter(expert=OuterRef("pk"), take__status=Status.PUBLISHED)
+            .order_by()
+            .values("expert")
+            .annotate(n=models.Count("take"))
+            .values("n")
+        )
+        return self.annotate(take_count=models.functions.Coalesce(models.Subquery(counts), 0))
+
+    def with_initial(self) -> ExpertQuerySet:
+        return self.alias(initial=SORT_INITIAL)
+
+    def by_initial(self, letter: str) -> ExpertQuerySet:
+        return self.with_initial().filter(initial=letter.upper())
+
+    def initial_counts(self) -> dict[str, int]:
+        """How many of these experts sort under each first letter, in one query."""
+        rows = self.order_by().annotate(letter=SORT_INITIAL).values("letter").annotate(n=models.Count("id"))
+        return {row["letter"]: row["n"] for row in rows}
+
+    def wrote_takes(self, takes: models.QuerySet) -> ExpertQuerySet:
+        """Experts who wrote at least one of ``takes`` (a take queryset)."""
+        return self.filter(Exists(TakeAuthor.objects.filter(expert=OuterRef("pk"), take__in=takes.values("pk"))))
+
+    def affiliated_with(self, organization: str) -> ExpertQuerySet:
+        return self.filter(
+            Exists(Affiliation.objects.filter(expert=OuterRef("pk"), organization__iexact=organization.strip()))
+        )
 
 
 class Expert(models.Model):
@@ -89,7 +137,10 @@ class Expert(models.Model):
 
     class Meta:
         ordering = ["sort_name", "name"]
-        indexes = [models.Index(fields=["sort_name"], name="expert_sort_name_idx")]
+        indexes = [
+            models.Index(fields=["sort_name"], name="expert_sort_name_idx"),
+            models.Index(SORT_INITIAL, name="expert_sort_initial_idx"),
+        ]
         constraints = [
             choice_check("kind", ExpertKind, "expert_kind_valid"),
             models.CheckConstraint(condition=~Q(sort_name=""), name="expert_sort_name_not_empty"),
@@ -139,6 +190,12 @@ class Affiliation(models.Model):
         former = "" if self.current else "former "
         role = f"{former}{self.role}" if self.role else former.strip()
         return f"{role}, {self.organization}" if role else self.organization
+
+    def held_in(self, year: int | None) -> bool:
+        """Whether the role may have been held in ``year``: open-ended years count as "maybe"."""
+        if year is None:
+            return True
+        return (self.start_year is None or self.start_year <= year) and (self.end_year is None or year <= self.end_year)
 
     @property
     def years(self) -> str:
@@ -242,6 +299,24 @@ class TakeQuerySet(models.QuerySet):
             "themes",
         )
 
+    def with_details(self) -> TakeQuerySet:
+        """What a take's own page shows: authors with their affiliations, stances with evidence."""
+        return self.select_related("publication", "collection").prefetch_related(
+            models.Prefetch(
+                "authorships",
+                queryset=TakeAuthor.objects.select_related("expert")
+                .prefetch_related("expert__affiliations")
+                .order_by("order", "id"),
+            ),
+            models.Prefetch(
+                "positions",
+                queryset=Position.objects.select_related(
+                    "question", "stance", "evidence", "evidence__speaker"
+                ).order_by("question__order", "question_id"),
+            ),
+            "themes",
+        )
+
     def search(self, query: str) -> TakeQuerySet:
         """Takes whose words match the reader's query.
 
@@ -256,8 +331,91 @@ class TakeQuerySet(models.QuerySet):
             condition |= Q(**{f"{field}__icontains": query})
         return self.filter(condition)
 
+    def by_relevance(self, query: str) -> TakeQuerySet:
+        """These takes ordered by relevance to ``query``, best first.
+
+        Interim ordering until the search engine (``archive.search``) replaces it: takes whose
+        title holds the query come first, then those whose standfirst or summary does, newest
+        first within each group.
+        """
+        query = (query or "").strip()
+        if not query:
+            return self.newest_first()
+        rank = models.Case(
+            models.When(title__icontains=query, then=models.Value(0)),
+            models.When(Q(standfirst__icontains=query) | Q(summary__icontains=query), then=models.Value(1)),
+            default=models.Value(2),
+        )
+        return self.alias(relevance_rank=rank).order_by(
+            "relevance_rank", models.F("published").desc(nulls_last=True), "-id"
+        )
+
     def newest_first(self) -> TakeQuerySet:
         return self.order_by(models.F("published").desc(nulls_last=True), "-id")
+
+    def oldest_first(self) -> TakeQuerySet:
+        return self.order_by(models.F("published").asc(nulls_last=True), "id")
+
+    # Filters the reading pages combine. Each takes already-resolved ids or objects, uses an
+    # indexed column and never multiplies rows (EXISTS rather than joins), so no DISTINCT is needed.
+
+    def by_experts(self, expert_ids) -> TakeQuerySet:
+        """Takes written (or co-written) by any of these experts."""
+        return self.filter(Exists(TakeAuthor.objects.filter(take=OuterRef("pk"), expert_id__in=list(expert_ids))))
+
+    def in_publications(self, publication_ids) -> TakeQuerySet:
+        return self.filter(publication_id__in=list(publication_ids))
+
+    def with_themes(self, theme_ids, mode: str = "any") -> TakeQuerySet:
+        """Takes tagged with any (``mode="any"``) or all (``mode="all"``) of these themes."""
+        theme_ids = list(dict.fromkeys(theme_ids))
+        tags = Take.themes.through.objects.filter(take_id=OuterRef("pk"))
+        if mode != "all" or len(theme_ids) == 1:
+            return self.filter(Exists(tags.filter(theme_id__in=theme_ids)))
+        tagged_with_all = (
+            Take.themes.through.objects.filter(theme_id__in=theme_ids)
+            .order_by()
+            .values("take_id")
+            .annotate(n=models.Count("theme_id"))
+            .filter(n=len(theme_ids))
+            .values("take_id")
+        )
+        return self.filter(pk__in=tagged_with_all)
+
+    def taking_stance(self, question_id: int | None = None, stance_ids=None) -> TakeQuerySet:
+        """Takes with a position on the question, optionally holding one of ``stance_ids``."""
+        positions = Position.objects.filter(take=OuterRef("pk"))
+        if question_id is not None:
+            positions = positions.filter(question_id=question_id)
+        if stance_ids is not None:
+            positions = positions.filter(stance_id__in=list(stance_ids))
+        return self.filter(Exists(positions))
+
+    def dated_between(self, start: datetime.date | None, end: datetime.date | None) -> TakeQuerySet:
+        """Takes whose date, at its precision, overlaps the range from ``start`` to ``end`` (inclusive).
+
+        A take dated only "March 2019" matches a range from 15 March; one dated only "2019"
+        matches any range that touches 2019. Takes without a date never match a date range.
+        """
+        qs = self
+        if start is not None:
+            qs = qs.filter(
+                Q(date_precision=DatePrecision.DAY, published__gte=start)
+                | Q(date_precision=DatePrecision.MONTH, published__gte=start.replace(day=1))
+                | Q(date_precision=DatePrecision.YEAR, published__gte=start.replace(month=1, day=1))
+            )
+        if end is not None:
+            qs = qs.filter(published__lte=end)
+        return qs
+
+    def opposing(self, take: Take) -> TakeQuerySet:
+        """Other takes on the questions ``take`` answers, holding a different stance on one of them."""
+        condition = Q()
+        for position in take.positions.all():
+            condition |= Q(question_id=position.question_id) & ~Q(stance_id=position.stance_id)
+        if not condition:
+            return self.none()
+        return self.exclude(pk=take.pk).filter(Exists(Position.objects.filter(condition, take=OuterRef("pk"))))
 
 
 class Take(models.Model):
@@ -432,6 +590,24 @@ class Stance(models.Model):
         return self.label
 
 
+class PositionQuerySet(models.QuerySet):
+    def published(self) -> PositionQuerySet:
+        return self.filter(take__status=Status.PUBLISHED)
+
+    def as_records(self) -> PositionQuerySet:
+        """Positions with everything a "who holds which stance, when" listing shows, in two queries."""
+        return self.select_related("take", "question", "stance", "evidence", "evidence__speaker").prefetch_related(
+            models.Prefetch(
+                "take__authorships", queryset=TakeAuthor.objects.select_related("expert").order_by("order", "id")
+            )
+        )
+
+    def split(self) -> dict[int, int]:
+        """Published takes per stance id: a take holds one stance per question, so rows are takes."""
+        rows = self.published().order_by().values("stance_id").annotate(n=models.Count("id"))
+        return {row["stance_id"]: row["n"] for row in rows}
+
+
 class Confidence(models.TextChoices):
     LOW = "low", "Low"
     MEDIUM = "medium", "Medium"
@@ -458,6 +634,8 @@ class Position(models.Model):
     )
     confidence = models.CharField(max_length=10, choices=Confidence, default=Confidence.MEDIUM)
     note = models.TextField(blank=True)
+
+    objects = PositionQuerySet.as_manager()
 
     class Meta:
         ordering = ["take", "question__order", "question_id"]

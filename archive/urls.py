@@ -15,5 +15,6 @@ urlpatterns = [
     path("publications/<slug:slug>/", views.publication_detail, name="publication_detail"),
     path("collections/<slug:slug>/", views.collection_detail, name="collection_detail"),
     path("themes/<slug:slug>/", views.theme_detail, name="theme_detail"),
+    path("about/", views.about, name="about"),
     path("admin/", admin.site.urls),
 ]

@@ -1,89 +1,317 @@
-"""Public pages. Query logic lives in the models' QuerySet methods; views stay short."""
+"""Public reading pages. Query logic lives in QuerySet methods, filters and reading helpers; views stay short.
+
+Each page does a fixed number of queries whatever it shows (pinned in tests/test_query_counts.py).
+"""
+
+from urllib.parse import urlencode
 
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from archive.filters import ExpertFilter, TakeFilter
 from archive.models import (
     Collection,
     Expert,
+    Position,
     Publication,
     Question,
     Quote,
-    Stance,
+    Response,
     Status,
     Take,
+    TakeAuthor,
     Theme,
 )
+from archive.reading import holders_by_stance, paginate, stance_split, stances_over_time
+
+SITE = "Hanoi Summit archive"
+
+
+def page(request: HttpRequest, template: str, title: str, description: str, **context) -> HttpResponse:
+    """Render a reading page with its title and meta description (used for OpenGraph too)."""
+    context.update(title=title, description=" ".join(description.split())[:300])
+    context.setdefault("notices", [])
+    context["notices"] = [notice for notice in context["notices"] if notice]
+    return render(request, template, context)
+
+
+def canonical_query(params: list[tuple[str, str]], page_obj=None) -> str:
+    if page_obj is not None and page_obj.number > 1:
+        params = [*params, ("page", str(page_obj.number))]
+    return urlencode(params)
 
 
 def home(request: HttpRequest) -> HttpResponse:
     published = Take.objects.published()
-    context = {
-        "take_count": published.count(),
-        "expert_count": Expert.objects.filter(authorships__take__status=Status.PUBLISHED).distinct().count(),
-        "latest": published.with_related().newest_first()[:10],
-    }
-    return render(request, "archive/home.html", context)
+    totals = published.aggregate(takes=Count("id"), outlets=Count("publication", distinct=True))
+    counts = Position.objects.split()
+    questions = Question.objects.prefetch_related("stances")
+    return page(
+        request,
+        "archive/home.html",
+        "Who said what about the Hanoi summit",
+        "Expert opinion on the February 2019 Trump–Kim summit in Hanoi: takes, quotes, and where each "
+        "expert stands on the questions the summit raised.",
+        totals=totals,
+        expert_count=Expert.objects.public().count(),
+        quote_count=Quote.objects.published().count(),
+        splits=[stance_split(question, counts) for question in questions],
+        latest=published.with_related().newest_first()[:6],
+    )
 
 
 def take_list(request: HttpRequest) -> HttpResponse:
-    takes = Take.objects.published().with_related().newest_first()
-    return render(request, "archive/take_list.html", {"takes": takes[:50]})
+    filterset = TakeFilter(request.GET, queryset=Take.objects.published())
+    page_obj, page_notice = paginate(request, filterset.qs.with_related())
+    active = filterset.active(request.GET)
+    title = "Takes" + (": " + "; ".join(label for label, _ in active[:3]) if active else "")
+    return page(
+        request,
+        "archive/take_list.html",
+        title,
+        f"{page_obj.paginator.count} take{'s' if page_obj.paginator.count != 1 else ''} on the Hanoi summit"
+        + (", filtered by " + "; ".join(label for label, _ in active) if active else "")
+        + ": titles, authors, outlets, stances and headline quotes.",
+        filter=filterset,
+        form_values=filterset.data_cleaned,
+        page_obj=page_obj,
+        active=active,
+        facets=filterset.facets(request.GET),
+        notices=[*filterset.notices, page_notice],
+        kept=[(k, v) for k, v in filterset.canonical_params() if k not in ("q", "date_from", "date_to", "sort")],
+        canonical_query=canonical_query(filterset.canonical_params(), page_obj),
+    )
 
 
 def take_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    take = get_object_or_404(Take.objects.published().with_related(), slug=slug)
-    quotes = take.quotes.select_related("speaker")
-    responses = take.responses.select_related("expert", "target_take", "quote")
-    return render(request, "archive/take_detail.html", {"take": take, "quotes": quotes, "responses": responses})
+    take = get_object_or_404(Take.objects.published().with_details(), slug=slug)
+    year = take.published.year if take.published else None
+    for authorship in take.authorships.all():
+        authorship.affiliations_then = [a for a in authorship.expert.affiliations.all() if a.held_in(year)]
+    answered_by = (
+        Response.objects.filter(target_take=take, take__status=Status.PUBLISHED)
+        .select_related("take", "take__publication")
+        .prefetch_related(Prefetch("take__authorships", queryset=TakeAuthor.objects.select_related("expert")))
+    )
+    authors = ", ".join(a.expert.name for a in take.authorships.all())
+    return page(
+        request,
+        "archive/take_detail.html",
+        take.title,
+        take.summary or take.standfirst or f"{take.title}, by {authors}.",
+        og_type="article",
+        take=take,
+        authors=authors,
+        quotes=take.quotes.select_related("speaker"),
+        responses=take.responses.select_related("expert", "target_take", "quote", "quote__speaker"),
+        answered_by=answered_by,
+        opposing=Take.objects.published().opposing(take).with_related().newest_first()[:6],
+    )
+
+
+def az_index(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """A to Z with the number of experts under each, then any other initials that occur."""
+    letters = [chr(code) for code in range(ord("A"), ord("Z") + 1)]
+    return [(letter, counts.get(letter, 0)) for letter in letters + sorted(set(counts) - set(letters))]
 
 
 def expert_list(request: HttpRequest) -> HttpResponse:
-    experts = Expert.objects.annotate(
-        take_count=Count("authorships", filter=Q(authorships__take__status=Status.PUBLISHED))
+    public = Expert.objects.public()
+    filterset = ExpertFilter(request.GET, queryset=public)
+    experts = filterset.qs.with_take_counts().prefetch_related("affiliations").order_by("sort_name", "name", "pk")
+    page_obj, page_notice = paginate(request, experts, per_page=50)
+    for expert in page_obj:
+        affiliations = list(expert.affiliations.all())
+        expert.headline_affiliation = next(
+            (a for a in affiliations if a.current), affiliations[0] if affiliations else None
+        )
+    data = filterset.data_cleaned
+    question = data["question"][0] if data.get("question") else None
+    groups = []
+    if question is not None:
+        # Every position on the question from the shown experts' takes (meeting the other
+        # take filters), so each expert appears under each stance they held, with dates.
+        shown = {expert.pk for expert in page_obj}
+        positions = (
+            Position.objects.published()
+            .filter(question=question, take__in=filterset.takes(exclude=("question", "stance")).values("pk"))
+            .filter(take__authorships__expert__in=shown)
+            .as_records()
+        )
+        holders = holders_by_stance(positions, expert_ids=shown)
+        wanted = {stance.pk for stance in data.get("stance") or []}
+        groups = [
+            (stance, holders.get(stance.pk, []))
+            for stance in question.stances.all()
+            if not wanted or stance.pk in wanted
+        ]
+    active = filterset.active(request.GET)
+    return page(
+        request,
+        "archive/expert_list.html",
+        "Experts" + (": " + "; ".join(label for label, _ in active[:3]) if active else ""),
+        "Experts on the Hanoi summit, grouped by where they stand on each question, with the dates of their takes.",
+        filter=filterset,
+        form_values=data,
+        question=question,
+        groups=groups,
+        page_obj=page_obj,
+        active=active,
+        letters=az_index(filterset.filtered(exclude=("letter",)).initial_counts()),
+        questions=Question.objects.prefetch_related("stances"),
+        publications=Publication.objects.filter(takes__status=Status.PUBLISHED).distinct(),
+        themes=Theme.objects.filter(takes__status=Status.PUBLISHED).distinct(),
+        organizations=public.values_list("affiliations__organization", flat=True)
+        .exclude(affiliations__organization=None)
+        .order_by("affiliations__organization")
+        .distinct(),
+        notices=[*filterset.notices, page_notice],
+        canonical_query=canonical_query(filterset.canonical_params(), page_obj),
     )
-    return render(request, "archive/expert_list.html", {"experts": experts})
 
 
 def expert_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    expert = get_object_or_404(Expert.objects.prefetch_related("affiliations"), slug=slug)
-    takes = Take.objects.published().filter(authorships__expert=expert).with_related().newest_first()
-    quotes = Quote.objects.filter(speaker=expert, take__status=Status.PUBLISHED).select_related("take")
-    return render(request, "archive/expert_detail.html", {"expert": expert, "takes": takes, "quotes": quotes})
+    expert = get_object_or_404(Expert.objects.public().with_take_counts().prefetch_related("affiliations"), slug=slug)
+    takes = Take.objects.published().by_experts([expert.pk]).with_related().newest_first()
+    page_obj, page_notice = paginate(request, takes)
+    positions = (
+        Position.objects.published()
+        .filter(take__authorships__expert=expert)
+        .select_related("take", "question", "stance", "evidence", "evidence__speaker")
+    )
+    quotes = (
+        Quote.objects.published()
+        .filter(speaker=expert)
+        .select_related("take", "take__publication")
+        .prefetch_related(Prefetch("take__authorships", queryset=TakeAuthor.objects.select_related("expert")))
+        .order_by("-take__published", "take_id", "order", "id")
+    )
+    answered = Response.objects.filter(take__status=Status.PUBLISHED, take__authorships__expert=expert)
+    received = (
+        Response.objects.filter(expert=expert, take__status=Status.PUBLISHED)
+        .select_related("take", "take__publication", "quote")
+        .prefetch_related(Prefetch("take__authorships", queryset=TakeAuthor.objects.select_related("expert")))
+        .order_by("relation", "-take__published", "id")
+    )
+    current = [str(a) for a in expert.affiliations.all() if a.current]
+    return page(
+        request,
+        "archive/expert_detail.html",
+        expert.name,
+        expert.bio
+        or f"{expert.name}{', ' + current[0] if current else ''}: takes, quotes and stances on the Hanoi summit.",
+        og_type="profile",
+        expert=expert,
+        page_obj=page_obj,
+        stances=stances_over_time(positions),
+        quotes=quotes,
+        answered=answered.select_related("take", "expert", "target_take").order_by("relation", "expert__sort_name"),
+        received=received,
+        notices=[page_notice],
+        canonical_query=canonical_query([], page_obj),
+    )
 
 
 def question_list(request: HttpRequest) -> HttpResponse:
+    counts = Position.objects.split()
     questions = Question.objects.prefetch_related("stances")
-    return render(request, "archive/question_list.html", {"questions": questions})
+    return page(
+        request,
+        "archive/question_list.html",
+        "Questions",
+        "The questions the Hanoi summit raised, and how the archive's takes split between the answers.",
+        splits=[stance_split(question, counts) for question in questions],
+    )
 
 
 def question_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    stances = Stance.objects.annotate(
-        take_count=Count("positions", filter=Q(positions__take__status=Status.PUBLISHED))
-    ).order_by("position")
-    question = get_object_or_404(Question.objects.prefetch_related(Prefetch("stances", queryset=stances)), slug=slug)
-    return render(request, "archive/question_detail.html", {"question": question})
+    question = get_object_or_404(Question.objects.prefetch_related("stances"), slug=slug)
+    counts = Position.objects.filter(question=question).split()
+    holders = holders_by_stance(Position.objects.published().filter(question=question).as_records())
+    split = stance_split(question, counts)
+    return page(
+        request,
+        "archive/question_detail.html",
+        question.text,
+        question.description or f"{question.text} Where the experts stand, with one quote each. {split.summary}",
+        question=question,
+        split=split,
+        stances=[(stance, holders.get(stance.pk, []), counts.get(stance.pk, 0)) for stance in question.stances.all()],
+    )
 
 
 def publication_list(request: HttpRequest) -> HttpResponse:
-    publications = Publication.objects.annotate(take_count=Count("takes", filter=Q(takes__status=Status.PUBLISHED)))
-    return render(request, "archive/publication_list.html", {"publications": publications})
+    publications = Publication.objects.annotate(
+        take_count=Count("takes", filter=Q(takes__status=Status.PUBLISHED))
+    ).filter(take_count__gt=0)
+    return page(
+        request,
+        "archive/publication_list.html",
+        "Outlets",
+        "The newspapers, magazines, think tanks and blogs whose takes on the Hanoi summit the archive holds.",
+        publications=publications,
+    )
 
 
 def publication_detail(request: HttpRequest, slug: str) -> HttpResponse:
     publication = get_object_or_404(Publication, slug=slug)
-    takes = publication.takes.published().with_related().newest_first()
-    return render(request, "archive/listing.html", {"object": publication, "takes": takes})
+    page_obj, notice = paginate(request, publication.takes.published().with_related().newest_first())
+    collections = publication.collections.annotate(
+        take_count=Count("takes", filter=Q(takes__status=Status.PUBLISHED))
+    ).filter(take_count__gt=0)
+    return page(
+        request,
+        "archive/publication_detail.html",
+        publication.name,
+        publication.description or f"Takes on the Hanoi summit published by {publication.name}.",
+        publication=publication,
+        collections=collections,
+        page_obj=page_obj,
+        filter_query=f"publication={publication.slug}",
+        notices=[notice],
+        canonical_query=canonical_query([], page_obj),
+    )
 
 
 def collection_detail(request: HttpRequest, slug: str) -> HttpResponse:
     collection = get_object_or_404(Collection.objects.select_related("publication"), slug=slug)
-    takes = collection.takes.published().with_related().newest_first()
-    return render(request, "archive/listing.html", {"object": collection, "takes": takes})
+    page_obj, notice = paginate(request, collection.takes.published().with_related().newest_first())
+    return page(
+        request,
+        "archive/collection_detail.html",
+        collection.title,
+        collection.description or collection.prompt or f"Takes in the collection {collection.title}.",
+        collection=collection,
+        page_obj=page_obj,
+        filter_query=f"collection={collection.slug}",
+        notices=[notice],
+        canonical_query=canonical_query([], page_obj),
+    )
 
 
 def theme_detail(request: HttpRequest, slug: str) -> HttpResponse:
     theme = get_object_or_404(Theme, slug=slug)
-    takes = theme.takes.published().with_related().newest_first()
-    return render(request, "archive/listing.html", {"object": theme, "takes": takes})
+    page_obj, notice = paginate(request, theme.takes.published().with_related().newest_first())
+    return page(
+        request,
+        "archive/theme_detail.html",
+        f"Theme: {theme.name}",
+        theme.description or f"Takes on the Hanoi summit about {theme.name.lower()}.",
+        theme=theme,
+        page_obj=page_obj,
+        filter_query=f"theme={theme.slug}",
+        notices=[notice],
+        canonical_query=canonical_query([], page_obj),
+    )
+
+
+def about(request: HttpRequest) -> HttpResponse:
+    return page(
+        request,
+        "archive/about.html",
+        "About the data",
+        "What the archive records, what a stance means, how editors assign positions, and where the takes come from.",
+        questions=Question.objects.prefetch_related("stances"),
+        publications=Publication.objects.filter(takes__status=Status.PUBLISHED).distinct(),
+    )

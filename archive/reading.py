@@ -1,0 +1,193 @@
+"""Helpers the reading pages share: forgiving pagination, stance-split charts, and who holds what.
+
+Everything here works on rows already fetched (no queries of its own), so a page's query count
+stays fixed whatever it shows.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest
+from django.urls import reverse
+
+from archive.models import Expert, Position, Question, Quote
+
+PER_PAGE = 20
+
+
+def paginate(request: HttpRequest, items, per_page: int = PER_PAGE) -> tuple[Page, str]:
+    """The requested page of ``items`` and a notice when the page number had to be corrected.
+
+    ``page=abc`` or ``page=0`` gives the first page; a page past the end gives the last one.
+    """
+    paginator = Paginator(items, per_page)
+    raw = request.GET.get("page", "").strip()
+    notice = ""
+    number = 1
+    if raw:
+        try:
+            number = int(raw)
+        except ValueError:
+            notice = f"“{raw[:20]}” is not a page number; this is the first page."
+        else:
+            if number < 1:
+                number = 1
+                notice = "Pages are numbered from 1; this is the first page."
+            elif number > paginator.num_pages:
+                number = paginator.num_pages
+                notice = (
+                    "There is only one page of results."
+                    if number == 1
+                    else f"There are only {number} pages; this is the last."
+                )
+    return paginator.page(number), notice
+
+
+# --------------------------------------------------------------------------- the stance-split chart
+
+
+@dataclass
+class Bar:
+    label: str
+    count: int
+    share: int  # percent of the question's takes
+    width: float  # percent of the chart's width the bar takes (the longest bar gets MAX_WIDTH)
+    url: str
+    y: int = 0
+
+    @property
+    def label_y(self) -> int:
+        return self.y + 15
+
+    @property
+    def bar_y(self) -> int:
+        return self.y + 22
+
+    @property
+    def count_y(self) -> int:
+        return self.y + 35
+
+
+@dataclass
+class Split:
+    """A question's stances with how many published takes hold each: what the chart draws."""
+
+    question: Question
+    bars: list[Bar]
+    total: int
+
+    ROW = 46
+    MAX_WIDTH = 78.0
+
+    @property
+    def height(self) -> int:
+        return max(len(self.bars), 1) * self.ROW + 4
+
+    @property
+    def summary(self) -> str:
+        parts = "; ".join(f"{bar.label}: {bar.count}" for bar in self.bars)
+        return f"{self.total} take{'s' if self.total != 1 else ''} answer this question. {parts}."
+
+
+def stance_split(question: Question, counts: dict[int, int]) -> Split:
+    """The chart for a question whose ``stances`` are loaded, from published take counts per stance id."""
+    stances = list(question.stances.all())
+    most = max((counts.get(stance.pk, 0) for stance in stances), default=0)
+    total = sum(counts.get(stance.pk, 0) for stance in stances)
+    bars = []
+    for row, stance in enumerate(stances):
+        n = counts.get(stance.pk, 0)
+        width = round(Split.MAX_WIDTH * n / most, 1) if most else 0.0
+        url = reverse("take_list") + "?" + urlencode({"question": question.slug, "stance": stance.slug})
+        bars.append(
+            Bar(
+                label=stance.label,
+                count=n,
+                share=round(100 * n / total) if total else 0,
+                width=max(width, 0.6),  # a sliver, so a zero still reads as a bar of nothing
+                url=url,
+                y=row * Split.ROW,
+            )
+        )
+    return Split(question=question, bars=bars, total=total)
+
+
+# --------------------------------------------------------------------------- who holds which stance
+
+
+def _newest_first(position: Position) -> tuple:
+    return (position.take.published or datetime.date.min, position.take_id)
+
+
+@dataclass
+class StanceHolder:
+    """An expert under one stance: the takes where they held it, and other stances they took."""
+
+    expert: Expert
+    positions: list[Position]  # holding this stance, newest first
+    others: list[Position] = field(default_factory=list)  # same question, another stance, newest first
+
+    @property
+    def quote(self) -> Quote | None:
+        """One representative quote: evidence in the expert's own words when there is some."""
+        evidence = [p.evidence for p in self.positions if p.evidence is not None]
+        own = [q for q in evidence if q.speaker_id in (None, self.expert.pk)]
+        return (own or evidence or [None])[0]
+
+
+def holders_by_stance(positions, expert_ids=None) -> dict[int, list[StanceHolder]]:
+    """Group positions (loaded with ``as_records()``) under each stance, one entry per author.
+
+    An author whose takes answered the question differently over time appears under each stance
+    they held, with the dates, and with the other stances listed.
+    """
+    experts: dict[int, Expert] = {}
+    by_expert: dict[int, list[Position]] = defaultdict(list)
+    for position in positions:
+        for authorship in position.take.authorships.all():
+            if expert_ids is not None and authorship.expert_id not in expert_ids:
+                continue
+            experts[authorship.expert_id] = authorship.expert
+            by_expert[authorship.expert_id].append(position)
+    holders: dict[int, list[StanceHolder]] = defaultdict(list)
+    for expert_id, held in by_expert.items():
+        held.sort(key=_newest_first, reverse=True)
+        for stance_id in dict.fromkeys(p.stance_id for p in held):
+            holders[stance_id].append(
+                StanceHolder(
+                    expert=experts[expert_id],
+                    positions=[p for p in held if p.stance_id == stance_id],
+                    others=[p for p in held if p.stance_id != stance_id],
+                )
+            )
+    for entries in holders.values():
+        entries.sort(key=lambda h: (h.expert.sort_name.lower(), h.expert.pk))
+    return holders
+
+
+@dataclass
+class StanceOverTime:
+    """An expert's positions on one question, oldest first."""
+
+    question: Question
+    positions: list[Position]
+
+    @property
+    def changed(self) -> bool:
+        return len({p.stance_id for p in self.positions}) > 1
+
+
+def stances_over_time(positions) -> list[StanceOverTime]:
+    """Positions (one expert's, with take/question/stance loaded) grouped by question."""
+    grouped: dict[int, StanceOverTime] = {}
+    for position in positions:
+        entry = grouped.setdefault(position.question_id, StanceOverTime(position.question, []))
+        entry.positions.append(position)
+    for entry in grouped.values():
+        entry.positions.sort(key=_newest_first)
+    return sorted(grouped.values(), key=lambda e: (e.question.order, e.question.pk))

@@ -1,0 +1,147 @@
+"""/experts/ groups experts by stance (with dates when they changed); /experts/<slug>/ shows their record."""
+
+import datetime
+
+import pytest
+
+from archive.models import Relation, Status
+from tests.factories import (
+    AffiliationFactory,
+    ExpertFactory,
+    PositionFactory,
+    PublicationFactory,
+    QuestionFactory,
+    QuoteFactory,
+    ResponseFactory,
+    StanceFactory,
+    TakeFactory,
+    ThemeFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    w = type("World", (), {})()
+    w.ann = ExpertFactory(name="Ann Avery", slug="ann", sort_name="Avery, Ann")
+    w.bob = ExpertFactory(name="Bob Brown", slug="bob", sort_name="Brown, Bob")
+    w.cy = ExpertFactory(name="Cy Cole", slug="cy", sort_name="Cole, Cy")
+    w.hidden = ExpertFactory(name="Dee Draft", slug="dee", sort_name="Draft, Dee")
+    AffiliationFactory(expert=w.ann, organization="RAND")
+    AffiliationFactory(expert=w.bob, organization="Brookings")
+    w.times = PublicationFactory(slug="times", name="Times")
+    w.blog = PublicationFactory(slug="blog", name="Blog")
+    w.deterrence = ThemeFactory(slug="deterrence")
+    w.q = QuestionFactory(slug="disarm", text="Will Kim disarm?")
+    w.never = StanceFactory(question=w.q, slug="never", label="Never", position=0)
+    w.partly = StanceFactory(question=w.q, slug="partly", label="Partly", position=1)
+    # Ann changed her mind: "partly" in February, "never" in April.
+    w.ann_feb = TakeFactory(
+        title="Ann in February", authors=[w.ann], publication=w.blog, published=datetime.date(2019, 2, 10)
+    )
+    PositionFactory(take=w.ann_feb, stance=w.partly)
+    w.ann_apr = TakeFactory(
+        title="Ann in April", authors=[w.ann], publication=w.times, published=datetime.date(2019, 4, 2)
+    )
+    w.ann_apr.themes.set([w.deterrence])
+    quote = QuoteFactory(take=w.ann_apr, speaker=w.ann, text="He will never give it up.")
+    PositionFactory(take=w.ann_apr, stance=w.never, evidence=quote)
+    w.bob_take = TakeFactory(
+        title="Bob's take", authors=[w.bob], publication=w.times, published=datetime.date(2019, 3, 1)
+    )
+    PositionFactory(take=w.bob_take, stance=w.partly)
+    QuoteFactory(take=w.bob_take, speaker=w.cy, text="Cy quoted by Bob.")
+    ResponseFactory(take=w.bob_take, expert=w.ann, relation=Relation.DISPUTES, target_take=w.ann_apr)
+    w.draft = TakeFactory(title="Dee's draft", authors=[w.hidden, w.cy], status=Status.DRAFT)
+    PositionFactory(take=w.draft, stance=w.never)
+    return w
+
+
+def names(response) -> list[str]:
+    return [e.name for e in response.context["page_obj"]]
+
+
+def grouped(response) -> dict[str, list[str]]:
+    return {stance.slug: [h.expert.name for h in holders] for stance, holders in response.context["groups"]}
+
+
+def test_it_lists_public_experts_only_in_sort_name_order(client, world):
+    # Cy never wrote a published take but is quoted in one: public. Dee appears only in a draft.
+    assert names(client.get("/experts/")) == ["Ann Avery", "Bob Brown", "Cy Cole"]
+
+
+def test_a_question_groups_experts_under_each_stance_they_held(client, world):
+    response = client.get("/experts/?question=disarm")
+    assert grouped(response) == {"never": ["Ann Avery"], "partly": ["Ann Avery", "Bob Brown"]}
+    ann_never = response.context["groups"][0][1][0]
+    assert [p.take.title for p in ann_never.positions] == ["Ann in April"]
+    assert [p.take.title for p in ann_never.others] == ["Ann in February"]
+    html = response.content.decode()
+    assert "2 April 2019" in html and "10 February 2019" in html
+    assert "Also held: Partly" in html
+
+
+def test_question_and_stance_show_only_those_holding_it_with_dates(client, world):
+    response = client.get("/experts/?question=disarm&stance=never")
+    assert names(response) == ["Ann Avery"]
+    assert grouped(response) == {"never": ["Ann Avery"]}
+    assert "2 April 2019" in response.content.decode()
+
+
+def test_publication_and_theme_narrow_to_takes_meeting_them_together(client, world):
+    assert names(client.get("/experts/?publication=times")) == ["Ann Avery", "Bob Brown"]
+    assert names(client.get("/experts/?publication=blog")) == ["Ann Avery"]
+    assert names(client.get("/experts/?theme=deterrence")) == ["Ann Avery"]
+    # Ann held "partly" only in the Blog: with Times, her "partly" position is not counted.
+    assert names(client.get("/experts/?publication=times&question=disarm&stance=partly")) == ["Bob Brown"]
+    response = client.get("/experts/?publication=times&question=disarm")
+    assert grouped(response) == {"never": ["Ann Avery"], "partly": ["Bob Brown"]}
+
+
+def test_organization_and_initial_filters(client, world):
+    assert names(client.get("/experts/?organization=rand")) == ["Ann Avery"]
+    assert names(client.get("/experts/?letter=b")) == ["Bob Brown"]
+    response = client.get("/experts/?organization=Brookings")
+    assert dict(response.context["letters"])["B"] == 1
+    assert dict(response.context["letters"])["A"] == 0
+
+
+def test_the_a_to_z_counts_ignore_drafts(client, world):
+    letters = dict(client.get("/experts/").context["letters"])
+    assert letters["A"] == 1 and letters["B"] == 1 and letters["C"] == 1 and letters["D"] == 0
+
+
+def test_a_stance_without_its_question_is_explained(client, world):
+    response = client.get("/experts/?stance=never")
+    assert response.status_code == 200
+    assert any("question" in n for n in response.context["notices"])
+    assert len(names(response)) == 3
+
+
+def test_the_expert_page_shows_stances_over_time_and_flags_the_change(client, world):
+    response = client.get("/experts/ann/")
+    (entry,) = response.context["stances"]
+    assert entry.changed
+    assert [p.stance.slug for p in entry.positions] == ["partly", "never"]
+    assert "changed over time" in response.content.decode()
+
+
+def test_the_expert_page_lists_quotes_in_other_peoples_takes_and_who_answered_them(client, world):
+    cy = client.get("/experts/cy/").content.decode()
+    assert "Cy quoted by Bob." in cy and "Bob&#x27;s take" in cy
+    ann = client.get("/experts/ann/")
+    received = list(ann.context["received"])
+    assert [(r.take.title, r.relation) for r in received] == [("Bob's take", Relation.DISPUTES)]
+    bob = client.get("/experts/bob/")
+    assert [(r.expert.name, r.relation) for r in bob.context["answered"]] == [("Ann Avery", Relation.DISPUTES)]
+
+
+def test_an_expert_seen_only_in_drafts_is_404(client, world):
+    assert client.get("/experts/dee/").status_code == 404
+
+
+def test_draft_takes_stay_off_an_experts_page(client, world):
+    html = client.get("/experts/cy/").content.decode()
+    assert "Dee&#x27;s draft" not in html
+    assert client.get("/experts/cy/").context["expert"].take_count == 0

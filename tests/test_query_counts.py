@@ -1,0 +1,92 @@
+"""Every reading page does a fixed number of queries, measured at two sizes of archive.
+
+The small archive has 3 takes; the large one 30 (more than a page of 20), each take with three
+authors, three quotes, three stances, themes and a response. A page that ran a query per row
+would need many more at the larger size; the same ceiling must hold at both.
+"""
+
+import pytest
+
+from tests.archive_data import build_archive
+
+pytestmark = pytest.mark.django_db
+
+
+def urls(archive) -> dict[str, tuple[str, int]]:
+    """name -> (url, the most queries the page may make)."""
+    question = archive.questions[0]
+    stance = archive.stances[question.pk][1]
+    expert, other = archive.experts[1], archive.experts[2]
+    everything = (
+        f"?q=Take&expert={expert.slug}&expert={other.slug}&publication={archive.publications[1].slug}"
+        f"&question={question.slug}&stance={stance.slug}&theme={archive.themes[0].slug}&kind=analysis"
+        f"&collection={archive.collection.slug}&date_from=2019-01-01&date_to=2019-12-31&sort=oldest"
+    )
+    return {
+        "home": ("/", 11),
+        "takes": ("/takes/", 12),
+        "takes, every filter": ("/takes/" + everything, 18),
+        "takes, all-themes mode": (
+            f"/takes/?theme={archive.themes[0].slug}&theme={archive.themes[1].slug}&theme_mode=all",
+            13,
+        ),
+        "take": (f"/takes/{archive.takes[-1].slug}/", 13),
+        "experts": ("/experts/", 9),
+        "experts by question": (f"/experts/?question={question.slug}", 13),
+        "experts by stance and more": (
+            f"/experts/?question={question.slug}&stance={stance.slug}&publication={archive.publications[0].slug}"
+            f"&theme={archive.themes[0].slug}&organization=Institute%201&letter=E",
+            12,
+        ),
+        "expert": (f"/experts/{archive.experts[0].slug}/", 14),
+        "questions": ("/questions/", 3),
+        "question": (f"/questions/{question.slug}/", 5),
+        "outlets": ("/publications/", 1),
+        "outlet": (f"/publications/{archive.publications[0].slug}/", 8),
+        "collection": (f"/collections/{archive.collection.slug}/", 7),
+        "theme": (f"/themes/{archive.themes[0].slug}/", 7),
+        "about": ("/about/", 3),
+    }
+
+
+PAGES = [
+    "home",
+    "takes",
+    "takes, every filter",
+    "takes, all-themes mode",
+    "take",
+    "experts",
+    "experts by question",
+    "experts by stance and more",
+    "expert",
+    "questions",
+    "question",
+    "outlets",
+    "outlet",
+    "collection",
+    "theme",
+    "about",
+]
+
+
+@pytest.mark.parametrize("size", [3, 30])
+@pytest.mark.parametrize("page", PAGES)
+def test_it_keeps_each_pages_query_count_fixed_whatever_the_archive_size(
+    client, django_assert_max_num_queries, size, page
+):
+    archive = build_archive(size)
+    url, ceiling = urls(archive)[page]
+    with django_assert_max_num_queries(ceiling):
+        response = client.get(url)
+    assert response.status_code == 200
+    if page in ("takes", "take", "expert", "outlet", "experts by question", "question"):
+        html = response.content.decode()
+        assert html.count('class="take-card"') + html.count('class="holder"') >= 1  # measured with rows shown
+
+
+def test_the_large_archive_really_fills_a_page(client):
+    archive = build_archive(30)
+    response = client.get("/takes/")
+    assert response.context["page_obj"].paginator.count == 30
+    assert len(response.context["page_obj"]) == 20
+    assert archive.draft.title not in response.content.decode()
