@@ -12,6 +12,15 @@ def reinstall_database_rules(sender, using: str = "default", **kwargs) -> None:
         db_rules.install(connection)
 
 
+def reinstall_search_index(sender, using: str = "default", **kwargs) -> None:
+    """Re-create missing search triggers/tables after every migrate, re-indexing if any were missing."""
+    from archive.search import schema
+
+    connection = connections[using]
+    if "archive_take" in connection.introspection.table_names():
+        schema.install(connection)
+
+
 def ensure_editors_group(sender, **kwargs) -> None:
     from archive.editors import ensure_editors_group
 
@@ -24,4 +33,5 @@ class ArchiveConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(reinstall_database_rules, sender=self)
+        post_migrate.connect(reinstall_search_index, sender=self)
         post_migrate.connect(ensure_editors_group, sender=self)
