@@ -4,6 +4,8 @@ Every function takes the database alias (a queryset's ``.db``) and picks the eng
 connection's vendor; callers never ask which database they run on.
 """
 
+# ruff: noqa: S608, S611 - table names come from the models; the reader's query is compiled by
+# archive.search.query and passed only as a bound parameter.
 from __future__ import annotations
 
 import re
@@ -158,11 +160,13 @@ def similarity(a: str, b: str) -> float:
 
 
 def name_similarity(query: str, name: str) -> float:
-    """How well ``query`` names ``name``: whole-string trigram similarity, or word by word in any order."""
+    """How well ``query`` names ``name``, in any word order: each query word is scored against the
+    closest word of the name and the weakest word counts, so "Kim Soo" names Soo Kim but
+    "Kim nuclear" names nobody."""
     words, name_words = query.split(), name.split()
     if not words or not name_words:
         return 0.0
-    per_word = sum(max(similarity(w, n) for n in name_words) for w in words) / len(words)
+    per_word = min(max(similarity(w, n) for n in name_words) for w in words)
     return max(similarity(query, name), per_word)
 
 
