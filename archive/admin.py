@@ -27,8 +27,10 @@ def full_text_search_results(
     """The admin's search box on the public search engine (drafts included: no .published() here)."""
     from archive.search import parse
 
-    if not search_term.strip():
-        return queryset, False
+    match = request.resolver_match
+    if not search_term.strip() or (match and match.url_name == "autocomplete"):
+        # Autocomplete widgets search as the editor types half-words: keep Django's substring search.
+        return admin.ModelAdmin.get_search_results(model_admin, request, queryset, search_term)
     query = parse(search_term)
     if query.message:
         model_admin.message_user(request, query.message, messages.WARNING)

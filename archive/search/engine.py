@@ -51,7 +51,7 @@ class VectorMatches(Expression):
         return clone
 
     def as_sql(self, compiler, connection):
-        column = f"{compiler.quote_name_unless_alias(self.alias)}.search_vector"
+        column = f"{compiler.quote_name(self.alias)}.search_vector"
         return f"{column} @@ to_tsquery('{CONFIG}'::regconfig, %s)", [self.tsquery]
 
 
