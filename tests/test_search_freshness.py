@@ -46,7 +46,9 @@ def test_it_indexes_take_fields_saved_through_the_orm():
 def test_it_indexes_bulk_create():
     take = TakeFactory()
     speaker = ExpertFactory()
-    created = Quote.objects.bulk_create([Quote(take=take, speaker=speaker, text=f"Bulk yongbyon {i}") for i in range(3)])
+    created = Quote.objects.bulk_create(
+        [Quote(take=take, speaker=speaker, text=f"Bulk yongbyon {i}") for i in range(3)]
+    )
     ids = {q.pk for q in created} if all(q.pk for q in created) else set(take.quotes.values_list("pk", flat=True))
     assert found_quotes("bulk yongbyon") == ids
 
@@ -77,7 +79,7 @@ def test_it_indexes_raw_sql_writes():
     speaker = ExpertFactory()
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO archive_quote (take_id, speaker_id, text, is_headline, \"order\") VALUES (%s, %s, %s, %s, %s)",
+            'INSERT INTO archive_quote (take_id, speaker_id, text, is_headline, "order") VALUES (%s, %s, %s, %s, %s)',
             [take.pk, speaker.pk, "Raw Musudan words", False, 0],
         )
     (pk,) = found_quotes("musudan")
@@ -100,7 +102,13 @@ def test_it_indexes_loaddata(tmp_path):
                 {
                     "model": "archive.quote",
                     "pk": 987654,
-                    "fields": {"take": take.pk, "speaker": speaker.pk, "text": "Loaded Sinpo words", "is_headline": False, "order": 0},
+                    "fields": {
+                        "take": take.pk,
+                        "speaker": speaker.pk,
+                        "text": "Loaded Sinpo words",
+                        "is_headline": False,
+                        "order": 0,
+                    },
                 }
             ]
         )
@@ -157,7 +165,9 @@ def _run_post_migrate() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize(("model", "field_name", "finder"), [(Take, "language", found_takes), (Quote, "order", found_quotes)])
+@pytest.mark.parametrize(
+    ("model", "field_name", "finder"), [(Take, "language", found_takes), (Quote, "order", found_quotes)]
+)
 def test_it_stays_fresh_after_a_migration_rebuilds_the_table(model, field_name, finder):
     """SQLite alters a column by remaking the table, which drops the table's triggers: the next
     migrate's post_migrate re-creates them and re-indexes what was written in between."""

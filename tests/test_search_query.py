@@ -77,7 +77,23 @@ def test_it_asks_for_a_word_when_only_exclusions_are_given():
 
 @pytest.mark.parametrize(
     "text",
-    ['"', '""', "-", "- -", "*", "(", ")", "***", "!!!", "...", "'", "'; DROP TABLE archive_quote; --", "\\", "\x00", "   "],
+    [
+        '"',
+        '""',
+        "-",
+        "- -",
+        "*",
+        "(",
+        ")",
+        "***",
+        "!!!",
+        "...",
+        "'",
+        "'; DROP TABLE archive_quote; --",
+        "\\",
+        "\x00",
+        "   ",
+    ],
 )
 def test_it_finds_nothing_to_search_for_in_punctuation(text):
     query = parse(text)
@@ -90,8 +106,25 @@ def test_it_finds_nothing_to_search_for_in_punctuation(text):
 
 @pytest.mark.parametrize(
     "text",
-    ['NEAR(a b)', 'kim*', '"unbalanced', 'a"b"c', "(kim OR", "AND", "NOT kim", "kim NOT", "^kim", "col:kim", "{kim}",
-     "kim'; --", "k\\'im", "%_%", "x" * 10_000, "kim " * 5000, '"' * 999],
+    [
+        "NEAR(a b)",
+        "kim*",
+        '"unbalanced',
+        'a"b"c',
+        "(kim OR",
+        "AND",
+        "NOT kim",
+        "kim NOT",
+        "^kim",
+        "col:kim",
+        "{kim}",
+        "kim'; --",
+        "k\\'im",
+        "%_%",
+        "x" * 10_000,
+        "kim " * 5000,
+        '"' * 999,
+    ],
 )
 def test_it_never_lets_operators_through(text):
     query = parse(text)
