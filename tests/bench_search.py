@@ -108,7 +108,9 @@ def main() -> None:
             reset_queries()
             with CaptureQueriesContext(connection) as queries:
                 started = time.perf_counter()
-                page = search_page(Quote.objects.published(), q, sort=sort, prepare=lambda qs: qs.select_related("take"))
+                page = search_page(
+                    Quote.objects.published(), q, sort=sort, prepare=lambda qs: qs.select_related("take")
+                )
                 timings.append((time.perf_counter() - started) * 1000)
         print(
             f"{label:36} q={q!r:28} {page.count_display:>7} results  median {statistics.median(timings):7.1f} ms"
