@@ -14,10 +14,13 @@ def reinstall_database_rules(sender, using: str = "default", **kwargs) -> None:
 
 def reinstall_search_index(sender, using: str = "default", **kwargs) -> None:
     """Re-create missing search triggers/tables after every migrate, re-indexing if any were missing."""
+    from django.db.migrations.recorder import MigrationRecorder
+
     from archive.search import schema
 
     connection = connections[using]
-    if "archive_take" in connection.introspection.table_names():
+    # Only while migration 0003 is applied: after "migrate archive 0002" the index stays removed.
+    if ("archive", "0003_search_index") in MigrationRecorder(connection).applied_migrations():
         schema.install(connection)
 
 
