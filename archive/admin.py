@@ -1,7 +1,7 @@
 """The editors' admin: one take screen adds a whole take with its authors, quotes, stances and responses."""
 
 from django.contrib import admin, messages
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 
 from archive.models import (
@@ -19,6 +19,26 @@ from archive.models import (
     TakeAuthor,
     Theme,
 )
+
+
+def full_text_search_results(
+    model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet, search_term: str, exact: tuple = ()
+) -> tuple[QuerySet, bool]:
+    """The admin's search box on the public search engine (drafts included: no .published() here)."""
+    from archive.search import parse
+
+    match = request.resolver_match
+    if not search_term.strip() or (match and match.url_name == "autocomplete"):
+        # Autocomplete widgets search as the editor types half-words: keep Django's substring search.
+        return admin.ModelAdmin.get_search_results(model_admin, request, queryset, search_term)
+    query = parse(search_term)
+    if query.message:
+        model_admin.message_user(request, query.message, messages.WARNING)
+    condition = Q(pk__in=queryset.search(search_term).values("pk"))
+    for field in exact:  # slugs and URLs pasted whole
+        condition |= Q(**{field: search_term.strip()})
+    return queryset.filter(condition), False
+
 
 admin.site.site_header = "Hanoi Summit archive"
 admin.site.site_title = "Hanoi Summit archive"
@@ -194,6 +214,9 @@ class TakeAdmin(ArchiveAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).prefetch_related("authorships__expert")
 
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        return full_text_search_results(self, request, queryset, search_term, exact=("slug", "url"))
+
     @admin.display(description="authors")
     def author_names(self, obj: Take) -> str:
         return ", ".join(a.expert.name for a in obj.authorships.all())
@@ -216,6 +239,9 @@ class QuoteAdmin(ArchiveAdmin):
     search_fields = ["text", "speaker__name", "take__title"]
     autocomplete_fields = ["take", "speaker"]
     list_select_related = ["speaker", "take"]
+
+    def get_search_results(self, request: HttpRequest, queryset: QuerySet, search_term: str):
+        return full_text_search_results(self, request, queryset, search_term)
 
     @admin.display(description="quote")
     def short_text(self, obj: Quote) -> str:

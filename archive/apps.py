@@ -1,15 +1,55 @@
+"""App start-up: the database-maintained rules and search index survive every migration.
+
+SQLite rebuilds a table to alter it (create a copy, drop, rename). Triggers on the old table are
+dropped with it, and triggers elsewhere that name the table make the rename fail. So before any
+archive migration runs on SQLite, the archive's triggers are lifted (``pre_migrate``); after
+``migrate`` they are put back, and the search index is re-filled if any of its parts was missing
+(``post_migrate``). On PostgreSQL nothing needs lifting: its triggers follow the tables.
+"""
+
 from django.apps import AppConfig
 from django.db import connections
-from django.db.models.signals import post_migrate
+from django.db.migrations.recorder import MigrationRecorder
+from django.db.models.signals import post_migrate, pre_migrate
+
+RULES_MIGRATION = ("archive", "0002_integrity_triggers")
+SEARCH_MIGRATION = ("archive", "0004_search_index")
+
+
+def _applied(connection) -> set[tuple[str, str]]:
+    return set(MigrationRecorder(connection).applied_migrations())
+
+
+def lift_sqlite_triggers(sender, using: str = "default", plan=None, **kwargs) -> None:
+    """Drop the archive's SQLite triggers when archive migrations are about to run."""
+    from archive import db_rules
+    from archive.search import schema
+
+    connection = connections[using]
+    if connection.vendor != "sqlite" or not any(m.app_label == "archive" for m, _ in plan or []):
+        return
+    if "archive_take" not in connection.introspection.table_names():
+        return
+    db_rules.uninstall(connection)
+    schema.uninstall_sqlite_triggers(connection)
 
 
 def reinstall_database_rules(sender, using: str = "default", **kwargs) -> None:
-    """Re-create the archive's triggers after every migrate (SQLite drops them on table rebuilds)."""
+    """Put the integrity triggers back while migration 0002 is applied."""
     from archive import db_rules
 
     connection = connections[using]
-    if "archive_take" in connection.introspection.table_names():
+    if RULES_MIGRATION in _applied(connection):
         db_rules.install(connection)
+
+
+def reinstall_search_index(sender, using: str = "default", **kwargs) -> None:
+    """Re-create missing search triggers/tables while 0004 is applied, re-indexing if any were missing."""
+    from archive.search import schema
+
+    connection = connections[using]
+    if SEARCH_MIGRATION in _applied(connection):
+        schema.install(connection)
 
 
 def ensure_editors_group(sender, **kwargs) -> None:
@@ -23,5 +63,7 @@ class ArchiveConfig(AppConfig):
     verbose_name = "Hanoi Summit archive"
 
     def ready(self) -> None:
+        pre_migrate.connect(lift_sqlite_triggers, sender=self)
         post_migrate.connect(reinstall_database_rules, sender=self)
+        post_migrate.connect(reinstall_search_index, sender=self)
         post_migrate.connect(ensure_editors_group, sender=self)

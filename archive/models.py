@@ -22,6 +22,27 @@ def choice_check(field: str, choices: type[models.TextChoices], name: str) -> mo
     return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
 
 
+def _search(queryset: models.QuerySet, query: str) -> models.QuerySet:
+    from archive.search import engine, parse
+
+    if not (query or "").strip():
+        return queryset
+    return engine.filter_matches(queryset, parse(query))
+
+
+def _by_relevance(queryset: models.QuerySet, query: str) -> models.QuerySet:
+    from archive.search import parse, ranked_ids
+
+    parsed = parse(query)
+    if not parsed.is_searchable:
+        return _search(queryset, query)
+    ids, _, _ = ranked_ids(_search(queryset, query), parsed)
+    if not ids:
+        return queryset.none()
+    order = models.Case(*(models.When(pk=pk, then=rank) for rank, pk in enumerate(ids)))
+    return queryset.filter(pk__in=ids).order_by(order)
+
+
 # --------------------------------------------------------------------------- outlets
 
 
@@ -318,37 +339,22 @@ class TakeQuerySet(models.QuerySet):
         )
 
     def search(self, query: str) -> TakeQuerySet:
-        """Takes whose words match the reader's query.
+        """Takes whose title, standfirst, summary or full text match the reader's query.
 
-        Interim substring matching over title, standfirst, summary and body; the full-text engine
-        in ``archive.search`` replaces it with indexed search on both databases.
+        Full-text search on the database's own index (archive/search/): words, "phrases", -word,
+        OR. A blank query leaves the queryset as it is; a query with nothing searchable in it (only
+        punctuation or stop words) matches nothing: ``archive.search.parse(q).message`` says why.
         """
-        query = (query or "").strip()
-        if not query:
-            return self
-        condition = Q()
-        for field in ("title", "standfirst", "summary", "body"):
-            condition |= Q(**{f"{field}__icontains": query})
-        return self.filter(condition)
+        return _search(self, query)
 
     def by_relevance(self, query: str) -> TakeQuerySet:
-        """These takes ordered by relevance to ``query``, best first.
+        """The matching takes, best first (see ``archive.search.ranked_ids``: ranks at most 1,000).
 
-        Interim ordering until the search engine (``archive.search``) replaces it: takes whose
-        title holds the query come first, then those whose standfirst or summary does, newest
-        first within each group.
+        A blank query has nothing to rank by: the takes come newest first.
         """
-        query = (query or "").strip()
-        if not query:
+        if not (query or "").strip():
             return self.newest_first()
-        rank = models.Case(
-            models.When(title__icontains=query, then=models.Value(0)),
-            models.When(Q(standfirst__icontains=query) | Q(summary__icontains=query), then=models.Value(1)),
-            default=models.Value(2),
-        )
-        return self.alias(relevance_rank=rank).order_by(
-            "relevance_rank", models.F("published").desc(nulls_last=True), "-id"
-        )
+        return _by_relevance(self, query)
 
     def newest_first(self) -> TakeQuerySet:
         return self.order_by(models.F("published").desc(nulls_last=True), "-id")
@@ -522,6 +528,14 @@ class QuoteQuerySet(models.QuerySet):
     def published(self) -> QuoteQuerySet:
         """Quotes in published takes: the only ones the public sees."""
         return self.filter(take__status=Status.PUBLISHED)
+
+    def search(self, query: str) -> QuoteQuerySet:
+        """Quotes whose words match the reader's query (same rules as ``TakeQuerySet.search``)."""
+        return _search(self, query)
+
+    def by_relevance(self, query: str) -> QuoteQuerySet:
+        """The matching quotes, best first (ranks at most 1,000)."""
+        return _by_relevance(self, query)
 
 
 class Quote(models.Model):

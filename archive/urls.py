@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import path
 
 from archive import views
+from archive.search import views as search_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,5 +17,8 @@ urlpatterns = [
     path("collections/<slug:slug>/", views.collection_detail, name="collection_detail"),
     path("themes/<slug:slug>/", views.theme_detail, name="theme_detail"),
     path("about/", views.about, name="about"),
+    path("search/", search_views.search, name="search"),
+    path("search/help/", search_views.search_help, name="search_help"),
+    path("quotes/", search_views.quote_list, name="quote_list"),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,259 @@
+"""What differs between PostgreSQL and SQLite: matching, ranking, snippets, suggestions.
+
+Every function takes the database alias (a queryset's ``.db``) and picks the engine from the
+connection's vendor; callers never ask which database they run on.
+"""
+
+# ruff: noqa: S608, S611 - table names come from the models; the reader's query is compiled by
+# archive.search.query and passed only as a bound parameter.
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from django.db import connections
+from django.db.models import BooleanField, Expression, F, QuerySet
+from django.db.models.expressions import RawSQL
+
+from archive.search import schema
+from archive.search.highlight import END, FRAGMENT, START
+from archive.search.query import Query, to_fts5_match, to_tsquery_text
+
+CONFIG = schema.CONFIG
+
+
+def vendor(using: str) -> str:
+    name = connections[using].vendor
+    if name not in ("postgresql", "sqlite"):
+        raise RuntimeError(f"The archive supports PostgreSQL and SQLite, not {name}.")
+    return name
+
+
+class _OwnTableCondition(Expression):
+    """A WHERE condition on the queryset's own table, whatever alias the query gives it."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, table: str, match: str) -> None:
+        super().__init__()
+        self.table, self.match = table, match
+        self.alias: str | None = None
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
+        clone = self.copy()
+        clone.alias = query.get_initial_alias()
+        return clone
+
+    def relabeled_clone(self, change_map):
+        clone = self.copy()
+        clone.alias = change_map.get(self.alias, self.alias)
+        return clone
+
+
+class VectorMatches(_OwnTableCondition):
+    """PostgreSQL: ``<alias>.search_vector @@ to_tsquery(…)``, served by the GIN index.
+
+    (PostgreSQL has real booleans, so Django puts the condition in WHERE as it is. On SQLite it
+    would append ``= true`` and hide the condition from the planner, hence ``pk__in`` there.)"""
+
+    def as_sql(self, compiler, connection):
+        column = f"{compiler.quote_name(self.alias)}.search_vector"
+        return f"{column} @@ to_tsquery('{CONFIG}'::regconfig, %s)", [self.match]
+
+
+def filter_matches(queryset: QuerySet, query: Query) -> QuerySet:
+    """``queryset`` narrowed to rows whose document matches ``query`` (indexed on both engines).
+
+    SQLite: ``id + 0 IN (SELECT rowid FROM <table>_fts WHERE … MATCH …)``. MATCH stays alone in
+    its subquery, which FTS5 answers from its index; the caller's joins and filters run outside.
+    The ``+ 0`` keeps SQLite's planner (which has no statistics unless ANALYZE was run) from using
+    the match list as an index probe inside the join, a plan measured 10–40 times slower than
+    testing each filtered row against the set of matches (docs/search.md, "Speed").
+    """
+    if not query.is_searchable:
+        return queryset.none()
+    table = queryset.model._meta.db_table
+    if vendor(queryset.db) == "postgresql":
+        return queryset.filter(VectorMatches(table, to_tsquery_text(query)))
+    matching = RawSQL(f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH %s", (to_fts5_match(query),))
+    return queryset.alias(search_id=F("pk") + 0).filter(search_id__in=matching)
+
+
+def scores(using: str, table: str, query: Query, ids: list[int]) -> dict[int, float]:
+    """Relevance of each of ``ids`` (a bounded candidate set), higher is better. One query."""
+    if not ids:
+        return {}
+    with connections[using].cursor() as cursor:
+        if vendor(using) == "postgresql":
+            cursor.execute(
+                f"SELECT id, ts_rank(search_vector, to_tsquery('{CONFIG}'::regconfig, %s), 1) "
+                f"FROM {table} WHERE id = ANY(%s)",
+                [to_tsquery_text(query), list(ids)],
+            )
+            return {pk: float(score) for pk, score in cursor.fetchall()}
+        # One statement, so bm25's per-query statistics are computed once; the rowid range lets
+        # FTS5 skip the rest of the index when the candidates are the newest matches.
+        cursor.execute(
+            f"SELECT rowid, -bm25({table}_fts, {schema.bm25_weights(table)}) FROM {table}_fts "
+            f"WHERE {table}_fts MATCH %s AND rowid BETWEEN %s AND %s",
+            [to_fts5_match(query), min(ids), max(ids)],
+        )
+        wanted = set(ids)
+        return {pk: float(score) for pk, score in cursor.fetchall() if pk in wanted}
+
+
+# --------------------------------------------------------------------------- snippets
+
+SNIPPET_WORDS = 32
+
+
+def _pg_headline(column: str, highlight_all: bool) -> str:
+    if highlight_all:
+        options = f"StartSel={START}, StopSel={END}, HighlightAll=true"
+    else:
+        options = (
+            f"StartSel={START}, StopSel={END}, MaxWords={SNIPPET_WORDS}, MinWords=12, "
+            f"MaxFragments=2, FragmentDelimiter={FRAGMENT}"
+        )
+    return f"ts_headline('{CONFIG}'::regconfig, {column}, q.query, '{options}')"
+
+
+def snippets(using: str, table: str, query: Query, ids: Iterable[int]) -> dict[int, dict[str, str]]:
+    """Marked-up text (sentinel characters, not HTML) of the shown rows only. One query.
+
+    Takes get ``title``, ``summary`` and ``body``; quotes get ``text``.
+    """
+    ids = list(ids)
+    if not ids or not query.is_searchable:
+        return {}
+    columns = ["title", "summary", "body"] if table == "archive_take" else ["text"]
+    with connections[using].cursor() as cursor:
+        if vendor(using) == "postgresql":
+            selects = ", ".join(_pg_headline(f"t.{c}", highlight_all=(c == "title")) for c in columns)
+            cursor.execute(
+                f"SELECT t.id, {selects} FROM {table} t, "
+                f"(SELECT to_tsquery('{CONFIG}'::regconfig, %s) AS query) q WHERE t.id = ANY(%s)",
+                [to_tsquery_text(query), ids],
+            )
+        else:
+            fts = f"{table}_fts"
+            fts_columns = [c for c, _, _ in schema.DOCUMENTS[table]]
+            selects = ", ".join(
+                f"highlight({fts}, {fts_columns.index(c)}, '{START}', '{END}')"
+                if c == "title"
+                else f"snippet({fts}, {fts_columns.index(c)}, '{START}', '{END}', '{FRAGMENT}', {SNIPPET_WORDS})"
+                for c in columns
+            )
+            placeholders = ", ".join(["%s"] * len(ids))
+            cursor.execute(
+                f"SELECT rowid, {selects} FROM {fts} WHERE {fts} MATCH %s AND rowid IN ({placeholders})",
+                [to_fts5_match(query), *ids],
+            )
+        return {row[0]: dict(zip(columns, row[1:], strict=True)) for row in cursor.fetchall()}
+
+
+# --------------------------------------------------------------------------- suggestions
+
+
+def trigrams(text: str) -> set[str]:
+    """pg_trgm's trigrams: each word lower-cased, padded with two spaces before and one after."""
+    grams: set[str] = set()
+    for word in re.findall(r"[^\W_]+", text.casefold()):
+        padded = f"  {word} "
+        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return grams
+
+
+def similarity(a: str, b: str) -> float:
+    """pg_trgm's ``similarity()``: shared trigrams over all trigrams."""
+    ta, tb = trigrams(a), trigrams(b)
+    return len(ta & tb) / len(ta | tb) if ta and tb else 0.0
+
+
+def name_similarity(query: str, name: str) -> float:
+    """How well ``query`` names ``name``, in any word order: each query word is scored against the
+    closest word of the name and the weakest word counts, so "Kim Soo" names Soo Kim but
+    "Kim nuclear" names nobody."""
+    words, name_words = query.split(), name.split()
+    if not words or not name_words:
+        return 0.0
+    per_word = min(max(similarity(w, n) for n in name_words) for w in words)
+    return max(similarity(query, name), per_word)
+
+
+WORD_SIMILARITY = 0.4
+
+
+def suggest_words(using: str, words: list[str]) -> dict[str, str]:
+    """A close, indexed spelling for each word that is not in the index itself. One query."""
+    words = [w for w in dict.fromkeys(words) if len(w) >= 3][:5]
+    if not words:
+        return {}
+    with connections[using].cursor() as cursor:
+        if vendor(using) == "postgresql":
+            cursor.execute(
+                """
+                SELECT w.word,
+                       EXISTS (SELECT 1 FROM archive_search_word s WHERE s.word = w.word),
+                       (SELECT s.word FROM archive_search_word s
+                         WHERE s.word %% w.word AND similarity(s.word, w.word) >= %s
+                         ORDER BY similarity(s.word, w.word) DESC, s.word LIMIT 1)
+                FROM unnest(%s::text[]) AS w(word)
+                """,
+                [WORD_SIMILARITY, words],
+            )
+            return {word: best for word, known, best in cursor.fetchall() if best and not known}
+        # SQLite: the words of the unstemmed FTS5 index (fts5vocab), narrowed to those that begin
+        # with the same letter and have about the same length, scored like pg_trgm's similarity().
+        parts, params = [], []
+        for word in words:
+            first = word[0]
+            parts.append(
+                "SELECT %s, term FROM archive_search_words_vocab "
+                "WHERE term >= %s AND term < %s AND length(term) BETWEEN %s AND %s"
+            )
+            params += [word, first, chr(ord(first) + 1), len(word) - 2, len(word) + 2]
+        cursor.execute(" UNION ALL ".join(parts), params)
+        candidates: dict[str, list[str]] = {}
+        for word, term in cursor.fetchall():
+            candidates.setdefault(word, []).append(term)
+    suggestions = {}
+    for word in words:
+        terms = candidates.get(word, [])
+        if word in terms:
+            continue
+        scored = sorted(((similarity(word, t), t) for t in terms), key=lambda st: (-st[0], st[1]))
+        if scored and scored[0][0] >= WORD_SIMILARITY:
+            suggestions[word] = scored[0][1]
+    return suggestions
+
+
+NAME_SIMILARITY = 0.45
+
+
+def similar_experts(queryset: QuerySet, text: str, limit: int = 5) -> list:
+    """Experts whose name is close to ``text``: misspelt ("Larrison") or reordered ("Kim Soo")."""
+    text = " ".join(re.findall(r"[^\W_]+", text))[:100]
+    if len(text) < 3:
+        return []
+    if vendor(queryset.db) == "postgresql":
+        score = "GREATEST(similarity(name, %s), word_similarity(%s, name), similarity(sort_name, %s))"
+        return list(
+            queryset.filter(
+                RawSQL("(name %% %s OR %s <%% name OR sort_name %% %s)", (text, text, text), BooleanField())
+            )
+            .annotate(name_score=RawSQL(score, (text, text, text)))
+            .filter(name_score__gte=NAME_SIMILARITY)
+            .order_by("-name_score", "sort_name")[:limit]
+        )
+    # SQLite has no trigram operator; the expert list is short (people, not documents), so score
+    # every name in Python with the same trigram measure. One query for the names.
+    scored = []
+    for expert in queryset.only("id", "name", "slug", "sort_name"):
+        score = max(name_similarity(text, expert.name), similarity(text, expert.sort_name))
+        if score >= NAME_SIMILARITY:
+            expert.name_score = score
+            scored.append(expert)
+    scored.sort(key=lambda e: (-e.name_score, e.sort_name))
+    return scored[:limit]

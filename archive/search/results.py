@@ -1,0 +1,188 @@
+"""A page of search results in a fixed number of queries, cheap even for a word in every row.
+
+1. One query fetches up to ``COUNT_CAP + 1`` matching ids with their dates (no ORDER BY, so the
+   database stops as soon as it has them). It gives the count, capped ("1,000+"), and — when the
+   matches are few — every candidate, so the plan of what follows is chosen from it.
+2. Relevance: rank the candidates (all matches when few; the ``COUNT_CAP`` most recently added
+   matches when many) in one query, sort, and keep the ids of the page shown.
+   Date: when few, sort the candidates in Python; when many, let the database walk its date order.
+3. Fetch the page's rows with what their cards show (select_related/prefetch_related).
+4. Highlight the page's rows only: one ts_headline/snippet() query.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db.models import F, QuerySet
+
+from archive.search import engine, highlight
+from archive.search.query import Query, parse
+
+COUNT_CAP = 1000
+PER_PAGE = 20
+SORTS = ("relevance", "date")
+
+_OLDEST = datetime.date.min
+
+
+def date_field(queryset: QuerySet) -> str:
+    """The date a row is sorted by: a take's publication date; a quote's take's."""
+    return "take__published" if queryset.model._meta.db_table == "archive_quote" else "published"
+
+
+def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """How many rows ``queryset`` holds, counting no further than ``cap`` (True when capped)."""
+    found = queryset.order_by()[: cap + 1].count()
+    return min(found, cap), found > cap
+
+
+def _candidates(matches: QuerySet) -> tuple[list[tuple[int, datetime.date | None]], int, bool]:
+    when = date_field(matches)
+    rows = list(matches.order_by().values_list("pk", when)[: COUNT_CAP + 1])
+    if len(rows) <= COUNT_CAP:
+        return rows, len(rows), False
+    newest = list(matches.order_by("-pk").values_list("pk", when)[:COUNT_CAP])
+    return newest, COUNT_CAP, True
+
+
+def _newest_key(row: tuple[int, datetime.date | None]) -> tuple:
+    pk, when = row
+    return (when is not None, when or _OLDEST, pk)
+
+
+def ranked_ids(matches: QuerySet, query: Query) -> tuple[list[int], int, bool]:
+    """Ids of ``matches`` best first (a bounded set), the capped count, and whether it was capped.
+
+    Three queries at most. ``matches`` must already be filtered by ``.search(query)``.
+    """
+    rows, count, capped = _candidates(matches)
+    score = engine.scores(matches.db, matches.model._meta.db_table, query, [pk for pk, _ in rows])
+    rows.sort(key=lambda row: (score.get(row[0], 0.0), *_newest_key(row)), reverse=True)
+    return [pk for pk, _ in rows], count, capped
+
+
+@dataclass
+class SearchPage:
+    """One page of results, shaped like Django's Page for the templates."""
+
+    query: Query
+    sort: str
+    number: int
+    per_page: int
+    count: int
+    capped: bool
+    object_list: list = field(default_factory=list)
+    ranked_only_newest: bool = False
+
+    @property
+    def num_pages(self) -> int:
+        listed = min(self.count, COUNT_CAP) if self.sort == "relevance" else self.count
+        return max(1, math.ceil(listed / self.per_page))
+
+    def has_next(self) -> bool:
+        return self.number < self.num_pages or (self.sort == "date" and self.capped and bool(self.object_list))
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_next() or self.has_previous()
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def count_display(self) -> str:
+        return f"{self.count:,}+" if self.capped else f"{self.count:,}"
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+
+def page_number(raw: object) -> int:
+    try:
+        number = int(str(raw))
+    except (TypeError, ValueError):
+        return 1
+    return number if 1 <= number <= 10_000 else 1
+
+
+def search_page(
+    queryset: QuerySet,
+    q: str | Query,
+    *,
+    sort: str = "relevance",
+    page: object = 1,
+    per_page: int = PER_PAGE,
+    prepare: Callable[[QuerySet], QuerySet] | None = None,
+) -> SearchPage:
+    """One page of ``queryset``'s rows matching ``q``, ranked or newest first, with snippets.
+
+    ``queryset`` carries the caller's filters (``.published()``, facets) but not the search;
+    ``prepare`` adds what the cards show (e.g. ``lambda qs: qs.with_related()``). Each row gets
+    ``snippet`` (and takes ``title_html``): safe HTML built from escaped text. A constant number of
+    queries, whatever the page size and the number of matches.
+    """
+    query = parse(q)
+    sort = sort if sort in SORTS else "relevance"
+    number = page_number(page)
+    result = SearchPage(query=query, sort=sort, number=number, per_page=per_page, count=0, capped=False)
+    if not query.is_searchable:
+        return result
+    matches = engine.filter_matches(queryset, query)
+    when = date_field(queryset)
+    if sort == "relevance":
+        ids, result.count, result.capped = ranked_ids(matches, query)
+        result.ranked_only_newest = result.capped
+        result.number = min(number, result.num_pages)
+        start = (result.number - 1) * per_page
+        page_ids = ids[start : start + per_page]
+    else:
+        rows, result.count, result.capped = _candidates(matches)
+        if not result.capped:
+            rows.sort(key=_newest_key, reverse=True)
+            result.number = min(number, result.num_pages)
+            start = (result.number - 1) * per_page
+            page_ids = [pk for pk, _ in rows[start : start + per_page]]
+        else:
+            start = (number - 1) * per_page
+            ordered = matches.order_by(F(when).desc(nulls_last=True), "-pk")
+            page_ids = list(ordered.values_list("pk", flat=True)[start : start + per_page])
+    rows = (prepare or (lambda qs: qs))(queryset.model._default_manager.using(queryset.db).filter(pk__in=page_ids))
+    by_id = {obj.pk: obj for obj in rows}
+    result.object_list = [by_id[pk] for pk in page_ids if pk in by_id]
+    attach_snippets(result.object_list, query)
+    return result
+
+
+def attach_snippets(objects: list, q: str | Query) -> None:
+    """Give each shown row its highlighted HTML (one query for the whole page).
+
+    Quotes get ``snippet``; takes get ``title_html`` and ``snippet`` (the matching passage of the
+    summary or full text, else the start of the summary).
+    """
+    query = parse(q)
+    if not objects:
+        return
+    model = type(objects[0])
+    table = model._meta.db_table
+    using = objects[0]._state.db or "default"
+    marked = engine.snippets(using, table, query, [obj.pk for obj in objects])
+    for obj in objects:
+        parts = marked.get(obj.pk, {})
+        if table == "archive_take":
+            obj.title_html = highlight.render(parts.get("title") or obj.title)
+            passage = next((parts[c] for c in ("summary", "body") if highlight.has_mark(parts.get(c))), None)
+            obj.snippet = highlight.render(passage or parts.get("summary") or obj.summary[:300])
+        else:
+            obj.snippet = highlight.render(parts.get("text") or obj.text)

@@ -1,0 +1,173 @@
+"""/search/ (quotes and takes together), /quotes/ (quotes with filters) and /search/help/."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.db.models import F, Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from archive.models import Expert, Position, Quote, Take, TakeAuthor
+from archive.search import engine
+from archive.search.filters import QuoteFilter
+from archive.search.query import Query, parse
+from archive.search.results import PER_PAGE, SORTS, SearchPage, capped_count, page_number, search_page
+
+SECTION_SIZE = 5
+TABS = ("all", "quotes", "takes")
+
+
+def quote_cards(queryset: QuerySet) -> QuerySet:
+    """What a quote card shows: speaker, take, outlet, and the take's stances (constant queries)."""
+    return queryset.select_related("speaker", "take", "take__publication").prefetch_related(
+        Prefetch("take__authorships", queryset=TakeAuthor.objects.order_by("order", "id")),
+        Prefetch(
+            "take__positions",
+            queryset=Position.objects.select_related("question", "stance").order_by("question__order", "question_id"),
+        ),
+    )
+
+
+def take_cards(queryset: QuerySet) -> QuerySet:
+    return queryset.with_related()
+
+
+def with_speaker_stances(quotes: list[Quote]) -> list[Quote]:
+    """The take's stances are the speaker's when the speaker wrote the take (already prefetched)."""
+    for quote in quotes:
+        authors = {a.expert_id for a in quote.take.authorships.all()}
+        quote.speaker_positions = list(quote.take.positions.all()) if quote.speaker_id in authors else []
+    return quotes
+
+
+def _sort(request: HttpRequest) -> str:
+    sort = request.GET.get("sort", "relevance")
+    return sort if sort in SORTS else "relevance"
+
+
+def _query_string(request: HttpRequest, **changes: str | None) -> str:
+    params = {key: value for key, value in request.GET.items() if value}
+    for key, value in changes.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = value
+    if "page" not in changes:
+        params.pop("page", None)
+    return urlencode(params)
+
+
+def _spelling(queryset: QuerySet, query: Query) -> Query | None:
+    """A respelt query that finds something, when the reader's found nothing (two queries)."""
+    fixes = engine.suggest_words(queryset.db, query.plain_words)
+    if not fixes:
+        return None
+    suggestion = query
+    for word, better in fixes.items():
+        suggestion = suggestion.replace_word(word, better)
+    return suggestion if engine.filter_matches(queryset, suggestion).exists() else None
+
+
+def _name_text(query: Query) -> str:
+    return " ".join(query.plain_words[:4])
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "")
+    tab = request.GET.get("type", "all")
+    tab = tab if tab in TABS else "all"
+    sort = _sort(request)
+    query = parse(q)
+    quotes = Quote.objects.published()
+    takes = Take.objects.published()
+    context: dict = {"q": q, "query": query, "tab": tab, "sort": sort, "sorts": SORTS}
+
+    if query.is_searchable:
+        per_page = SECTION_SIZE if tab == "all" else PER_PAGE
+        page = request.GET.get("page", 1) if tab != "all" else 1
+        if tab in ("all", "quotes"):
+            quote_page = search_page(quotes, query, sort=sort, page=page, per_page=per_page, prepare=quote_cards)
+            with_speaker_stances(quote_page.object_list)
+        else:
+            quote_page = _counted(quotes, query)
+        if tab in ("all", "takes"):
+            take_page = search_page(takes, query, sort=sort, page=page, per_page=per_page, prepare=take_cards)
+        else:
+            take_page = _counted(takes, query)
+        context.update(quote_page=quote_page, take_page=take_page)
+        nothing = not quote_page.count and not take_page.count
+        context["experts"] = (
+            engine.similar_experts(Expert.objects.all(), _name_text(query)) if query.plain_words else []
+        )
+        if nothing:
+            suggestion = _spelling(quotes, query) or _spelling(takes, query)
+            if suggestion:
+                context["suggestion"] = suggestion
+                context["suggestion_url"] = reverse("search") + "?" + _query_string(request, q=str(suggestion))
+    context["tab_urls"] = {name: "?" + _query_string(request, type=name) for name in TABS}
+    context["sort_urls"] = {name: "?" + _query_string(request, sort=name) for name in SORTS}
+    context["page_query"] = _query_string(request)
+    return render(request, "archive/search.html", context)
+
+
+def _counted(queryset: QuerySet, query: Query) -> SearchPage:
+    """A page with no rows, only the capped count (for the tab that is not shown)."""
+    count, capped = capped_count(engine.filter_matches(queryset, query))
+    return SearchPage(query=query, sort="relevance", number=1, per_page=PER_PAGE, count=count, capped=capped)
+
+
+def quote_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "")
+    query = parse(q)
+    sort = _sort(request) if q.strip() else "date"
+    base = Quote.objects.published()
+    filterset = QuoteFilter(request.GET or None, queryset=base)
+    filtered = filterset.qs
+    context: dict = {"q": q, "query": query, "filter": filterset, "sort": sort, "sorts": SORTS}
+
+    if q.strip() and not query.is_searchable:
+        page = SearchPage(query=query, sort=sort, number=1, per_page=PER_PAGE, count=0, capped=False)
+    elif q.strip():
+        page = search_page(filtered, query, sort=sort, page=request.GET.get("page", 1), prepare=quote_cards)
+    else:
+        page = _browse(filtered, request.GET.get("page", 1))
+    with_speaker_stances(page.object_list)
+    context["page"] = page
+
+    if query.is_searchable and not page.count:
+        if filterset.active:
+            unfiltered, capped = capped_count(engine.filter_matches(base, query))
+            if unfiltered:
+                context["without_filters"] = {
+                    "count": f"{unfiltered:,}+" if capped else f"{unfiltered:,}",
+                    "url": reverse("quote_list") + "?" + urlencode({"q": q}),
+                }
+        suggestion = _spelling(filtered, query)
+        if suggestion:
+            context["suggestion"] = suggestion
+            context["suggestion_url"] = reverse("quote_list") + "?" + _query_string(request, q=str(suggestion))
+    context["sort_urls"] = {name: "?" + _query_string(request, sort=name) for name in SORTS}
+    context["page_query"] = _query_string(request)
+    return render(request, "archive/quote_list.html", context)
+
+
+def _browse(queryset: QuerySet, raw_page: object) -> SearchPage:
+    """Quotes without a search: newest takes first, a capped count, constant queries."""
+    count, capped = capped_count(queryset)
+    page = SearchPage(
+        query=parse(""), sort="date", number=page_number(raw_page), per_page=PER_PAGE, count=count, capped=capped
+    )
+    if not capped:
+        page.number = min(page.number, page.num_pages)
+    start = (page.number - 1) * PER_PAGE
+    ordered = queryset.order_by(F("take__published").desc(nulls_last=True), "take_id", "order", "pk")
+    page.object_list = list(quote_cards(ordered)[start : start + PER_PAGE])
+    for quote in page.object_list:
+        quote.snippet = None
+    return page
+
+
+def search_help(request: HttpRequest) -> HttpResponse:
+    return render(request, "archive/search_help.html")
