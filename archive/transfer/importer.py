@@ -98,9 +98,7 @@ class TakePlan:
     positions: bool = False
     responses: bool = False
 
-    @property
-    def is_new(self) -> bool:
-        return self.take_id is None
+    is_new: bool = True  # no existing take matched (take_id is filled in once it is written)
 
     @property
     def changes(self) -> bool:
@@ -390,6 +388,7 @@ class Importer:
                     self.error(record.where, None, f"matches the same existing take as {claimed[row[0]]}")
                 claimed[row[0]] = record.where
                 plan.take_id = row[0]
+                plan.is_new = False
                 if not record.slug:
                     record.slug = row[1]
             plans.append(plan)
@@ -740,11 +739,10 @@ class Importer:
                 groups[tuple(sorted(values))].append(obj)
             for names_tuple, group in groups.items():
                 models.Take.objects.bulk_update(group, [*names_tuple, "updated"])
-        old = [p.take_id for p in plans if not p.is_new]
 
         # authors
         rewrite = [p for p in plans if p.authors is not None]
-        models.TakeAuthor.objects.filter(take_id__in=[p.take_id for p in rewrite if p.take_id in old]).delete()
+        models.TakeAuthor.objects.filter(take_id__in=[p.take_id for p in rewrite if not p.is_new]).delete()
         models.TakeAuthor.objects.bulk_create(
             [
                 models.TakeAuthor(take_id=p.take_id, expert_id=self.ids["experts"][slug], order=order)
@@ -755,7 +753,7 @@ class Importer:
         # themes
         through = models.Take.themes.through
         rewrite = [p for p in plans if p.themes is not None]
-        through.objects.filter(take_id__in=[p.take_id for p in rewrite if p.take_id in old]).delete()
+        through.objects.filter(take_id__in=[p.take_id for p in rewrite if not p.is_new]).delete()
         through.objects.bulk_create(
             [through(take_id=p.take_id, theme_id=self.theme_id(slug)) for p in rewrite for slug in p.themes]
         )
@@ -763,7 +761,7 @@ class Importer:
         self.write_quotes([p for p in plans if p.quotes])
         # positions: the take's whole set is replaced when it changes
         rewrite = [p for p in plans if p.positions]
-        models.Position.objects.filter(take_id__in=[p.take_id for p in rewrite if p.take_id in old]).delete()
+        models.Position.objects.filter(take_id__in=[p.take_id for p in rewrite if not p.is_new]).delete()
         models.Position.objects.bulk_create(
             [
                 models.Position(
