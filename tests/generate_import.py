@@ -13,10 +13,28 @@ import json
 import random
 import sys
 
-WORDS = (
-    "summit denuclearization sanctions Yongbyon missile diplomacy alliance deterrence verification "
-    "Pyongyang Washington Seoul Beijing talks deal walkout negotiation freeze inspection regime"
-).split()
+WORDS = [
+    "summit",
+    "denuclearization",
+    "sanctions",
+    "Yongbyon",
+    "missile",
+    "diplomacy",
+    "alliance",
+    "deterrence",
+    "verification",
+    "Pyongyang",
+    "Washington",
+    "Seoul",
+    "Beijing",
+    "talks",
+    "deal",
+    "walkout",
+    "negotiation",
+    "freeze",
+    "inspection",
+    "regime",
+]
 
 
 def sentence(rng: random.Random, words: int) -> str:

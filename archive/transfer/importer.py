@@ -410,10 +410,11 @@ class Importer:
         self.final_slugs = final_slugs
 
         existing = [p for p in plans if not p.is_new]
-        for start, chunk in enumerate(chunked(existing, 1000)):
+        done = 0
+        for chunk in chunked(existing, 1000):
             self.compare_existing(chunk)
-            done = min((start + 1) * 1000, len(existing))
-            if self.progress and len(existing) > self.progress.every:
+            before, done = done, done + len(chunk)
+            if self.progress and done // self.progress.every > before // self.progress.every:
                 self.say(f"compared {done:,} of {len(existing):,} existing takes")
         for n, plan in enumerate(plans, 1):
             self.check_references(plan)
@@ -702,8 +703,8 @@ class Importer:
         done = 0
         for chunk in chunked(plans, WRITE_CHUNK):
             self.write_take_chunk(chunk)
-            done += len(chunk)
-            if self.progress and total > self.progress.every:
+            before, done = done, done + len(chunk)
+            if self.progress and done // self.progress.every > before // self.progress.every:
                 self.say(f"wrote {done:,} of {total:,} takes")
         self.write_responses([p for p in plans if p.responses])
 

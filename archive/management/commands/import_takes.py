@@ -46,9 +46,11 @@ class Command(BaseCommand):
             raise CommandError(f"cannot read {name}: {exc.strerror or exc}") from None
         try:
             data = read_csv(raw) if kind == "csv" else load_json(raw)
+            del raw  # a large file's bytes, its parsed form and its records need not all stay in memory
             if progress:
                 progress("checking the file")
             document = read_document(data, progress)
+            del data
             for warning in document.warnings:
                 self.stderr.write(f"warning: {warning}")
             summary = import_document(document, dry_run=options["dry_run"], progress=progress)
