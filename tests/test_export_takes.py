@@ -89,9 +89,9 @@ def varied_archive():
     TakeFactory(slug="d-year", published=datetime.date(2019, 1, 1), date_precision=DatePrecision.YEAR, authors=[lee])
     headline = QuoteFactory(take=first, speaker=soo, is_headline=True, order=0, text="Line one\nline two.")
     QuoteFactory(take=first, speaker=None, order=1)
-    stance = StanceFactory(slug="never")
+    stance = StanceFactory(slug="never", position=0)
     PositionFactory(take=first, stance=stance, evidence=headline, note="Firm.")
-    PositionFactory(take=month, stance=StanceFactory(question=stance.question, slug="maybe", position=9))
+    PositionFactory(take=month, stance=StanceFactory(question=stance.question, slug="maybe", position=1))
     ResponseFactory(take=first, expert=lee, relation=Relation.DISPUTES, target_take=month, quote=headline)
     ResponseFactory(take=first, expert=lee, relation=Relation.CITES, target_take=draft)
     return first
