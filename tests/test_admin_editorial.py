@@ -51,7 +51,9 @@ def test_the_add_screen_offers_add_another_for_outlets_and_experts(editor_client
     assert 'id="add_id_publication"' in page
     assert 'id="add_id_authorships-0-expert"' in page
     assert 'id="add_id_quotes-0-speaker"' in page
-    assert "prepopulated_fields" in page or "data-prepopulated-fields" in page or "prepopulate" in page
+    # the slug is filled from the title
+    assert "&quot;id&quot;: &quot;#id_slug&quot;" in page
+    assert "&quot;dependency_ids&quot;: [&quot;#id_title&quot;]" in page
 
 
 def test_an_editor_adds_a_complete_take_from_the_add_screen(editor_client):

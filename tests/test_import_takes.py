@@ -475,3 +475,8 @@ def test_a_csv_row_with_an_unknown_author_is_refused(tmp_path):
     with pytest.raises(CommandError, match=r"takes\[0\].*authors\[0\].*nobody"):
         run(tmp_path, csv_text, name="takes.csv")
     assert not Take.objects.exists()
+
+
+def test_a_theme_name_too_long_to_store_is_refused(tmp_path):
+    message = refused(tmp_path, {"takes": [{"slug": "t", "title": "T", "themes": ["x" * 101]}]})
+    assert 'takes[0] "t": themes[0]' in message

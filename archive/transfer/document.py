@@ -514,6 +514,10 @@ def read_take(reader: ItemReader, item: Any, where: str) -> Record | None:
     themes = read_list(reader, item, "themes", where)
     if themes is not None:
         record.lists["themes"] = read_slug_list(problems, themes, where, "themes", "a theme name or slug")
+        limit = models.Theme._meta.get_field("name").max_length
+        for n, name in enumerate(record.lists["themes"]):
+            if len(name) > limit:
+                problems.add(where, f"themes[{n}]", f"{describe(name)} is longer than a theme name may be ({limit})")
 
     quotes = read_list(reader, item, "quotes", where)
     if quotes is not None:
