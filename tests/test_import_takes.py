@@ -480,3 +480,16 @@ def test_a_csv_row_with_an_unknown_author_is_refused(tmp_path):
 def test_a_theme_name_too_long_to_store_is_refused(tmp_path):
     message = refused(tmp_path, {"takes": [{"slug": "t", "title": "T", "themes": ["x" * 101]}]})
     assert 'takes[0] "t": themes[0]' in message
+
+
+def test_moving_a_collection_to_another_publication_updates_it(tmp_path):
+    run(tmp_path, document())
+    data = document()
+    data["publications"].append({"slug": "brand-new", "name": "Brand New"})
+    data["collections"][0]["publication"] = "brand-new"
+    out, _err = run(tmp_path, data)
+    assert "collections: 0 created, 1 updated" in out
+    assert Collection.objects.get(slug="answers").publication.slug == "brand-new"
+    data["collections"][0]["publication"] = None
+    run(tmp_path, data)
+    assert Collection.objects.get(slug="answers").publication is None

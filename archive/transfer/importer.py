@@ -84,6 +84,16 @@ def apply_changes(obj, values: dict) -> list[str]:
     return changed
 
 
+def reference_changed(current_id: int | None, slug: str | None, ids: dict[str, int]) -> bool:
+    """Whether pointing at ``slug`` changes a foreign key that now holds ``current_id``.
+
+    A slug missing from ``ids`` names a row this import creates: that is always a change.
+    """
+    if slug is None:
+        return current_id is not None
+    return ids.get(slug) != current_id or current_id is None
+
+
 @dataclass
 class TakePlan:
     """What to do with one take of the document."""
@@ -176,8 +186,7 @@ class Importer:
                 continue
             changed = apply_changes(obj, values)
             for key, slug in ref_values.items():
-                current = getattr(obj, f"{key}_id")
-                if current is not None if slug is None else self.ids[refs[key]].get(slug) != current or current is None:
+                if reference_changed(getattr(obj, f"{key}_id"), slug, self.ids[refs[key]]):
                     changed.append(key)
             updates.append((obj, record, ref_values, changed))
         return creates, updates
