@@ -84,8 +84,9 @@ def take_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def take_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    take = get_object_or_404(Take.objects.published().with_details(), slug=slug)
+def take_page_context(take: Take) -> dict:
+    """Everything the take page shows besides the take itself: shared by the public page and the
+    editors' preview (archive/preview.py), so a preview is exactly what the public will see."""
     year = take.published.year if take.published else None
     for authorship in take.authorships.all():
         authorship.affiliations_then = [a for a in authorship.expert.affiliations.all() if a.held_in(year)]
@@ -95,19 +96,23 @@ def take_detail(request: HttpRequest, slug: str) -> HttpResponse:
         .prefetch_related(Prefetch("take__authorships", queryset=TakeAuthor.objects.select_related("expert")))
     )
     authors = ", ".join(a.expert.name for a in take.authorships.all())
-    return page(
-        request,
-        "archive/take_detail.html",
-        take.title,
-        take.summary or take.standfirst or f"{take.title}, by {authors}.",
-        og_type="article",
-        take=take,
-        authors=authors,
-        quotes=take.quotes.select_related("speaker"),
-        responses=take.responses.select_related("expert", "target_take", "quote", "quote__speaker"),
-        answered_by=answered_by,
-        opposing=Take.objects.published().opposing(take).with_related().newest_first()[:6],
-    )
+    return {
+        "take": take,
+        "authors": authors,
+        "title": take.title,
+        "description": " ".join((take.summary or take.standfirst or f"{take.title}, by {authors}.").split())[:300],
+        "og_type": "article",
+        "quotes": take.quotes.select_related("speaker"),
+        "responses": take.responses.select_related("expert", "target_take", "quote", "quote__speaker"),
+        "answered_by": answered_by,
+        "opposing": Take.objects.published().opposing(take).with_related().newest_first()[:6],
+    }
+
+
+def take_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    take = get_object_or_404(Take.objects.published().with_details(), slug=slug)
+    context = take_page_context(take)
+    return page(request, "archive/take_detail.html", context.pop("title"), context.pop("description"), **context)
 
 
 def az_index(counts: dict[str, int]) -> list[tuple[str, int]]:

@@ -1,0 +1,27 @@
+"""Moving takes in and out of the archive: the JSON import/export format (docs/import-format.md).
+
+- ``document`` reads a file into checked, normalised records (no database);
+- ``importer`` resolves the records against the database, plans and writes them in one transaction;
+- ``exporter`` writes the same format, deterministically;
+- ``csv_rows`` turns the simple one-take-per-row CSV into the same document.
+"""
+
+FORMAT_VERSION = 1
+
+
+class Progress:
+    """Reports a long run's progress every ``every`` items through ``write`` (the terminal's stderr)."""
+
+    def __init__(self, write, every: int = 5000):
+        self.write = write
+        self.every = max(1, every)
+
+    def __call__(self, message: str) -> None:
+        self.write(message)
+
+
+def chunked(items, size: int):
+    """Successive slices of ``items`` of at most ``size``."""
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
