@@ -33,7 +33,7 @@ SEED_PAGES = {
 
 
 @pytest.mark.parametrize("url", SEED_PAGES)
-def test_it_renders_each_page_from_the_seed_collection(client, seed_collection, url):
+def test_it_renders_each_page_from_the_seed_documents(client, seed_documents, url):
     response = client.get(url)
     assert response.status_code == 200
     html = response.content.decode()
@@ -42,7 +42,7 @@ def test_it_renders_each_page_from_the_seed_collection(client, seed_collection, 
 
 
 @pytest.mark.parametrize("url", SEED_PAGES)
-def test_each_page_has_title_description_canonical_and_share_tags(client, seed_collection, url):
+def test_each_page_has_title_description_canonical_and_share_tags(client, seed_documents, url):
     html = client.get(url).content.decode()
     assert re.search(r"<title>[^<]*Hanoi Summit archive</title>", html)
     description = re.search(r'<meta name="description" content="([^"]+)">', html)
@@ -53,14 +53,14 @@ def test_each_page_has_title_description_canonical_and_share_tags(client, seed_c
     assert '<main id="main"' in html and "<header" in html and "<footer" in html and '<nav aria-label="Main">' in html
 
 
-def test_it_uses_the_take_title_for_the_page_and_article_for_share_type(client, seed_collection):
+def test_it_uses_the_take_title_for_the_page_and_article_for_share_type(client, seed_documents):
     html = client.get(SOO_KIM_TAKE).content.decode()
     assert "<title>The Hanoi Summit – We Asked Soo Kim What Happens Next in U.S.-North Korea Relations · " in html
     assert '<meta property="og:type" content="article">' in html
     assert '<meta property="article:published_time" content="2019-03-01">' in html
 
 
-def test_the_home_page_draws_each_question_as_a_chart_with_its_numbers_in_text(client, seed_collection):
+def test_the_home_page_draws_each_question_as_a_chart_with_its_numbers_in_text(client, seed_documents):
     html = client.get("/").content.decode()
     assert html.count('<svg class="split-chart"') == 6
     # "Will Kim disarm": both seed takes say No.
@@ -70,20 +70,20 @@ def test_the_home_page_draws_each_question_as_a_chart_with_its_numbers_in_text(c
     assert "?question=will-kim-denuclearize&amp;stance=never" in html
 
 
-def test_the_home_page_counts_what_the_archive_holds(client, seed_collection):
+def test_the_home_page_counts_what_the_archive_holds(client, seed_documents):
     response = client.get("/")
     assert response.context["totals"] == {"takes": 2, "outlets": 2}
     assert response.context["expert_count"] == 6
     assert response.context["quote_count"] == 13
 
 
-def test_the_search_box_is_labelled_and_goes_to_the_takes(client, seed_collection):
+def test_the_search_box_is_labelled_and_goes_to_the_takes(client, seed_documents):
     html = client.get("/").content.decode()
     assert f'action="{reverse("take_list")}"' in html
     assert '<label for="home-q">' in html and 'id="home-q" name="q"' in html
 
 
-def test_form_controls_on_filter_pages_all_have_labels(client, seed_collection):
+def test_form_controls_on_filter_pages_all_have_labels(client, seed_documents):
     for url in ("/takes/", "/experts/"):
         html = client.get(url).content.decode()
         ids = re.findall(r'<(?:input|select)[^>]* id="([^"]+)"', html)

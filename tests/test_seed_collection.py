@@ -14,7 +14,7 @@ SEED = Path(settings.BASE_DIR) / "fixtures" / "seed.json"
 SOURCES = Path(settings.BASE_DIR) / "fixtures" / "sources"  # the two source documents, verbatim
 
 
-def test_seed_models_both_takes_with_their_experts(seed_collection):
+def test_seed_models_both_takes_with_their_experts(seed_documents):
     larison = Take.objects.get(slug="washingtons-continuing-failure-to-understand-our-adversaries")
     assert [a.expert.name for a in larison.authorships.all()] == ["Daniel Larison"]
     assert larison.publication.name == "The American Conservative"
@@ -33,7 +33,7 @@ def test_seed_models_both_takes_with_their_experts(seed_collection):
     }
 
 
-def test_first_seed_agrees_with_metz_and_cain_and_disputes_allison(seed_collection):
+def test_first_seed_agrees_with_metz_and_cain_and_disputes_allison(seed_documents):
     relations = {(r.expert.name, r.relation) for r in Response.objects.select_related("expert")}
     assert relations == {
         ("Steven Metz", Relation.AGREES),
@@ -42,7 +42,7 @@ def test_first_seed_agrees_with_metz_and_cain_and_disputes_allison(seed_collecti
     }
 
 
-def test_seed_positions_cover_three_to_five_questions(seed_collection):
+def test_seed_positions_cover_three_to_five_questions(seed_documents):
     questions = set(Position.objects.values_list("question__slug", flat=True))
     assert 3 <= len(questions) <= 5
     for position in Position.objects.select_related("stance", "evidence"):
@@ -50,7 +50,7 @@ def test_seed_positions_cover_three_to_five_questions(seed_collection):
         assert position.evidence is None or position.evidence.take_id == position.take_id
 
 
-def test_full_texts_and_quotes_are_verbatim_from_the_seed_documents(seed_collection):
+def test_full_texts_and_quotes_are_verbatim_from_the_seed_documents(seed_documents):
     texts = [p.read_text(encoding="utf-8") for p in SOURCES.glob("*.txt")]
     assert len(texts) == 2
     for take in Take.objects.all():
@@ -59,13 +59,13 @@ def test_full_texts_and_quotes_are_verbatim_from_the_seed_documents(seed_collect
         assert any(quote.text in text for text in texts), quote.text
 
 
-def test_loading_twice_duplicates_nothing(seed_collection):
+def test_loading_twice_duplicates_nothing(seed_documents):
     counts = {model: model.objects.count() for model in (Take, Expert, Quote, Position, Response)}
-    call_command("load_fixtures", verbosity=0)
+    call_command("loaddata", str(SEED), verbosity=0)
     assert counts == {model: model.objects.count() for model in counts}
 
 
-def test_the_fixture_round_trips_through_dumpdata(seed_collection, tmp_path):
+def test_the_fixture_round_trips_through_dumpdata(seed_documents, tmp_path):
     out = tmp_path / "dump.json"
     call_command("dumpdata", "archive", output=str(out), verbosity=0)
     volatile = {"created", "updated"}
