@@ -141,7 +141,8 @@ def expert_list(request: HttpRequest) -> HttpResponse:
         positions = (
             Position.objects.published()
             .filter(question=question, take__in=filterset.takes(exclude=("question", "stance")).values("pk"))
-            .filter(take__authorships__expert__in=shown)
+            # a subquery, not a join: a join would repeat a co-authored take once per author
+            .filter(take__in=TakeAuthor.objects.filter(expert__in=shown).values("take_id"))
             .as_records()
         )
         holders = holders_by_stance(positions, expert_ids=shown)

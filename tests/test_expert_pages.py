@@ -145,3 +145,16 @@ def test_draft_takes_stay_off_an_experts_page(client, world):
     html = client.get("/experts/cy/").content.decode()
     assert "Dee&#x27;s draft" not in html
     assert client.get("/experts/cy/").context["expert"].take_count == 0
+
+
+def test_a_co_authored_take_lists_each_author_once_under_its_stance(client):
+    from tests.factories import ExpertFactory, PositionFactory, TakeFactory
+
+    first, second = ExpertFactory(name="First Coauthor"), ExpertFactory(name="Second Coauthor")
+    take = TakeFactory(authors=[first, second])
+    position = PositionFactory(take=take)
+    response = client.get("/experts/", {"question": position.question.slug})
+    assert response.status_code == 200
+    holders = [holder for _, group in response.context["groups"] for holder in group]
+    assert sorted(h.expert.name for h in holders) == ["First Coauthor", "Second Coauthor"]
+    assert all(len(h.positions) == 1 for h in holders)
