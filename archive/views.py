@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
 from archive.filters import ExpertFilter, TakeFilter
 from archive.models import (
@@ -42,6 +43,7 @@ def canonical_query(params: list[tuple[str, str]], page_obj=None) -> str:
     return urlencode(params)
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     published = Take.objects.published()
     totals = published.aggregate(takes=Count("id"), outlets=Count("publication", distinct=True))
@@ -61,6 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def take_list(request: HttpRequest) -> HttpResponse:
     filterset = TakeFilter(request.GET, queryset=Take.objects.published())
     page_obj, page_notice = paginate(request, filterset.qs.with_related())
@@ -109,6 +112,7 @@ def take_page_context(take: Take) -> dict:
     }
 
 
+@require_safe
 def take_detail(request: HttpRequest, slug: str) -> HttpResponse:
     take = get_object_or_404(Take.objects.published().with_details(), slug=slug)
     context = take_page_context(take)
@@ -121,6 +125,7 @@ def az_index(counts: dict[str, int]) -> list[tuple[str, int]]:
     return [(letter, counts.get(letter, 0)) for letter in letters + sorted(set(counts) - set(letters))]
 
 
+@require_safe
 def expert_list(request: HttpRequest) -> HttpResponse:
     public = Expert.objects.public()
     filterset = ExpertFilter(request.GET, queryset=public)
@@ -176,6 +181,7 @@ def expert_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def expert_detail(request: HttpRequest, slug: str) -> HttpResponse:
     expert = get_object_or_404(Expert.objects.public().with_take_counts().prefetch_related("affiliations"), slug=slug)
     takes = Take.objects.published().by_experts([expert.pk]).with_related().newest_first()
@@ -218,6 +224,7 @@ def expert_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@require_safe
 def question_list(request: HttpRequest) -> HttpResponse:
     counts = Position.objects.split()
     questions = Question.objects.prefetch_related("stances")
@@ -230,6 +237,7 @@ def question_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def question_detail(request: HttpRequest, slug: str) -> HttpResponse:
     question = get_object_or_404(Question.objects.prefetch_related("stances"), slug=slug)
     counts = Position.objects.filter(question=question).split()
@@ -246,6 +254,7 @@ def question_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@require_safe
 def publication_list(request: HttpRequest) -> HttpResponse:
     publications = Publication.objects.annotate(
         take_count=Count("takes", filter=Q(takes__status=Status.PUBLISHED))
@@ -259,6 +268,7 @@ def publication_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def publication_detail(request: HttpRequest, slug: str) -> HttpResponse:
     publication = get_object_or_404(Publication, slug=slug)
     page_obj, notice = paginate(request, publication.takes.published().with_related().newest_first())
@@ -279,6 +289,7 @@ def publication_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@require_safe
 def collection_detail(request: HttpRequest, slug: str) -> HttpResponse:
     collection = get_object_or_404(Collection.objects.select_related("publication"), slug=slug)
     page_obj, notice = paginate(request, collection.takes.published().with_related().newest_first())
@@ -295,6 +306,7 @@ def collection_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@require_safe
 def theme_detail(request: HttpRequest, slug: str) -> HttpResponse:
     theme = get_object_or_404(Theme, slug=slug)
     page_obj, notice = paginate(request, theme.takes.published().with_related().newest_first())
@@ -311,6 +323,7 @@ def theme_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@require_safe
 def about(request: HttpRequest) -> HttpResponse:
     return page(
         request,

@@ -8,6 +8,7 @@ from django.db.models import F, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 
 from archive.models import Expert, Position, Quote, Take, TakeAuthor
 from archive.search import engine
@@ -74,6 +75,7 @@ def _name_text(query: Query) -> str:
     return " ".join(query.plain_words[:4])
 
 
+@require_safe
 def search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")
     tab = request.GET.get("type", "all")
@@ -99,7 +101,7 @@ def search(request: HttpRequest) -> HttpResponse:
         context.update(quote_page=quote_page, take_page=take_page)
         nothing = not quote_page.count and not take_page.count
         context["experts"] = (
-            engine.similar_experts(Expert.objects.all(), _name_text(query)) if query.plain_words else []
+            engine.similar_experts(Expert.objects.public(), _name_text(query)) if query.plain_words else []
         )
         if nothing:
             suggestion = _spelling(quotes, query) or _spelling(takes, query)
@@ -118,6 +120,7 @@ def _counted(queryset: QuerySet, query: Query) -> SearchPage:
     return SearchPage(query=query, sort="relevance", number=1, per_page=PER_PAGE, count=count, capped=capped)
 
 
+@require_safe
 def quote_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")
     query = parse(q)
@@ -169,5 +172,6 @@ def _browse(queryset: QuerySet, raw_page: object) -> SearchPage:
     return page
 
 
+@require_safe
 def search_help(request: HttpRequest) -> HttpResponse:
     return render(request, "archive/search_help.html")
