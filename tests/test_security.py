@@ -306,7 +306,7 @@ def test_drafts_are_unreachable_through_every_public_page(client):
 
 def production_env(**extra: str) -> dict[str, str]:
     return {
-        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG"}},
+        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}},
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "archive.example.org",
