@@ -6,11 +6,11 @@ Each page does a fixed number of queries whatever it shows (pinned in tests/test
 from urllib.parse import urlencode
 
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from archive.filters import ExpertFilter, TakeFilter
+from archive.filters import MAX_QUERY_LENGTH, MAX_VALUES, ExpertFilter, TakeFilter
 from archive.models import (
     Collection,
     Expert,
@@ -35,6 +35,16 @@ def page(request: HttpRequest, template: str, title: str, description: str, **co
     context.setdefault("notices", [])
     context["notices"] = [notice for notice in context["notices"] if notice]
     return render(request, template, context)
+
+
+def link_params(request: HttpRequest, filterset) -> QueryDict:
+    """The query parameters that facet and chip links carry: the filter's own keys only, each value
+    and each list capped, so a huge or junk query string is never copied into every link."""
+    params = QueryDict(mutable=True)
+    for key in request.GET:
+        if key in filterset.filters:
+            params.setlist(key, [value[:MAX_QUERY_LENGTH] for value in request.GET.getlist(key)[:MAX_VALUES]])
+    return params
 
 
 def canonical_query(params: list[tuple[str, str]], page_obj=None) -> str:
@@ -67,7 +77,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def take_list(request: HttpRequest) -> HttpResponse:
     filterset = TakeFilter(request.GET, queryset=Take.objects.published())
     page_obj, page_notice = paginate(request, filterset.qs.with_related())
-    active = filterset.active(request.GET)
+    params = link_params(request, filterset)
+    active = filterset.active(params)
     title = "Takes" + (": " + "; ".join(label for label, _ in active[:3]) if active else "")
     return page(
         request,
@@ -80,7 +91,8 @@ def take_list(request: HttpRequest) -> HttpResponse:
         form_values=filterset.data_cleaned,
         page_obj=page_obj,
         active=active,
-        facets=filterset.facets(request.GET),
+        facets=filterset.facets(params),
+        link_query=params,
         notices=[*filterset.notices, page_notice],
         kept=[(k, v) for k, v in filterset.canonical_params() if k not in ("q", "date_from", "date_to", "sort")],
         canonical_query=canonical_query(filterset.canonical_params(), page_obj),
@@ -156,12 +168,14 @@ def expert_list(request: HttpRequest) -> HttpResponse:
             for stance in question.stances.all()
             if not wanted or stance.pk in wanted
         ]
-    active = filterset.active(request.GET)
+    params = link_params(request, filterset)
+    active = filterset.active(params)
     return page(
         request,
         "archive/expert_list.html",
         "Experts" + (": " + "; ".join(label for label, _ in active[:3]) if active else ""),
         "Experts on the Hanoi summit, grouped by where they stand on each question, with the dates of their takes.",
+        link_query=params,
         filter=filterset,
         form_values=data,
         question=question,

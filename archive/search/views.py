@@ -13,7 +13,7 @@ from django.views.decorators.http import require_safe
 from archive.models import Expert, Position, Quote, Take, TakeAuthor
 from archive.search import engine
 from archive.search.filters import QuoteFilter
-from archive.search.query import Query, parse
+from archive.search.query import MAX_QUERY_CHARS, Query, parse
 from archive.search.results import PER_PAGE, SORTS, SearchPage, capped_count, page_number, search_page
 
 SECTION_SIZE = 5
@@ -48,8 +48,14 @@ def _sort(request: HttpRequest) -> str:
     return sort if sort in SORTS else "relevance"
 
 
+def _raw_query(request: HttpRequest) -> str:
+    """The reader's query, cut to what the parser reads (+1 so it still knows it was shortened):
+    a huge ``q`` is never echoed back into the page's links and fields."""
+    return request.GET.get("q", "")[: MAX_QUERY_CHARS + 1]
+
+
 def _query_string(request: HttpRequest, **changes: str | None) -> str:
-    params = {key: value for key, value in request.GET.items() if value}
+    params = {key: value[:MAX_QUERY_CHARS] for key, value in request.GET.items() if value}
     for key, value in changes.items():
         if value is None:
             params.pop(key, None)
@@ -77,7 +83,7 @@ def _name_text(query: Query) -> str:
 
 @require_safe
 def search(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "")
+    q = _raw_query(request)
     tab = request.GET.get("type", "all")
     tab = tab if tab in TABS else "all"
     sort = _sort(request)
@@ -122,7 +128,7 @@ def _counted(queryset: QuerySet, query: Query) -> SearchPage:
 
 @require_safe
 def quote_list(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "")
+    q = _raw_query(request)
     query = parse(q)
     sort = _sort(request) if q.strip() else "date"
     base = Quote.objects.published()
