@@ -130,7 +130,8 @@ def test_a_reader_searches_a_phrase_and_opens_a_result(page, live_server, seed):
         page.keyboard.press("Enter")
     marks = page.locator("mark").all_inner_texts()
     assert marks, "the phrase is highlighted in the results"
-    assert all(word.lower() in " ".join(marks).lower() for word in words)
+    content_words = [word for word in words if len(word) >= 5] or words[-1:]  # PostgreSQL leaves stop words unmarked
+    assert all(word.lower() in " ".join(marks).lower() for word in content_words), (words, marks)
     screenshot(page, "search-results")
     result = page.locator("main a[href^='/takes/']").first
     title = result.inner_text().strip()
