@@ -6,10 +6,11 @@ Each page does a fixed number of queries whatever it shows (pinned in tests/test
 from urllib.parse import urlencode
 
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
-from archive.filters import ExpertFilter, TakeFilter
+from archive.filters import MAX_QUERY_LENGTH, MAX_VALUES, ExpertFilter, TakeFilter
 from archive.models import (
     Collection,
     Expert,
@@ -36,12 +37,23 @@ def page(request: HttpRequest, template: str, title: str, description: str, **co
     return render(request, template, context)
 
 
+def link_params(request: HttpRequest, filterset) -> QueryDict:
+    """The query parameters that facet and chip links carry: the filter's own keys only, each value
+    and each list capped, so a huge or junk query string is never copied into every link."""
+    params = QueryDict(mutable=True)
+    for key in request.GET:
+        if key in filterset.filters:
+            params.setlist(key, [value[:MAX_QUERY_LENGTH] for value in request.GET.getlist(key)[:MAX_VALUES]])
+    return params
+
+
 def canonical_query(params: list[tuple[str, str]], page_obj=None) -> str:
     if page_obj is not None and page_obj.number > 1:
         params = [*params, ("page", str(page_obj.number))]
     return urlencode(params)
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     published = Take.objects.published()
     totals = published.aggregate(takes=Count("id"), outlets=Count("publication", distinct=True))
@@ -61,10 +73,12 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def take_list(request: HttpRequest) -> HttpResponse:
     filterset = TakeFilter(request.GET, queryset=Take.objects.published())
     page_obj, page_notice = paginate(request, filterset.qs.with_related())
-    active = filterset.active(request.GET)
+    params = link_params(request, filterset)
+    active = filterset.active(params)
     title = "Takes" + (": " + "; ".join(label for label, _ in active[:3]) if active else "")
     return page(
         request,
@@ -77,7 +91,8 @@ def take_list(request: HttpRequest) -> HttpResponse:
         form_values=filterset.data_cleaned,
         page_obj=page_obj,
         active=active,
-        facets=filterset.facets(request.GET),
+        facets=filterset.facets(params),
+        link_query=params,
         notices=[*filterset.notices, page_notice],
         kept=[(k, v) for k, v in filterset.canonical_params() if k not in ("q", "date_from", "date_to", "sort")],
         canonical_query=canonical_query(filterset.canonical_params(), page_obj),
@@ -109,6 +124,7 @@ def take_page_context(take: Take) -> dict:
     }
 
 
+@require_safe
 def take_detail(request: HttpRequest, slug: str) -> HttpResponse:
     take = get_object_or_404(Take.objects.published().with_details(), slug=slug)
     context = take_page_context(take)
@@ -121,6 +137,7 @@ def az_index(counts: dict[str, int]) -> list[tuple[str, int]]:
     return [(letter, counts.get(letter, 0)) for letter in letters + sorted(set(counts) - set(letters))]
 
 
+@require_safe
 def expert_list(request: HttpRequest) -> HttpResponse:
     public = Expert.objects.public()
     filterset = ExpertFilter(request.GET, queryset=public)
@@ -152,12 +169,14 @@ def expert_list(request: HttpRequest) -> HttpResponse:
             for stance in question.stances.all()
             if not wanted or stance.pk in wanted
         ]
-    active = filterset.active(request.GET)
+    params = link_params(request, filterset)
+    active = filterset.active(params)
     return page(
         request,
         "archive/expert_list.html",
         "Experts" + (": " + "; ".join(label for label, _ in active[:3]) if active else ""),
         "Experts on the Hanoi summit, grouped by where they stand on each question, with the dates of their takes.",
+        link_query=params,
         filter=filterset,
         form_values=data,
         question=question,
@@ -177,6 +196,7 @@ def expert_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def expert_detail(request: HttpRequest, slug: str) -> HttpResponse:
     expert = get_object_or_404(Expert.objects.public().with_take_counts().prefetch_related("affiliations"), slug=slug)
     takes = Take.objects.published().by_experts([expert.pk]).with_related().newest_first()
@@ -219,6 +239,7 @@ def expert_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@require_safe
 def question_list(request: HttpRequest) -> HttpResponse:
     counts = Position.objects.split()
     questions = Question.objects.prefetch_related("stances")
@@ -231,6 +252,7 @@ def question_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def question_detail(request: HttpRequest, slug: str) -> HttpResponse:
     question = get_object_or_404(Question.objects.prefetch_related("stances"), slug=slug)
     counts = Position.objects.filter(question=question).split()
@@ -247,6 +269,7 @@ def question_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@require_safe
 def publication_list(request: HttpRequest) -> HttpResponse:
     publications = Publication.objects.annotate(
         take_count=Count("takes", filter=Q(takes__status=Status.PUBLISHED))
@@ -260,6 +283,7 @@ def publication_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def publication_detail(request: HttpRequest, slug: str) -> HttpResponse:
     publication = get_object_or_404(Publication, slug=slug)
     page_obj, notice = paginate(request, publication.takes.published().with_related().newest_first())
@@ -280,6 +304,7 @@ def publication_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@require_safe
 def collection_detail(request: HttpRequest, slug: str) -> HttpResponse:
     collection = get_object_or_404(Collection.objects.select_related("publication"), slug=slug)
     page_obj, notice = paginate(request, collection.takes.published().with_related().newest_first())
@@ -296,6 +321,7 @@ def collection_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@require_safe
 def theme_detail(request: HttpRequest, slug: str) -> HttpResponse:
     theme = get_object_or_404(Theme, slug=slug)
     page_obj, notice = paginate(request, theme.takes.published().with_related().newest_first())
@@ -312,6 +338,7 @@ def theme_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@require_safe
 def about(request: HttpRequest) -> HttpResponse:
     return page(
         request,

@@ -1,13 +1,16 @@
 """Thousands of generated requests with random and hostile query strings: never a server error.
 
-The number of examples per test is FUZZ_EXAMPLES (default 250: about two thousand requests across
-the tests on each database); set it higher to fuzz longer, e.g. FUZZ_EXAMPLES=5000 make test.
+The number of examples per test is FUZZ_EXAMPLES (default 250); each example of the list and detail
+tests sends one request, each of the slug test one per kind of page (six), so the default sends
+250 + 250 + 6 x 250 = 2,000 requests on each database. Set it higher to fuzz longer, e.g.
+FUZZ_EXAMPLES=5000 make test. A test below checks that every public URL in archive/urls.py is fuzzed.
 """
 
 import os
 
 import pytest
 from django.test import Client
+from django.urls import URLPattern, get_resolver
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +22,10 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
-LIST_PAGES = ["/", "/takes/", "/experts/", "/questions/", "/publications/", "/search/", "/quotes/", "/about/"]
+LIST_PAGES = [
+    "/", "/takes/", "/experts/", "/questions/", "/publications/", "/search/", "/search/help/", "/quotes/", "/about/",
+]  # fmt: skip
+SLUG_PREFIXES = ("/takes/", "/experts/", "/questions/", "/publications/", "/collections/", "/themes/")
 DETAIL_PAGES = [
     "/takes/hanoi-summit-we-asked-soo-kim/",
     "/experts/soo-kim/",
@@ -84,6 +90,19 @@ def test_detail_pages_never_fail(quiet_client, path, pairs):
 @FUZZ
 @given(segment=st.one_of(st.sampled_from(HOSTILE), st.text(max_size=80)))
 def test_unknown_slugs_are_404_not_errors(quiet_client, segment):
-    for prefix in ("/takes/", "/experts/", "/questions/", "/publications/", "/collections/", "/themes/"):
+    for prefix in SLUG_PREFIXES:
         response = quiet_client.get(prefix + segment.replace("/", "") + "/")
         assert response.status_code < 500, (prefix, segment)
+
+
+def test_every_public_url_pattern_is_fuzzed():
+    """A page added to archive/urls.py without joining the fuzzing fails here."""
+    fuzzed = {path.strip("/") for path in LIST_PAGES} | {prefix.strip("/") + "/<slug:slug>" for prefix in SLUG_PREFIXES}
+    public = {
+        str(pattern.pattern).strip("/")
+        for pattern in get_resolver().url_patterns
+        if isinstance(pattern, URLPattern)  # the admin is an include(), tested in test_security.py
+    }
+    assert public - fuzzed == set()
+    for detail in DETAIL_PAGES:
+        assert detail.startswith(SLUG_PREFIXES)

@@ -201,13 +201,16 @@ def test_it_shows_speaker_take_outlet_and_stance_on_quote_results(client):
 
 def test_it_finds_misspelt_and_reordered_expert_names(client):
     ExpertFactory(name="Soo Kim", sort_name="Kim, Soo")
-    ExpertFactory(name="Daniel Larison", sort_name="Larison, Daniel")
+    larison = ExpertFactory(name="Daniel Larison", sort_name="Larison, Daniel")
     ExpertFactory(name="Graham Allison", sort_name="Allison, Graham")
     from archive.models import Expert
 
     assert [e.name for e in similar_experts(Expert.objects.all(), "Kim Soo")] == ["Soo Kim"]
     assert [e.name for e in similar_experts(Expert.objects.all(), "Larrison")][0] == "Daniel Larison"
     assert similar_experts(Expert.objects.all(), "nuclear deterrence") == []
+    body = client.get(reverse("search"), {"q": "Larrison"}).content.decode()
+    assert "Daniel Larison" not in body  # readers are offered only people with published work
+    TakeFactory(authors=[larison])
     body = client.get(reverse("search"), {"q": "Larrison"}).content.decode()
     assert "Daniel Larison" in body
 
@@ -223,6 +226,7 @@ def test_it_suggests_a_close_spelling_when_nothing_matches(client, quotes):
 
 def test_it_offers_to_drop_filters_when_they_hide_every_match(client, quotes):
     other = ExpertFactory()
+    TakeFactory(authors=[other])  # a public expert with no quote matching
     body = client.get(reverse("quote_list"), {"q": "sanctions", "speaker": other.slug}).content.decode()
     assert "drop the filters" in body
 

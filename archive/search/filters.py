@@ -17,7 +17,7 @@ class QuoteFilter(django_filters.FilterSet):
         label="Expert or speaker",
         field_name="speaker",
         to_field_name="slug",
-        queryset=Expert.objects.all(),
+        queryset=Expert.objects.public(),  # someone seen only in drafts stays invisible
         empty_label="Anyone",
     )
     publication = django_filters.ModelChoiceFilter(

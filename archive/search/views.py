@@ -8,11 +8,12 @@ from django.db.models import F, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 
 from archive.models import Expert, Position, Quote, Take, TakeAuthor
 from archive.search import engine
 from archive.search.filters import QuoteFilter
-from archive.search.query import Query, parse
+from archive.search.query import MAX_QUERY_CHARS, Query, parse
 from archive.search.results import PER_PAGE, SORTS, SearchPage, capped_count, page_number, search_page
 
 SECTION_SIZE = 5
@@ -47,8 +48,14 @@ def _sort(request: HttpRequest) -> str:
     return sort if sort in SORTS else "relevance"
 
 
+def _raw_query(request: HttpRequest) -> str:
+    """The reader's query, cut to what the parser reads (+1 so it still knows it was shortened):
+    a huge ``q`` is never echoed back into the page's links and fields."""
+    return request.GET.get("q", "")[: MAX_QUERY_CHARS + 1]
+
+
 def _query_string(request: HttpRequest, **changes: str | None) -> str:
-    params = {key: value for key, value in request.GET.items() if value}
+    params = {key: value[:MAX_QUERY_CHARS] for key, value in request.GET.items() if value}
     for key, value in changes.items():
         if value is None:
             params.pop(key, None)
@@ -74,8 +81,9 @@ def _name_text(query: Query) -> str:
     return " ".join(query.plain_words[:4])
 
 
+@require_safe
 def search(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "")
+    q = _raw_query(request)
     tab = request.GET.get("type", "all")
     tab = tab if tab in TABS else "all"
     sort = _sort(request)
@@ -99,7 +107,7 @@ def search(request: HttpRequest) -> HttpResponse:
         context.update(quote_page=quote_page, take_page=take_page)
         nothing = not quote_page.count and not take_page.count
         context["experts"] = (
-            engine.similar_experts(Expert.objects.all(), _name_text(query)) if query.plain_words else []
+            engine.similar_experts(Expert.objects.public(), _name_text(query)) if query.plain_words else []
         )
         if nothing:
             suggestion = _spelling(quotes, query) or _spelling(takes, query)
@@ -118,8 +126,9 @@ def _counted(queryset: QuerySet, query: Query) -> SearchPage:
     return SearchPage(query=query, sort="relevance", number=1, per_page=PER_PAGE, count=count, capped=capped)
 
 
+@require_safe
 def quote_list(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "")
+    q = _raw_query(request)
     query = parse(q)
     sort = _sort(request) if q.strip() else "date"
     base = Quote.objects.published()
@@ -169,5 +178,6 @@ def _browse(queryset: QuerySet, raw_page: object) -> SearchPage:
     return page
 
 
+@require_safe
 def search_help(request: HttpRequest) -> HttpResponse:
     return render(request, "archive/search_help.html")

@@ -1,0 +1,115 @@
+"""Limits: query length and page size are capped, and PostgreSQL cancels long web statements."""
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
+from django.db.backends.signals import connection_created
+
+from archive import limits
+from archive.search.query import MAX_QUERY_CHARS
+from tests.factories import QuoteFactory, TakeFactory
+
+pytestmark = pytest.mark.django_db
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="statement_timeout is PostgreSQL's (the PostgreSQL run covers it)"
+)
+
+
+@pytest.fixture
+def many_takes():
+    takes = [TakeFactory(title=f"Korea take {n}") for n in range(45)]
+    for take in takes:
+        QuoteFactory(take=take, text=f"Korea quote for {take.title}")
+    return takes
+
+
+def test_a_huge_query_is_cut_to_the_cap_not_refused(client, many_takes):
+    huge = "korea " * 20_000  # 120,000 characters
+    for path in ("/search/", "/quotes/", "/takes/"):
+        response = client.get(path, {"q": huge})
+        assert response.status_code == 200, path
+        # the page echoes the capped query only: far smaller than what was sent
+        body = response.content.decode()
+        assert len(body) < len(huge) / 2, (path, len(body))
+        assert all(len(value) <= MAX_QUERY_CHARS for value in re.findall(r'name="q" value="([^"]*)"', body)), path
+    assert "characters long" in client.get("/takes/", {"q": huge}).content.decode()
+
+
+@pytest.mark.parametrize("param", ["per_page", "page_size", "limit", "size", "n"])
+def test_readers_cannot_choose_a_bigger_page(client, many_takes, param):
+    for path, card in (("/takes/", 'class="take-card'), ("/search/?q=korea&type=takes", 'class="take-card')):
+        separator = "&" if "?" in path else "?"
+        body = client.get(f"{path}{separator}{param}=100000").content.decode()
+        assert 0 < body.count(card) <= 20, (path, param)
+    body = client.get(f"/quotes/?q=korea&{param}=100000").content.decode()
+    assert 0 < body.count("<blockquote") <= 20
+
+
+def test_absurd_page_numbers_give_a_normal_page(client, many_takes):
+    for url in (
+        "/takes/?page=99999999999999999999",
+        "/search/?q=korea&type=quotes&page=10000000000",
+        "/quotes/?page=-5",
+    ):
+        assert client.get(url).status_code == 200, url
+
+
+def test_hundreds_of_filter_values_are_cut_to_the_cap(client, many_takes):
+    response = client.get("/takes/", {"theme": [f"theme-{n}" for n in range(1000)]})
+    assert response.status_code == 200
+    assert "Only the first 20 values" in response.content.decode()
+
+
+@postgres_only
+def test_web_connections_cancel_statements_past_the_timeout(settings):
+    settings.WEB_STATEMENT_TIMEOUT_MS = 200
+    limits.set_statement_timeout(sender=None, connection=connection)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            assert cursor.fetchone()[0] == "200ms"
+            with pytest.raises(OperationalError, match="statement timeout"), transaction.atomic():
+                cursor.execute("SELECT pg_sleep(2)")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = 0")
+
+
+def show_timeout(code: str, **env: str) -> str:
+    """statement_timeout as seen by a new process that runs ``code`` first, on the test database."""
+    database = connection.settings_dict
+    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT'] or 5432}/{database['NAME']}"
+    script = (
+        f"{code}\nfrom django.db import connection\n"
+        "with connection.cursor() as c:\n    c.execute('SHOW statement_timeout'); print(c.fetchone()[0])"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "archive.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    return run.stdout.strip().splitlines()[-1]
+
+
+@postgres_only
+def test_the_web_process_gets_the_timeout_and_management_commands_do_not():
+    web = "import archive.wsgi"
+    command = "import django; django.setup()"
+    assert show_timeout(web) == "5s"  # the default, 5000 ms
+    assert show_timeout(web, WEB_STATEMENT_TIMEOUT_MS="1500") == "1500ms"
+    assert show_timeout(web, WEB_STATEMENT_TIMEOUT_MS="0") == "0"
+    assert show_timeout(command) == "0"  # imports, exports and corpus generation run unlimited
+
+
+def test_the_timeout_handler_is_not_connected_outside_the_web_process():
+    assert not any(key[0] == limits.DISPATCH_UID for key, _ in connection_created.receivers if key)
