@@ -37,6 +37,7 @@ from archive.models import (
     TakeKind,
     Theme,
 )
+from archive.search import schema
 
 SYNTHETIC = "synthetic"
 START = datetime.date(2019, 2, 1)
@@ -221,7 +222,7 @@ def generate(spec: CorpusSpec, progress: Callable[[str], None] = lambda message:
     began = time.perf_counter()
     tag = f"{SYNTHETIC}-s{spec.seed}"
 
-    with transaction.atomic():
+    with transaction.atomic(), schema.bulk_load(connection):
         publications = Publication.objects.bulk_create(
             Publication(
                 name=f"Synthetic Outlet {n} (seed {spec.seed})",
