@@ -251,7 +251,9 @@ def generate(spec: CorpusSpec, progress: Callable[[str], None] = lambda message:
 
         # Many authors per outlet: each expert has a home outlet; a Zipf share of takes per expert.
         home = {e.pk: publications[i % len(publications)] for i, e in enumerate(experts)}
+        # The busiest experts are spread through the alphabet, not bunched at the start of the A–Z list.
         author_weights = [1.0 / (rank + 1) ** 0.8 for rank in range(len(experts))]
+        rng.shuffle(author_weights)
         questions = _questions()
         themes = _themes(tag)
         theme_weights = [1.0 / (rank + 1) for rank in range(len(themes))]

@@ -44,12 +44,15 @@ class DeferredJoinPaginator(Paginator):
         return self._get_page(items.filter(pk__in=ids), number, self)
 
 
-def paginate(request: HttpRequest, items, per_page: int = PER_PAGE) -> tuple[Page, str]:
+def paginate(request: HttpRequest, items, per_page: int = PER_PAGE, count: int | None = None) -> tuple[Page, str]:
     """The requested page of ``items`` and a notice when the page number had to be corrected.
 
     ``page=abc`` or ``page=0`` gives the first page; a page past the end gives the last one.
+    ``count``, when the caller already counted ``items``, saves the paginator its own count.
     """
     paginator = DeferredJoinPaginator(items, per_page)
+    if count is not None:
+        paginator.count = count  # a cached_property: set, it is not computed again
     raw = request.GET.get("page", "").strip()
     notice = ""
     number = 1

@@ -63,7 +63,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def take_list(request: HttpRequest) -> HttpResponse:
     filterset = TakeFilter(request.GET, queryset=Take.objects.published())
-    page_obj, page_notice = paginate(request, filterset.qs.with_related())
+    facets = filterset.facets(request.GET)  # also counts the results, in the query that sizes the facets
+    page_obj, page_notice = paginate(request, filterset.qs.with_related(), count=filterset.total)
     active = filterset.active(request.GET)
     title = "Takes" + (": " + "; ".join(label for label, _ in active[:3]) if active else "")
     return page(
@@ -77,7 +78,7 @@ def take_list(request: HttpRequest) -> HttpResponse:
         form_values=filterset.data_cleaned,
         page_obj=page_obj,
         active=active,
-        facets=filterset.facets(request.GET),
+        facets=facets,
         notices=[*filterset.notices, page_notice],
         kept=[(k, v) for k, v in filterset.canonical_params() if k not in ("q", "date_from", "date_to", "sort")],
         canonical_query=canonical_query(filterset.canonical_params(), page_obj),
