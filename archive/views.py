@@ -5,12 +5,13 @@ Each page does a fixed number of queries whatever it shows (pinned in tests/test
 
 from urllib.parse import urlencode
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from archive.filters import ExpertFilter, TakeFilter
 from archive.models import (
+    Affiliation,
     Collection,
     Expert,
     Position,
@@ -26,6 +27,10 @@ from archive.models import (
 from archive.reading import holders_by_stance, paginate, stance_split, stances_over_time
 
 SITE = "Hanoi Summit archive"
+#: An expert page shows this many of their quotes, newest first, and links to the rest.
+QUOTES_SHOWN = 20
+#: ... and the stances of this many of their newest positions (the timeline of a prolific author).
+POSITIONS_SHOWN = 60
 
 
 def page(request: HttpRequest, template: str, title: str, description: str, **context) -> HttpResponse:
@@ -166,11 +171,14 @@ def expert_list(request: HttpRequest) -> HttpResponse:
         active=active,
         letters=az_index(filterset.filtered(exclude=("letter",)).initial_counts()),
         questions=Question.objects.prefetch_related("stances"),
-        publications=Publication.objects.filter(takes__status=Status.PUBLISHED).distinct(),
-        themes=Theme.objects.filter(takes__status=Status.PUBLISHED).distinct(),
-        organizations=public.values_list("affiliations__organization", flat=True)
-        .exclude(affiliations__organization=None)
-        .order_by("affiliations__organization")
+        publications=Publication.objects.with_published_takes(),
+        themes=Theme.objects.filter(
+            Exists(Take.themes.through.objects.filter(theme=OuterRef("pk"), take__status=Status.PUBLISHED))
+        ),
+        # Semi-joins (EXISTS): an index probe per outlet, theme or role, not a DISTINCT over every take.
+        organizations=Affiliation.objects.filter(Exists(public.filter(pk=OuterRef("expert_id"))))
+        .values_list("organization", flat=True)
+        .order_by("organization")
         .distinct(),
         notices=[*filterset.notices, page_notice],
         canonical_query=canonical_query(filterset.canonical_params(), page_obj),
@@ -181,10 +189,11 @@ def expert_detail(request: HttpRequest, slug: str) -> HttpResponse:
     expert = get_object_or_404(Expert.objects.public().with_take_counts().prefetch_related("affiliations"), slug=slug)
     takes = Take.objects.published().by_experts([expert.pk]).with_related().newest_first()
     page_obj, page_notice = paginate(request, takes)
-    positions = (
+    positions = list(
         Position.objects.published()
         .filter(take__authorships__expert=expert)
         .select_related("take", "question", "stance", "evidence", "evidence__speaker")
+        .order_by(F("take__published").desc(nulls_last=True), "-take_id", "question_id")[: POSITIONS_SHOWN + 1]
     )
     quotes = (
         Quote.objects.published()
@@ -200,6 +209,8 @@ def expert_detail(request: HttpRequest, slug: str) -> HttpResponse:
         .prefetch_related(Prefetch("take__authorships", queryset=TakeAuthor.objects.select_related("expert")))
         .order_by("relation", "-take__published", "id")
     )
+    # An expert quoted thousands of times: the newest few here, the rest on /quotes/?speaker=…
+    quotes = list(quotes[: QUOTES_SHOWN + 1])
     current = [str(a) for a in expert.affiliations.all() if a.current]
     return page(
         request,
@@ -210,8 +221,10 @@ def expert_detail(request: HttpRequest, slug: str) -> HttpResponse:
         og_type="profile",
         expert=expert,
         page_obj=page_obj,
-        stances=stances_over_time(positions),
-        quotes=quotes,
+        stances=stances_over_time(positions[:POSITIONS_SHOWN]),
+        more_positions=len(positions) > POSITIONS_SHOWN,
+        quotes=quotes[:QUOTES_SHOWN],
+        more_quotes=len(quotes) > QUOTES_SHOWN,
         answered=answered.select_related("take", "expert", "target_take").order_by("relation", "expert__sort_name"),
         received=received,
         notices=[page_notice],
@@ -319,5 +332,5 @@ def about(request: HttpRequest) -> HttpResponse:
         "About the data",
         "What the archive records, what a stance means, how editors assign positions, and where the takes come from.",
         questions=Question.objects.prefetch_related("stances"),
-        publications=Publication.objects.filter(takes__status=Status.PUBLISHED).distinct(),
+        publications=Publication.objects.with_published_takes(),
     )

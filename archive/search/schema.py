@@ -309,6 +309,10 @@ def bulk_load(connection: BaseDatabaseWrapper) -> Iterator[None]:
     yield
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # Foreign keys are checked at commit: run those checks now, or ALTER TABLE refuses to
+            # run with "pending trigger events".
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             for table, function in _PG_WORD_COLLECTORS.items():
                 text = " || ' ' || ".join(f"coalesce({column}, '')" for column, _, _ in DOCUMENTS[table])
                 cursor.execute(
