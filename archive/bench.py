@@ -318,13 +318,13 @@ def run(
     results = [Result(s) for s in scenarios(params) if not only or only.lower() in s.name.lower()]
     for result in results:
         scenario = result.scenario
-        response = client.get(scenario.url)  # warm up
+        response = client.get(scenario.url, secure=True)  # warm up
         result.status = response.status_code
         with CaptureQueriesContext(connection) as captured:
-            client.get(scenario.url)
+            client.get(scenario.url, secure=True)
         result.queries = len(captured.captured_queries)
         for _ in range(repeat):
-            result.times.append(_time(lambda s=scenario: client.get(s.url)))
+            result.times.append(_time(lambda s=scenario: client.get(s.url, secure=True)))
         reset_queries()
         progress(f"{scenario.name}: median {result.median:.1f} ms, p95 {result.p95:.1f} ms, {result.queries} queries")
     global WORKER_PEAK_RSS_MB

@@ -727,7 +727,9 @@ class ExpertFilter(ResolvingFilterSet):
         queryset = self.queryset.all()
         data = self.data_cleaned if self.is_bound else {}
         if any(data.get(name) and name not in exclude for name in self.TAKE_LEVEL):
-            queryset = queryset.wrote_takes(self.takes(exclude))
+            # Writing a published take makes an expert public: the three EXISTS tests of
+            # ``public()`` add nothing here, and cost ~10,000 index probes per query at scale.
+            queryset = Expert.objects.wrote_takes(self.takes(exclude))
         for name in ("organization", "letter"):
             if data.get(name) and name not in exclude:
                 queryset = self.filters[name].filter(queryset, data[name])

@@ -159,6 +159,26 @@ class StanceHolder:
     positions: list[Position]  # holding this stance, newest first
     others: list[Position] = field(default_factory=list)  # same question, another stance, newest first
 
+    #: A prolific author may have held a stance in hundreds of takes: the page lists the newest few.
+    SHOWN = 5
+
+    @property
+    def recent(self) -> list[Position]:
+        return self.positions[: self.SHOWN]
+
+    @property
+    def earlier(self) -> int:
+        """How many older takes held the stance beyond those listed."""
+        return max(0, len(self.positions) - self.SHOWN)
+
+    @property
+    def recent_others(self) -> list[Position]:
+        return self.others[: self.SHOWN]
+
+    @property
+    def earlier_others(self) -> int:
+        return max(0, len(self.others) - self.SHOWN)
+
     @property
     def quote(self) -> Quote | None:
         """One representative quote: evidence in the expert's own words when there is some."""

@@ -131,7 +131,10 @@ def expert_list(request: HttpRequest) -> HttpResponse:
     public = Expert.objects.public()
     filterset = ExpertFilter(request.GET, queryset=public)
     experts = filterset.qs.with_take_counts().prefetch_related("affiliations").order_by("sort_name", "name", "pk")
-    page_obj, page_notice = paginate(request, experts, per_page=50)
+    # The A–Z counts add up to the total when no letter is chosen: one pass over the experts, not two.
+    initials = filterset.filtered(exclude=("letter",)).initial_counts()
+    total = None if filterset.data_cleaned.get("letter") else sum(initials.values())
+    page_obj, page_notice = paginate(request, experts, per_page=50, count=total)
     for expert in page_obj:
         affiliations = list(expert.affiliations.all())
         expert.headline_affiliation = next(
@@ -144,10 +147,12 @@ def expert_list(request: HttpRequest) -> HttpResponse:
         # Every position on the question from the shown experts' takes (meeting the other
         # take filters), so each expert appears under each stance they held, with dates.
         shown = {expert.pk for expert in page_obj}
+        # Positions on the question in the shown experts' takes: their takes first (an index probe
+        # per expert), then the other take filters on those alone.
+        their_takes = TakeAuthor.objects.filter(expert__in=shown).values("take_id")
         positions = (
-            Position.objects.published()
-            .filter(question=question, take__in=filterset.takes(exclude=("question", "stance")).values("pk"))
-            .filter(take__authorships__expert__in=shown)
+            Position.objects.filter(question=question, take__in=their_takes)
+            .filter(take__in=filterset.takes(exclude=("question", "stance")).values("pk"))
             .as_records()
         )
         holders = holders_by_stance(positions, expert_ids=shown)
@@ -169,7 +174,7 @@ def expert_list(request: HttpRequest) -> HttpResponse:
         groups=groups,
         page_obj=page_obj,
         active=active,
-        letters=az_index(filterset.filtered(exclude=("letter",)).initial_counts()),
+        letters=az_index(initials),
         questions=Question.objects.prefetch_related("stances"),
         publications=Publication.objects.with_published_takes(),
         themes=Theme.objects.filter(

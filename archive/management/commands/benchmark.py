@@ -1,6 +1,7 @@
 import sys
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from archive import bench
@@ -25,6 +26,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if options["repeat"] < 1:
             raise CommandError("--repeat must be at least 1.")
+        if settings.DEBUG:
+            self.stderr.write("Note: DEBUG is on; templates and the query log run slower. Measure with DEBUG=0.")
         size = bench.corpus_size()
         self.stderr.write(f"Benchmarking {size}")
         results = bench.run(
