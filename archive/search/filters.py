@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 
 from archive.models import Expert, Publication, Question, Stance, Theme
 
-CHOICES_LISTED = 300
+CHOICES_LISTED = 100
 TOO_MANY = {
     "speaker": "Too many to list: follow “all their quotes” on an expert's page.",
     "publication": "Too many outlets to list here: the filter still works from a link.",
