@@ -135,11 +135,7 @@ class Parameters:
             .values_list("slug", flat=True)
             .first()
         )
-        sample = (
-            Quote.objects.filter(take__status=Status.PUBLISHED).values_list("text", flat=True).first() or "kim korea"
-        )
-        words = [w.strip(".,").lower() for w in sample.split()]
-        phrase = " ".join(words[1:3]) if len(words) >= 3 else "north korea"
+        phrase = _phrase(Quote.objects.filter(take__status=Status.PUBLISHED).values_list("text", flat=True)[:50])
         return cls(
             rare_word="yongbyon",
             common_word="korea",
@@ -153,6 +149,17 @@ class Parameters:
             busy_expert=busy_expert,
             busy_question=busy_question,
         )
+
+
+def _phrase(texts) -> str:
+    """Two neighbouring words of a quote, neither a stop word: a phrase that matches something."""
+    stop = {"the", "of", "and", "to", "a", "in", "that", "is", "was", "he", "for", "it", "with", "as", "his", "on"}
+    for text in texts:
+        words = [w.strip(".,;:!?\"'").lower() for w in text.split()]
+        for first, second in zip(words, words[1:], strict=False):
+            if len(first) > 3 and len(second) > 3 and not {first, second} & stop:
+                return f"{first} {second}"
+    return "north korea"
 
 
 # --------------------------------------------------------------------------- the naive way

@@ -62,6 +62,39 @@ class VectorMatches(_OwnTableCondition):
         return f"{column} @@ to_tsquery('{CONFIG}'::regconfig, %s)", [self.match]
 
 
+class FtsRowMatches(_OwnTableCondition):
+    """SQLite: ``EXISTS (SELECT 1 FROM <table>_fts WHERE … MATCH … AND rowid = <alias>.id)``.
+
+    A per-row probe of the FTS5 index: the cheap test when the rows are walked in another order
+    (newest by date) and most of them match, where ``id IN (every match)`` would first build the
+    list of 900,000 matches of a common word (~0.5 s)."""
+
+    def __init__(self, table: str, match: str) -> None:
+        super().__init__(table, match)
+
+    def as_sql(self, compiler, connection):
+        fts = f"{self.table}_fts"
+        column = f"{compiler.quote_name(self.alias)}.id"
+        return f"EXISTS (SELECT 1 FROM {fts} WHERE {fts} MATCH %s AND {fts}.rowid = {column})", [self.match]
+
+
+def filter_matches_walking(queryset: QuerySet, query: Query) -> QuerySet:
+    """Like ``filter_matches``, for a walk in the queryset's own order that stops early (a page
+    of a common word by date): SQLite probes each walked row instead of listing every match."""
+    if not query.is_searchable or vendor(queryset.db) == "postgresql":
+        return filter_matches(queryset, query)
+    return queryset.filter(FtsRowMatches(queryset.model._meta.db_table, to_fts5_match(query)))
+
+
+def newest_matches_sql(using: str, table: str, query: Query, limit: int) -> tuple[str, list] | None:
+    """SQLite: SQL for the ``limit`` highest rowids matching ``query``, straight from the FTS5 index
+    (rowid order costs nothing there: ~5 ms for 2,002 of 900,000 matches). ``None`` on PostgreSQL."""
+    if vendor(using) != "sqlite" or not query.is_searchable:
+        return None
+    sql = f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH %s ORDER BY rowid DESC LIMIT %s"
+    return sql, [to_fts5_match(query), limit]
+
+
 def filter_matches(queryset: QuerySet, query: Query) -> QuerySet:
     """``queryset`` narrowed to rows whose document matches ``query`` (indexed on both engines).
 
