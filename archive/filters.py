@@ -37,7 +37,7 @@ MAX_QUERY_LENGTH = 300
 MAX_VALUES = 20
 #: Facet counts run over at most this many takes (the newest), and list this many choices at most.
 FACET_CAP = 1000
-FACET_CHOICES = 50
+FACET_CHOICES = 20
 THEME_MODES = [("any", "any of them"), ("all", "all of them")]
 SORTS = [("newest", "Newest first"), ("oldest", "Oldest first"), ("relevance", "Most relevant")]
 
@@ -235,9 +235,18 @@ class Facet:
         return not any(group.choices or group.choice for group in self.groups)
 
 
+def _copy(params: QueryDict) -> QueryDict:
+    """A mutable copy of ``params``: a facet box makes one per choice, and ``QueryDict.copy()``
+    deep-copies (~0.1 ms each, a tenth of the page's budget over 150 choices)."""
+    copy = QueryDict(mutable=True)
+    for key, values in params.lists():
+        copy.setlist(key, list(values))
+    return copy
+
+
 def toggled(params: QueryDict, name: str, value: str, many: bool = True, drop=()) -> str:
     """The query string with ``value`` added to or removed from parameter ``name`` (page reset)."""
-    params = params.copy()
+    params = _copy(params)
     for key in ("page", *drop):
         params.pop(key, None)
     values = params.getlist(name)
@@ -254,7 +263,7 @@ def toggled(params: QueryDict, name: str, value: str, many: bool = True, drop=()
 
 
 def without(params: QueryDict, *names: str) -> str:
-    params = params.copy()
+    params = _copy(params)
     for key in ("page", *names):
         params.pop(key, None)
     return "?" + params.urlencode() if params else "?"
@@ -636,7 +645,7 @@ def capped_sizes(querysets, cap: int, exact: QuerySet | None = None) -> tuple[di
 
 def _set(params: QueryDict, **changes) -> str:
     """The query string with each ``name=value`` set (``None`` removes the parameter), page reset."""
-    params = params.copy()
+    params = _copy(params)
     params.pop("page", None)
     for key, value in changes.items():
         if value is None:
