@@ -44,6 +44,8 @@ def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
 
 #: SQLite: how many of the newest FTS5 matches to try before listing every match.
 SQLITE_WINDOW = 2 * (COUNT_CAP + 1)
+#: SQLite: capped candidates spread over more than this many rowids each are not scored by bm25.
+SPREAD = 20
 
 
 def _sqlite_window(base: QuerySet, query: Query) -> tuple[list, int, bool] | None:
@@ -99,17 +101,26 @@ def _as_date(value) -> datetime.date | None:
 
 def _candidates(
     matches: QuerySet, base: QuerySet | None = None, query: Query | None = None
-) -> tuple[list[tuple[int, datetime.date | None]], int, bool]:
+) -> tuple[list[tuple[int, datetime.date | None]], int, bool, bool]:
+    """Candidate (id, date) rows, the capped count, whether capped, and whether the word is so
+    common on SQLite that the candidates were found by probing filtered rows one by one."""
+    common = False
     if base is not None and query is not None:
         window = _sqlite_window(base, query)
         if window is not None:
-            return window
+            return (*window, False)
+        if engine.vendor(base.db) == "sqlite":
+            common = True
+            # The window was full (a common word) but the filters kept few of it: test the
+            # filtered rows one by one against the index, which stops at COUNT_CAP + 1 matches,
+            # rather than list the word's 900,000 matches.
+            matches = engine.filter_matches_walking(base, query)
     when = date_field(matches)
     rows = list(matches.order_by().values_list("pk", when)[: COUNT_CAP + 1])
     if len(rows) <= COUNT_CAP:
-        return rows, len(rows), False
+        return rows, len(rows), False, common
     newest = list(matches.order_by("-pk").values_list("pk", when)[:COUNT_CAP])
-    return newest, COUNT_CAP, True
+    return newest, COUNT_CAP, True, common
 
 
 def _newest_key(row: tuple[int, datetime.date | None]) -> tuple:
@@ -123,8 +134,15 @@ def ranked_ids(matches: QuerySet, query: Query, base: QuerySet | None = None) ->
     Three queries at most. ``matches`` must already be filtered by ``.search(query)``; ``base``,
     the same queryset without the search, lets SQLite read the newest matches from its index.
     """
-    rows, count, capped = _candidates(matches, base, query)
-    score = engine.scores(matches.db, matches.model._meta.db_table, query, [pk for pk, _ in rows])
+    rows, count, capped, common = _candidates(matches, base, query)
+    ids = [pk for pk, _ in rows]
+    if common and ids and max(ids) - min(ids) > SPREAD * len(ids):
+        # SQLite, a common word under selective filters: the candidates lie all over the index,
+        # and bm25 over that rowid range scores some 900,000 matches (~2.5 s). They come newest
+        # first instead (docs/performance.md, "Where a target is missed").
+        score = {}
+    else:
+        score = engine.scores(matches.db, matches.model._meta.db_table, query, ids)
     rows.sort(key=lambda row: (score.get(row[0], 0.0), *_newest_key(row)), reverse=True)
     return [pk for pk, _ in rows], count, capped
 
@@ -212,7 +230,7 @@ def search_page(
         start = (result.number - 1) * per_page
         page_ids = ids[start : start + per_page]
     else:
-        rows, result.count, result.capped = _candidates(matches, queryset, query)
+        rows, result.count, result.capped, _ = _candidates(matches, queryset, query)
         if not result.capped:
             rows.sort(key=_newest_key, reverse=True)
             result.number = min(number, result.num_pages)
