@@ -317,12 +317,17 @@ def run(
     baseline_repeat: int = 5,
     baseline_budget_s: float = 20.0,
     only: str | None = None,
+    skip: str | None = None,
     progress: Callable[[str], None] = lambda message: None,
 ) -> list[Result]:
     """Time every page first, then every baseline: the peak RSS after the pages is a web worker's."""
     client = Client(HTTP_HOST="127.0.0.1")
     params = Parameters.from_corpus()
-    results = [Result(s) for s in scenarios(params) if not only or only.lower() in s.name.lower()]
+    results = [
+        Result(s)
+        for s in scenarios(params)
+        if (not only or only.lower() in s.name.lower()) and (not skip or skip.lower() not in s.name.lower())
+    ]
     for result in results:
         scenario = result.scenario
         response = client.get(scenario.url, secure=True)  # warm up

@@ -284,6 +284,13 @@ def _max_ids(cursor) -> dict[str, int]:
     return ids
 
 
+def _check_deferred(cursor) -> None:
+    """PostgreSQL: run the foreign-key checks deferred to commit now (earlier writes of the same
+    transaction, e.g. a deletion), or ALTER TABLE refuses to run with "pending trigger events"."""
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
 @contextmanager
 def bulk_load(connection: BaseDatabaseWrapper) -> Iterator[None]:
     """Index the rows inserted inside the block in one statement per table, not row by row.
@@ -301,6 +308,7 @@ def bulk_load(connection: BaseDatabaseWrapper) -> Iterator[None]:
     with connection.cursor() as cursor:
         before = _max_ids(cursor)
         if connection.vendor == "postgresql":
+            _check_deferred(cursor)
             for table, function in _PG_WORD_COLLECTORS.items():
                 cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {function}")
         else:
@@ -309,10 +317,7 @@ def bulk_load(connection: BaseDatabaseWrapper) -> Iterator[None]:
     yield
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # Foreign keys are checked at commit: run those checks now, or ALTER TABLE refuses to
-            # run with "pending trigger events".
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            _check_deferred(cursor)
             for table, function in _PG_WORD_COLLECTORS.items():
                 text = " || ' ' || ".join(f"coalesce({column}, '')" for column, _, _ in DOCUMENTS[table])
                 cursor.execute(

@@ -18,6 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--baseline-repeat", type=int, default=5, help="timed runs of each naive baseline")
         parser.add_argument("--baseline-budget", type=float, default=20.0, help="seconds at most per baseline")
         parser.add_argument("--only", help="run the scenarios whose name contains this text")
+        parser.add_argument("--skip", help="leave out the scenarios whose name contains this text")
         parser.add_argument("--output", help="also write the table (Markdown) to this file")
         parser.add_argument(
             "--check-queries", action="store_true", help="exit non-zero on a query-count regression or a non-200 page"
@@ -35,6 +36,7 @@ class Command(BaseCommand):
             baseline_repeat=options["baseline_repeat"],
             baseline_budget_s=options["baseline_budget"],
             only=options["only"],
+            skip=options["skip"],
             progress=lambda message: self.stderr.write(f"  {message}"),
         )
         report = (
