@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 
 from archive.models import (
+    Collection,
     Confidence,
     DatePrecision,
     Expert,
@@ -34,7 +35,9 @@ from archive.models import (
     Take,
     TakeAuthor,
     TakeKind,
+    Theme,
 )
+from archive.search import schema
 
 SYNTHETIC = "synthetic"
 START = datetime.date(2019, 2, 1)
@@ -144,6 +147,24 @@ def _questions() -> list[tuple[Question, list[Stance]]]:
     return [(q, list(q.stances.all())) for q in questions if q.stances.all()]
 
 
+THEME_NAMES = (
+    "sanctions relief deterrence denuclearization verification Yongbyon missiles human-rights alliances "
+    "China Japan inter-Korean diplomacy economy military-exercises nuclear-testing negotiation-tactics "
+    "domestic-politics intelligence peace-declaration"
+).split()
+
+
+def _themes(tag: str) -> list[Theme]:
+    """The archive's themes; a synthetic set when the database has none."""
+    themes = list(Theme.objects.order_by("pk"))
+    if not themes:
+        themes = Theme.objects.bulk_create(
+            Theme(name=f"Synthetic {name.replace('-', ' ')}", slug=f"{tag}-theme-{name.lower()}")
+            for name in THEME_NAMES
+        )
+    return themes
+
+
 def _dates(rng: random.Random, count: int) -> list[datetime.date]:
     """Dates clustered after the summit (Feb 2019) with a long tail to the end of 2024."""
     span = (END - START).days
@@ -183,7 +204,9 @@ def remove(seed: int) -> int:
         count = takes.count()
         takes.delete()
         Expert.objects.filter(slug__startswith=f"{tag}-expert-").delete()
+        Collection.objects.filter(slug__startswith=f"{tag}-collection-").delete()
         Publication.objects.filter(slug__startswith=f"{tag}-outlet-").delete()
+        Theme.objects.filter(slug__startswith=f"{tag}-theme-").delete()
     return count
 
 
@@ -199,7 +222,7 @@ def generate(spec: CorpusSpec, progress: Callable[[str], None] = lambda message:
     began = time.perf_counter()
     tag = f"{SYNTHETIC}-s{spec.seed}"
 
-    with transaction.atomic():
+    with transaction.atomic(), schema.bulk_load(connection):
         publications = Publication.objects.bulk_create(
             Publication(
                 name=f"Synthetic Outlet {n} (seed {spec.seed})",
@@ -228,20 +251,38 @@ def generate(spec: CorpusSpec, progress: Callable[[str], None] = lambda message:
 
         # Many authors per outlet: each expert has a home outlet; a Zipf share of takes per expert.
         home = {e.pk: publications[i % len(publications)] for i, e in enumerate(experts)}
+        # The busiest experts are spread through the alphabet, not bunched at the start of the A–Z list.
         author_weights = [1.0 / (rank + 1) ** 0.8 for rank in range(len(experts))]
+        rng.shuffle(author_weights)
         questions = _questions()
+        themes = _themes(tag)
+        theme_weights = [1.0 / (rank + 1) for rank in range(len(themes))]
+        # A few outlets run series (collections) of answers to one prompt.
+        collections = Collection.objects.bulk_create(
+            Collection(
+                title=f"Synthetic collection {n}",
+                slug=f"{tag}-collection-{n}",
+                prompt="What should come after Hanoi? (synthetic)",
+                publication=publications[n % len(publications)],
+            )
+            for n in range(max(1, spec.takes // 500))
+        )
+        report.rows["themes"] = len(themes)
+        report.rows["collections"] = len(collections)
         stance_weights = {q.pk: [rng.random() ** 2 + 0.05 for _ in stances] for q, stances in questions}
 
         dates = _dates(rng, spec.takes)
-        counts = {"takes": 0, "authorships": 0, "quotes": 0, "positions": 0}
+        counts = {"takes": 0, "authorships": 0, "quotes": 0, "positions": 0, "theme tags": 0}
         for chunk in _chunks(spec.takes, spec.batch_size):
             lead_authors = rng.choices(experts, weights=author_weights, k=len(chunk))
+            series = [rng.choice(collections) if rng.random() < 0.05 else None for _ in chunk]
             takes = Take.objects.bulk_create(
                 Take(
                     title=text.sentence(5, 11)[:-1],
                     slug=f"{tag}-take-{n}",
-                    kind=rng.choice(TakeKind.values),
-                    publication=home[lead_authors[i].pk],
+                    kind=TakeKind.COLLECTION_ANSWER if series[i] else rng.choice(TakeKind.values),
+                    collection=series[i],
+                    publication=series[i].publication if series[i] else home[lead_authors[i].pk],
                     published=dates[n],
                     date_precision=DatePrecision.DAY,
                     url=f"https://takes.{SYNTHETIC}.invalid/{spec.seed}/{n}",
@@ -251,7 +292,7 @@ def generate(spec: CorpusSpec, progress: Callable[[str], None] = lambda message:
                 )
                 for i, n in enumerate(chunk)
             )
-            authorships, quotes, positions = [], [], []
+            authorships, quotes, positions, tags = [], [], [], []
             for take, lead in zip(takes, lead_authors, strict=True):
                 authors = [lead]
                 if rng.random() < 0.15:
@@ -263,16 +304,20 @@ def generate(spec: CorpusSpec, progress: Callable[[str], None] = lambda message:
                 for order in range(quote_count):
                     speaker = lead if rng.random() < 0.7 else rng.choice(experts)
                     quotes.append((take.pk, text.sentence(10, 35), speaker.pk, order == 0, order))
+                tagged = {rng.choices(themes, weights=theme_weights)[0] for _ in range(rng.randint(0, 3))}
+                tags += [(take.pk, theme.pk) for theme in sorted(tagged, key=lambda t: t.pk)]
                 for question, stances in rng.sample(questions, k=min(len(questions), rng.randint(1, 3))):
                     stance = rng.choices(stances, weights=stance_weights[question.pk])[0]
                     positions.append((take.pk, question.pk, stance.pk, rng.choice(Confidence.values), ""))
             _insert_rows(TakeAuthor, ["take", "expert", "order"], authorships)
             _insert_rows(Quote, ["take", "text", "speaker", "is_headline", "order"], quotes)
             _insert_rows(Position, ["take", "question", "stance", "confidence", "note"], positions)
+            _insert_rows(Take.themes.through, ["take", "theme"], tags)
             counts["takes"] += len(takes)
             counts["authorships"] += len(authorships)
             counts["quotes"] += len(quotes)
             counts["positions"] += len(positions)
+            counts["theme tags"] += len(tags)
             elapsed = time.perf_counter() - began
             progress(
                 f"takes {counts['takes']:,}/{spec.takes:,}  quotes {counts['quotes']:,}  "

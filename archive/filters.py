@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 
 import django_filters
 from django import forms
-from django.db.models import Count, QuerySet
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import Case, Count, QuerySet, When
 from django.http import QueryDict
 
 from archive.models import (
@@ -33,6 +35,9 @@ from archive.models import (
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,100}$")
 MAX_QUERY_LENGTH = 300
 MAX_VALUES = 20
+#: Facet counts run over at most this many takes (the newest), and list this many choices at most.
+FACET_CAP = 1000
+FACET_CHOICES = 20
 THEME_MODES = [("any", "any of them"), ("all", "all of them")]
 SORTS = [("newest", "Newest first"), ("oldest", "Oldest first"), ("relevance", "Most relevant")]
 
@@ -230,9 +235,18 @@ class Facet:
         return not any(group.choices or group.choice for group in self.groups)
 
 
+def _copy(params: QueryDict) -> QueryDict:
+    """A mutable copy of ``params``: a facet box makes one per choice, and ``QueryDict.copy()``
+    deep-copies (~0.1 ms each, a tenth of the page's budget over 150 choices)."""
+    copy = QueryDict(mutable=True)
+    for key, values in params.lists():
+        copy.setlist(key, list(values))
+    return copy
+
+
 def toggled(params: QueryDict, name: str, value: str, many: bool = True, drop=()) -> str:
     """The query string with ``value`` added to or removed from parameter ``name`` (page reset)."""
-    params = params.copy()
+    params = _copy(params)
     for key in ("page", *drop):
         params.pop(key, None)
     values = params.getlist(name)
@@ -249,7 +263,7 @@ def toggled(params: QueryDict, name: str, value: str, many: bool = True, drop=()
 
 
 def without(params: QueryDict, *names: str) -> str:
-    params = params.copy()
+    params = _copy(params)
     for key in ("page", *names):
         params.pop(key, None)
     return "?" + params.urlencode() if params else "?"
@@ -257,7 +271,7 @@ def without(params: QueryDict, *names: str) -> str:
 
 def flat_facet(name, title, rows, selected, params, many=True, limit_note="") -> Facet:
     """A facet from ``rows`` of (slug, label, count); selected values always listed, even at zero."""
-    counts = {slug: (label, n) for slug, label, n in rows}
+    counts = {slug: (label, n) for slug, label, n, *_ in rows}
     for slug, label in selected:
         counts.setdefault(slug, (label, 0))
     chosen = {slug for slug, _ in selected}
@@ -423,41 +437,77 @@ class TakeFilter(ResolvingFilterSet):
             chips.append((f"Until {data['date_to']:%-d %B %Y}", without(params, "date_to")))
         return chips
 
+    def facet_bases(self) -> dict[str, QuerySet]:
+        """For each facet, the takes its counts run over: the results under every *other* filter."""
+        return {
+            # "All of these themes": adding a theme narrows the current results, so count within them.
+            "theme": self.filtered() if self.match_mode == "all" else self.filtered(exclude=("theme",)),
+            "expert": self.filtered(exclude=("expert",)),
+            "publication": self.filtered(exclude=("publication",)),
+            "collection": self.filtered(exclude=("collection",)),
+            "kind": self.filtered(exclude=("kind",)),
+            "stance": self.filtered(exclude=("question", "stance")),
+        }
+
     def facets(self, params: QueryDict) -> list[Facet]:
         """Each facet's choices with the count each would give under the other filters in force.
 
-        One aggregated query per facet, whatever the number of choices.
+        One aggregated query per facet, whatever the number of choices, plus one that sizes the
+        facets' takes and counts the results (``self.total``, for the paginator). When a facet's
+        takes exceed ``FACET_CAP`` (the unfiltered archive of 100,000 takes, say), its counts run
+        over the newest ``FACET_CAP`` of them and the facet says so: exact counts over every take
+        cost more than the page's whole time budget (docs/performance.md). Each facet lists its
+        ``FACET_CHOICES`` biggest choices.
         """
         data = self.data_cleaned if self.is_bound else {}
+        bases = self.facet_bases()
+        # One query sizes every facet's takes and counts the results (``self.total``, the page's total).
+        capped, self.total = capped_sizes(bases.values(), FACET_CAP, exact=self.filtered())
+        over = {name: capped[id(base)] for name, base in bases.items()}
 
-        def matching(*names: str) -> QuerySet:
-            return self.filtered(exclude=names).order_by().values("pk")
+        def matching(name: str) -> QuerySet:
+            base = bases[name]
+            if over[name]:
+                return base.newest_first().values("pk")[:FACET_CAP]
+            return base.order_by().values("pk")
 
-        # "All of these themes": adding a theme narrows the current results, so count within them.
-        theme_base = matching() if self.match_mode == "all" else matching("theme")
-        theme_rows = (
-            Take.themes.through.objects.filter(take__in=theme_base)
+        def top(rows: QuerySet, chosen_field: str, name: str) -> list:
+            chosen = [obj.pk for obj in data.get(name) or []]
+            rows = rows.annotate(chosen=Case(When(**{f"{chosen_field}__in": chosen}, then=1), default=0))
+            listed = list(rows.order_by("-chosen", "-n")[: FACET_CHOICES + len(chosen) + 1])
+            if len(listed) > FACET_CHOICES + len(chosen):
+                truncated.add(name)
+            return listed[: FACET_CHOICES + len(chosen)]
+
+        truncated: set[str] = set()
+
+        theme_rows = top(
+            Take.themes.through.objects.filter(take__in=matching("theme"))
             .values_list("theme__slug", "theme__name")
-            .annotate(n=Count("take_id"))
-            .order_by()
+            .annotate(n=Count("take_id")),
+            "theme_id",
+            "theme",
         )
-        expert_rows = (
+        expert_rows = top(
             TakeAuthor.objects.filter(take__in=matching("expert"))
             .values_list("expert__slug", "expert__name")
-            .annotate(n=Count("take_id"))
-            .order_by()
+            .annotate(n=Count("take_id")),
+            "expert_id",
+            "expert",
         )
-        publication_rows = (
+        publication_rows = top(
             Take.objects.filter(pk__in=matching("publication"), publication__isnull=False)
             .values_list("publication__slug", "publication__name")
-            .annotate(n=Count("id"))
-            .order_by()
+            .annotate(n=Count("id")),
+            "publication_id",
+            "publication",
         )
-        collection_rows = (
+        collection_rows = top(
             Take.objects.filter(pk__in=matching("collection"), collection__isnull=False)
             .values_list("collection__slug", "collection__title")
-            .annotate(n=Count("id"))
-            .order_by()
+            .annotate(n=Count("id")),
+            "collection_id",
+            "collection",
         )
         kind_counts = dict(
             Take.objects.filter(pk__in=matching("kind")).values_list("kind").annotate(n=Count("id")).order_by()
@@ -485,18 +535,26 @@ class TakeFilter(ResolvingFilterSet):
             for value, label in TakeKind.choices
             if kind_counts.get(value) or value == kind_selected
         ]
-        return [
-            self.stance_facet(params, data),
+        facets = [
+            self.stance_facet(params, data, matching("stance")),
             flat_facet("expert", "Experts", expert_rows, selected("expert"), params),
             flat_facet("publication", "Outlets", publication_rows, selected("publication"), params),
             theme_facet,
             Facet("kind", "Kind of take", [FacetGroup(choices=kinds)]),
             flat_facet("collection", "Collections", collection_rows, selected("collection"), params, many=False),
         ]
+        for facet in facets:
+            notes = [facet.note] if facet.note else []
+            if over.get(facet.name):
+                notes.append(f"Counts cover the newest {FACET_CAP:,} takes these choices apply to.")
+            if facet.name in truncated:
+                notes.append(f"The {FACET_CHOICES} with the most takes are listed.")
+            facet.note = " ".join(notes)
+        return facets
 
-    def stance_facet(self, params: QueryDict, data: dict) -> Facet:
+    def stance_facet(self, params: QueryDict, data: dict, takes: QuerySet) -> Facet:
         rows = (
-            Position.objects.filter(take__in=self.filtered(exclude=("question", "stance")).order_by().values("pk"))
+            Position.objects.filter(take__in=takes)
             .values_list(
                 "question__order",
                 "question_id",
@@ -546,9 +604,48 @@ class TakeFilter(ResolvingFilterSet):
         return facet
 
 
+def _compiled(qs: QuerySet, using: str, limit: int | None) -> tuple[str, tuple] | None:
+    """SQL and parameters of ``qs``'s ids (``None`` when the queryset can match nothing)."""
+    ids = qs.order_by().values("pk")
+    try:
+        sql, params = (ids[:limit] if limit else ids).query.get_compiler(using).as_sql()
+    except EmptyResultSet:
+        return None
+    return sql, tuple(params)
+
+
+def capped_sizes(querysets, cap: int, exact: QuerySet | None = None) -> tuple[dict[int, bool], int | None]:
+    """Whether each queryset (keyed by ``id()``) holds more than ``cap`` rows, in one query.
+
+    Each distinct query is counted once, and no further than ``cap + 1`` rows. ``exact``, when
+    given, is counted in full in the same query (a page's total): the second value returned.
+    """
+    querysets = list(querysets)
+    using = (exact if exact is not None else querysets[0]).db
+    counted: dict[tuple, int] = {}
+    keys: dict[int, tuple | None] = {}
+    for qs in querysets:
+        keys[id(qs)] = _compiled(qs, using, cap + 1)
+    exact_key = _compiled(exact, using, None) if exact is not None else None
+    for key in [*keys.values(), exact_key]:
+        if key is not None:
+            counted.setdefault(key, 0)
+    if counted:
+        parts, params = [], []
+        for number, (sql, sql_params) in enumerate(counted):
+            parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted_{number})")  # noqa: S608 (compiled by Django)
+            params.extend(sql_params)
+        with connections[using].cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(parts), params)
+            counted = dict(zip(counted, cursor.fetchone(), strict=True))
+    over = {qs_id: key is not None and counted[key] > cap for qs_id, key in keys.items()}
+    total = (counted[exact_key] if exact_key is not None else 0) if exact is not None else None
+    return over, total
+
+
 def _set(params: QueryDict, **changes) -> str:
     """The query string with each ``name=value`` set (``None`` removes the parameter), page reset."""
-    params = params.copy()
+    params = _copy(params)
     params.pop("page", None)
     for key, value in changes.items():
         if value is None:
@@ -639,7 +736,9 @@ class ExpertFilter(ResolvingFilterSet):
         queryset = self.queryset.all()
         data = self.data_cleaned if self.is_bound else {}
         if any(data.get(name) and name not in exclude for name in self.TAKE_LEVEL):
-            queryset = queryset.wrote_takes(self.takes(exclude))
+            # Writing a published take makes an expert public: the three EXISTS tests of
+            # ``public()`` add nothing here, and cost ~10,000 index probes per query at scale.
+            queryset = Expert.objects.wrote_takes(self.takes(exclude))
         for name in ("organization", "letter"):
             if data.get(name) and name not in exclude:
                 queryset = self.filters[name].filter(queryset, data[name])

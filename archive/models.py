@@ -58,6 +58,12 @@ class PublicationKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class PublicationQuerySet(models.QuerySet):
+    def with_published_takes(self) -> PublicationQuerySet:
+        """Outlets with at least one published take (EXISTS: an index probe per outlet)."""
+        return self.filter(Exists(Take.objects.filter(publication=OuterRef("pk"), status=Status.PUBLISHED)))
+
+
 class Publication(models.Model):
     """An outlet: a newspaper, magazine, think tank or blog that publishes takes."""
 
@@ -67,6 +73,8 @@ class Publication(models.Model):
     homepage = models.URLField(max_length=500, blank=True)
     country = models.CharField(max_length=100, blank=True)
     description = models.TextField(blank=True)
+
+    objects = PublicationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -657,7 +665,8 @@ class Position(models.Model):
             models.UniqueConstraint(fields=["take", "question"], name="position_one_per_question"),
             choice_check("confidence", Confidence, "position_confidence_valid"),
         ]
-        indexes = [models.Index(fields=["question", "stance"], name="position_question_stance_idx")]
+        # Covers "takes answering this question (with this stance)" without reading the table.
+        indexes = [models.Index(fields=["question", "stance", "take"], name="position_q_stance_take_idx")]
 
     def __str__(self) -> str:
         return f"{self.take}: {self.stance}"

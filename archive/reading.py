@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -20,12 +21,38 @@ from archive.models import Expert, Position, Question, Quote
 PER_PAGE = 20
 
 
-def paginate(request: HttpRequest, items, per_page: int = PER_PAGE) -> tuple[Page, str]:
+class DeferredJoinPaginator(Paginator):
+    """A paginator that finds a page's rows by id first, then fetches only those rows.
+
+    ``OFFSET 9980 LIMIT 20`` on the full query (joins, wide rows) makes the database build and
+    throw away 9,980 joined rows. Here the offset runs over the ids alone, in the queryset's own
+    order (an index-only walk when an index matches the order), and the outer query joins and
+    prefetches just the 20 rows of the page: one query, as before, so deep pages cost about what
+    the first one does (docs/performance.md).
+    """
+
+    def page(self, number) -> Page:
+        items = self.object_list
+        if not isinstance(items, QuerySet) or not items.ordered:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = items.values("pk")[bottom:top]
+        return self._get_page(items.filter(pk__in=ids), number, self)
+
+
+def paginate(request: HttpRequest, items, per_page: int = PER_PAGE, count: int | None = None) -> tuple[Page, str]:
     """The requested page of ``items`` and a notice when the page number had to be corrected.
 
     ``page=abc`` or ``page=0`` gives the first page; a page past the end gives the last one.
+    ``count``, when the caller already counted ``items``, saves the paginator its own count.
     """
-    paginator = Paginator(items, per_page)
+    paginator = DeferredJoinPaginator(items, per_page)
+    if count is not None:
+        paginator.count = count  # a cached_property: set, it is not computed again
     raw = request.GET.get("page", "").strip()
     notice = ""
     number = 1
@@ -131,6 +158,26 @@ class StanceHolder:
     expert: Expert
     positions: list[Position]  # holding this stance, newest first
     others: list[Position] = field(default_factory=list)  # same question, another stance, newest first
+
+    #: A prolific author may have held a stance in hundreds of takes: the page lists the newest few.
+    SHOWN = 5
+
+    @property
+    def recent(self) -> list[Position]:
+        return self.positions[: self.SHOWN]
+
+    @property
+    def earlier(self) -> int:
+        """How many older takes held the stance beyond those listed."""
+        return max(0, len(self.positions) - self.SHOWN)
+
+    @property
+    def recent_others(self) -> list[Position]:
+        return self.others[: self.SHOWN]
+
+    @property
+    def earlier_others(self) -> int:
+        return max(0, len(self.others) - self.SHOWN)
 
     @property
     def quote(self) -> Quote | None:

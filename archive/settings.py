@@ -131,6 +131,18 @@ def _database_config() -> dict:
         raise ImproperlyConfigured(
             f"DATABASE_URL names an unsupported database ({engine or 'unknown'}): use postgres:// or sqlite://."
         )
+    if engine == "django.db.backends.postgresql":
+        # The planner's default cost of a random read (4.0) is meant for spinning disks: with it,
+        # PostgreSQL scans all 200,000 positions rather than probe an index 1,000 times (100 ms
+        # against 5 ms, docs/performance.md). 1.1 is the usual value for SSDs and cached data.
+        cost = env_str("PG_RANDOM_PAGE_COST", "1.1").strip()
+        try:
+            float(cost)
+        except ValueError:
+            raise ImproperlyConfigured(f"PG_RANDOM_PAGE_COST={cost!r} is not a number.") from None
+        if cost:
+            options = config.setdefault("OPTIONS", {})
+            options["options"] = f"{options.get('options', '')} -c random_page_cost={cost}".strip()
     return config
 
 

@@ -5,13 +5,14 @@ Each page does a fixed number of queries whatever it shows (pinned in tests/test
 
 from urllib.parse import urlencode
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from archive.filters import MAX_QUERY_LENGTH, MAX_VALUES, ExpertFilter, TakeFilter
 from archive.models import (
+    Affiliation,
     Collection,
     Expert,
     Position,
@@ -27,6 +28,10 @@ from archive.models import (
 from archive.reading import holders_by_stance, paginate, stance_split, stances_over_time
 
 SITE = "Hanoi Summit archive"
+#: An expert page shows this many of their quotes, newest first, and links to the rest.
+QUOTES_SHOWN = 20
+#: ... and the stances of this many of their newest positions (the timeline of a prolific author).
+POSITIONS_SHOWN = 60
 
 
 def page(request: HttpRequest, template: str, title: str, description: str, **context) -> HttpResponse:
@@ -76,8 +81,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 def take_list(request: HttpRequest) -> HttpResponse:
     filterset = TakeFilter(request.GET, queryset=Take.objects.published())
-    page_obj, page_notice = paginate(request, filterset.qs.with_related())
     params = link_params(request, filterset)
+    facets = filterset.facets(params)  # also counts the results, in the query that sizes the facets
+    page_obj, page_notice = paginate(request, filterset.qs.with_related(), count=filterset.total)
     active = filterset.active(params)
     title = "Takes" + (": " + "; ".join(label for label, _ in active[:3]) if active else "")
     return page(
@@ -91,7 +97,7 @@ def take_list(request: HttpRequest) -> HttpResponse:
         form_values=filterset.data_cleaned,
         page_obj=page_obj,
         active=active,
-        facets=filterset.facets(params),
+        facets=facets,
         link_query=params,
         notices=[*filterset.notices, page_notice],
         kept=[(k, v) for k, v in filterset.canonical_params() if k not in ("q", "date_from", "date_to", "sort")],
@@ -142,7 +148,10 @@ def expert_list(request: HttpRequest) -> HttpResponse:
     public = Expert.objects.public()
     filterset = ExpertFilter(request.GET, queryset=public)
     experts = filterset.qs.with_take_counts().prefetch_related("affiliations").order_by("sort_name", "name", "pk")
-    page_obj, page_notice = paginate(request, experts, per_page=50)
+    # The A–Z counts add up to the total when no letter is chosen: one pass over the experts, not two.
+    initials = filterset.filtered(exclude=("letter",)).initial_counts()
+    total = None if filterset.data_cleaned.get("letter") else sum(initials.values())
+    page_obj, page_notice = paginate(request, experts, per_page=50, count=total)
     for expert in page_obj:
         affiliations = list(expert.affiliations.all())
         expert.headline_affiliation = next(
@@ -155,11 +164,12 @@ def expert_list(request: HttpRequest) -> HttpResponse:
         # Every position on the question from the shown experts' takes (meeting the other
         # take filters), so each expert appears under each stance they held, with dates.
         shown = {expert.pk for expert in page_obj}
+        # Positions on the question in the shown experts' takes: their takes first (an index probe
+        # per expert), then the other take filters on those alone.
+        their_takes = TakeAuthor.objects.filter(expert__in=shown).values("take_id")
         positions = (
-            Position.objects.published()
-            .filter(question=question, take__in=filterset.takes(exclude=("question", "stance")).values("pk"))
-            # a subquery, not a join: a join would repeat a co-authored take once per author
-            .filter(take__in=TakeAuthor.objects.filter(expert__in=shown).values("take_id"))
+            Position.objects.filter(question=question, take__in=their_takes)
+            .filter(take__in=filterset.takes(exclude=("question", "stance")).values("pk"))
             .as_records()
         )
         holders = holders_by_stance(positions, expert_ids=shown)
@@ -183,13 +193,16 @@ def expert_list(request: HttpRequest) -> HttpResponse:
         groups=groups,
         page_obj=page_obj,
         active=active,
-        letters=az_index(filterset.filtered(exclude=("letter",)).initial_counts()),
+        letters=az_index(initials),
         questions=Question.objects.prefetch_related("stances"),
-        publications=Publication.objects.filter(takes__status=Status.PUBLISHED).distinct(),
-        themes=Theme.objects.filter(takes__status=Status.PUBLISHED).distinct(),
-        organizations=public.values_list("affiliations__organization", flat=True)
-        .exclude(affiliations__organization=None)
-        .order_by("affiliations__organization")
+        publications=Publication.objects.with_published_takes(),
+        themes=Theme.objects.filter(
+            Exists(Take.themes.through.objects.filter(theme=OuterRef("pk"), take__status=Status.PUBLISHED))
+        ),
+        # Semi-joins (EXISTS): an index probe per outlet, theme or role, not a DISTINCT over every take.
+        organizations=Affiliation.objects.filter(Exists(public.filter(pk=OuterRef("expert_id"))))
+        .values_list("organization", flat=True)
+        .order_by("organization")
         .distinct(),
         notices=[*filterset.notices, page_notice],
         canonical_query=canonical_query(filterset.canonical_params(), page_obj),
@@ -201,10 +214,11 @@ def expert_detail(request: HttpRequest, slug: str) -> HttpResponse:
     expert = get_object_or_404(Expert.objects.public().with_take_counts().prefetch_related("affiliations"), slug=slug)
     takes = Take.objects.published().by_experts([expert.pk]).with_related().newest_first()
     page_obj, page_notice = paginate(request, takes)
-    positions = (
+    positions = list(
         Position.objects.published()
         .filter(take__authorships__expert=expert)
         .select_related("take", "question", "stance", "evidence", "evidence__speaker")
+        .order_by(F("take__published").desc(nulls_last=True), "-take_id", "question_id")[: POSITIONS_SHOWN + 1]
     )
     quotes = (
         Quote.objects.published()
@@ -220,6 +234,8 @@ def expert_detail(request: HttpRequest, slug: str) -> HttpResponse:
         .prefetch_related(Prefetch("take__authorships", queryset=TakeAuthor.objects.select_related("expert")))
         .order_by("relation", "-take__published", "id")
     )
+    # An expert quoted thousands of times: the newest few here, the rest on /quotes/?speaker=…
+    quotes = list(quotes[: QUOTES_SHOWN + 1])
     current = [str(a) for a in expert.affiliations.all() if a.current]
     return page(
         request,
@@ -230,8 +246,10 @@ def expert_detail(request: HttpRequest, slug: str) -> HttpResponse:
         og_type="profile",
         expert=expert,
         page_obj=page_obj,
-        stances=stances_over_time(positions),
-        quotes=quotes,
+        stances=stances_over_time(positions[:POSITIONS_SHOWN]),
+        more_positions=len(positions) > POSITIONS_SHOWN,
+        quotes=quotes[:QUOTES_SHOWN],
+        more_quotes=len(quotes) > QUOTES_SHOWN,
         answered=answered.select_related("take", "expert", "target_take").order_by("relation", "expert__sort_name"),
         received=received,
         notices=[page_notice],
@@ -346,5 +364,5 @@ def about(request: HttpRequest) -> HttpResponse:
         "About the data",
         "What the archive records, what a stance means, how editors assign positions, and where the takes come from.",
         questions=Question.objects.prefetch_related("stances"),
-        publications=Publication.objects.filter(takes__status=Status.PUBLISHED).distinct(),
+        publications=Publication.objects.with_published_takes(),
     )

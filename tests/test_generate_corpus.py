@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import Count
 
 from archive.models import Expert, Publication, Quote, Take
 
@@ -79,3 +80,27 @@ def test_bad_sizes_are_refused(option):
     with pytest.raises(CommandError):
         generate(**option)
     assert not Take.objects.exists()
+
+
+def test_generated_rows_are_searchable_and_later_writes_still_indexed():
+    generate(takes=300, quotes_per_take=10)
+    texts = list(Quote.objects.values_list("text", flat=True))
+    expected = sum("yongbyon" in t.lower() for t in texts)
+    assert Quote.objects.search("korea").count() == sum("korea" in t.lower() for t in texts)
+    assert Quote.objects.search("yongbyon").count() == expected
+    assert Take.objects.search("synthetic").count() == Take.objects.count()
+    # The per-row triggers lifted during the bulk load are back: a new quote is found at once.
+    take = Take.objects.first()
+    Quote.objects.create(take=take, text="Zyxwvut appears once.", order=99)
+    assert Quote.objects.search("zyxwvut").count() == 1
+
+
+def test_the_corpus_has_themes_collections_and_many_authors_per_outlet():
+    generate(takes=400, quotes_per_take=4, experts=200)
+    assert Take.objects.filter(themes__isnull=False).distinct().count() > 200
+    assert Take.objects.filter(collection__isnull=False).exists()
+    authors_per_outlet = (
+        Take.objects.values("publication").annotate(n=Count("authorships__expert", distinct=True)).order_by("-n")
+    )
+    assert authors_per_outlet[0]["n"] >= 3
+    assert Take.objects.filter(status="draft").exists() and Take.objects.filter(status="published").exists()

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 
 from django.db import connections
-from django.db.models import BooleanField, Expression, F, QuerySet
+from django.db.models import BooleanField, Expression, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from archive.search import schema
@@ -60,6 +60,39 @@ class VectorMatches(_OwnTableCondition):
     def as_sql(self, compiler, connection):
         column = f"{compiler.quote_name(self.alias)}.search_vector"
         return f"{column} @@ to_tsquery('{CONFIG}'::regconfig, %s)", [self.match]
+
+
+class FtsRowMatches(_OwnTableCondition):
+    """SQLite: ``EXISTS (SELECT 1 FROM <table>_fts WHERE … MATCH … AND rowid = <alias>.id)``.
+
+    A per-row probe of the FTS5 index: the cheap test when the rows are walked in another order
+    (newest by date) and most of them match, where ``id IN (every match)`` would first build the
+    list of 900,000 matches of a common word (~0.5 s)."""
+
+    def __init__(self, table: str, match: str) -> None:
+        super().__init__(table, match)
+
+    def as_sql(self, compiler, connection):
+        fts = f"{self.table}_fts"
+        column = f"{compiler.quote_name(self.alias)}.id"
+        return f"EXISTS (SELECT 1 FROM {fts} WHERE {fts} MATCH %s AND {fts}.rowid = {column})", [self.match]
+
+
+def filter_matches_walking(queryset: QuerySet, query: Query) -> QuerySet:
+    """Like ``filter_matches``, for a walk in the queryset's own order that stops early (a page
+    of a common word by date): SQLite probes each walked row instead of listing every match."""
+    if not query.is_searchable or vendor(queryset.db) == "postgresql":
+        return filter_matches(queryset, query)
+    return queryset.filter(FtsRowMatches(queryset.model._meta.db_table, to_fts5_match(query)))
+
+
+def newest_matches_sql(using: str, table: str, query: Query, limit: int) -> tuple[str, list] | None:
+    """SQLite: SQL for the ``limit`` highest rowids matching ``query``, straight from the FTS5 index
+    (rowid order costs nothing there: ~5 ms for 2,002 of 900,000 matches). ``None`` on PostgreSQL."""
+    if vendor(using) != "sqlite" or not query.is_searchable:
+        return None
+    sql = f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH %s ORDER BY rowid DESC LIMIT %s"
+    return sql, [to_fts5_match(query), limit]
 
 
 def filter_matches(queryset: QuerySet, query: Query) -> QuerySet:
@@ -249,8 +282,15 @@ def similar_experts(queryset: QuerySet, text: str, limit: int = 5) -> list:
         )
     # SQLite has no trigram operator; the expert list is short (people, not documents), so score
     # every name in Python with the same trigram measure. One query for the names.
+    # Only names with a word starting like one of the query's words (a misspelling rarely gets
+    # the first letter wrong): at 10,000 experts, scoring every name costs ~0.5 s.
+    words = text.split()[:4]
+    starts = Q()
+    for word in words:
+        for column in ("name", "sort_name"):
+            starts |= Q(**{f"{column}__istartswith": word[0]}) | Q(**{f"{column}__icontains": f" {word[0]}"})
     scored = []
-    for expert in queryset.only("id", "name", "slug", "sort_name"):
+    for expert in queryset.filter(starts).only("id", "name", "slug", "sort_name"):
         score = max(name_similarity(text, expert.name), similarity(text, expert.sort_name))
         if score >= NAME_SIMILARITY:
             expert.name_score = score

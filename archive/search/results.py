@@ -17,7 +17,9 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import F, QuerySet
+from django.db import connections
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 
 from archive.search import engine, highlight
 from archive.search.query import Query, parse
@@ -40,13 +42,90 @@ def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
     return min(found, cap), found > cap
 
 
-def _candidates(matches: QuerySet) -> tuple[list[tuple[int, datetime.date | None]], int, bool]:
+#: SQLite: how many of the newest FTS5 matches to try before listing every match.
+SQLITE_WINDOW = 2 * (COUNT_CAP + 1)
+#: SQLite: capped candidates spread over more than this many rowids each are not scored by bm25.
+SPREAD = 20
+#: SQLite, a common word under selective filters: at most this many filtered matches are listed.
+WALK_LIMIT = 10 * (COUNT_CAP + 1)
+
+
+def _sqlite_window(base: QuerySet, query: Query) -> tuple[list, int, bool] | None:
+    """SQLite: candidates from the newest ``SQLITE_WINDOW`` matches of the FTS5 index, filtered by
+    ``base`` (the caller's queryset, without the search). ``None`` when that is not conclusive.
+
+    A common word matches 900,000 quotes: listing them all to test the filters against costs
+    ~0.5 s, reading the newest 2,002 from the index ~5 ms. When more than ``COUNT_CAP`` of those
+    pass the filters, they are the newest matches (capped); when the index had fewer matches
+    than the window, the result is exact. Otherwise (a common word with selective filters) the
+    caller lists every match as before.
+    """
+    window = engine.newest_matches_sql(base.db, base.model._meta.db_table, query, SQLITE_WINDOW)
+    if window is None:
+        return None
+    window_sql, window_params = window
+    # Driven by the window's ids (rowid look-ups), each tested against the caller's filters in a
+    # correlated EXISTS: a join here lets SQLite's planner (no statistics) walk every published
+    # take and probe the whole id list for each, 97,000 × 4,004 probes (docs/performance.md).
+    model = base.model
+    rows = model._default_manager.using(base.db).filter(
+        Exists(base.order_by().filter(pk=OuterRef("pk"))),
+        pk__in=RawSQL(window_sql, window_params),  # noqa: S611 (fixed SQL, the query bound)
+    )
+    if model._meta.db_table == "archive_quote":
+        take = model._meta.get_field("take").related_model
+        rows = rows.annotate(when=Subquery(take.objects.filter(pk=OuterRef("take_id")).values("published")[:1]))
+    else:
+        rows = rows.annotate(when=F("published"))
+    sql, params = rows.order_by().values_list("pk", "when").query.get_compiler(base.db).as_sql()
+    # One query: the rows, and a last row (NULL, NULL, how many matches the window held). The
+    # count has a column of its own: the second column's declared type (date) would convert it.
+    with connections[base.db].cursor() as cursor:
+        cursor.execute(
+            f"SELECT *, NULL FROM ({sql}) UNION ALL SELECT NULL, NULL, (SELECT COUNT(*) FROM ({window_sql}))",  # noqa: S608
+            [*params, *window_params],
+        )
+        fetched = cursor.fetchall()
+    held = next(int(size) for pk, _, size in fetched if pk is None)
+    found = sorted(((pk, _as_date(when)) for pk, when, _ in fetched if pk is not None), reverse=True)
+    if len(found) > COUNT_CAP:
+        return found[:COUNT_CAP], COUNT_CAP, True
+    if held < SQLITE_WINDOW:
+        return found, len(found), False
+    return None
+
+
+def _as_date(value) -> datetime.date | None:
+    if value is None or isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value))
+
+
+def _candidates(
+    matches: QuerySet, base: QuerySet | None = None, query: Query | None = None
+) -> tuple[list[tuple[int, datetime.date | None]], int, bool, bool]:
+    """Candidate (id, date) rows, the capped count, whether capped, and whether the word is so
+    common on SQLite that the candidates were found by probing filtered rows one by one."""
+    if base is not None and query is not None:
+        window = _sqlite_window(base, query)
+        if window is not None:
+            return (*window, False)
+        if engine.vendor(base.db) == "sqlite":
+            # The window was full (a common word) but the filters kept few of it: test the
+            # filtered rows one by one against the index rather than list the word's 900,000
+            # matches. Unordered, so the walk follows the filters' indexes (ordering by id walked
+            # all 1,000,000 quotes: 0.5 s); at most WALK_LIMIT matches, the newest of them kept.
+            walked = engine.filter_matches_walking(base, query)
+            rows = sorted(walked.order_by().values_list("pk", date_field(walked))[:WALK_LIMIT], reverse=True)
+            if len(rows) <= COUNT_CAP:
+                return rows, len(rows), False, True
+            return rows[:COUNT_CAP], COUNT_CAP, True, True
     when = date_field(matches)
     rows = list(matches.order_by().values_list("pk", when)[: COUNT_CAP + 1])
     if len(rows) <= COUNT_CAP:
-        return rows, len(rows), False
+        return rows, len(rows), False, False
     newest = list(matches.order_by("-pk").values_list("pk", when)[:COUNT_CAP])
-    return newest, COUNT_CAP, True
+    return newest, COUNT_CAP, True, False
 
 
 def _newest_key(row: tuple[int, datetime.date | None]) -> tuple:
@@ -54,13 +133,21 @@ def _newest_key(row: tuple[int, datetime.date | None]) -> tuple:
     return (when is not None, when or _OLDEST, pk)
 
 
-def ranked_ids(matches: QuerySet, query: Query) -> tuple[list[int], int, bool]:
+def ranked_ids(matches: QuerySet, query: Query, base: QuerySet | None = None) -> tuple[list[int], int, bool]:
     """Ids of ``matches`` best first (a bounded set), the capped count, and whether it was capped.
 
-    Three queries at most. ``matches`` must already be filtered by ``.search(query)``.
+    Three queries at most. ``matches`` must already be filtered by ``.search(query)``; ``base``,
+    the same queryset without the search, lets SQLite read the newest matches from its index.
     """
-    rows, count, capped = _candidates(matches)
-    score = engine.scores(matches.db, matches.model._meta.db_table, query, [pk for pk, _ in rows])
+    rows, count, capped, common = _candidates(matches, base, query)
+    ids = [pk for pk, _ in rows]
+    if common and ids and max(ids) - min(ids) > SPREAD * len(ids):
+        # SQLite, a common word under selective filters: the candidates lie all over the index,
+        # and bm25 over that rowid range scores some 900,000 matches (~2.5 s). They come newest
+        # first instead (docs/performance.md, "Where a target is missed").
+        score = {}
+    else:
+        score = engine.scores(matches.db, matches.model._meta.db_table, query, ids)
     rows.sort(key=lambda row: (score.get(row[0], 0.0), *_newest_key(row)), reverse=True)
     return [pk for pk, _ in rows], count, capped
 
@@ -142,13 +229,13 @@ def search_page(
     matches = engine.filter_matches(queryset, query)
     when = date_field(queryset)
     if sort == "relevance":
-        ids, result.count, result.capped = ranked_ids(matches, query)
+        ids, result.count, result.capped = ranked_ids(matches, query, base=queryset)
         result.ranked_only_newest = result.capped
         result.number = min(number, result.num_pages)
         start = (result.number - 1) * per_page
         page_ids = ids[start : start + per_page]
     else:
-        rows, result.count, result.capped = _candidates(matches)
+        rows, result.count, result.capped, _ = _candidates(matches, queryset, query)
         if not result.capped:
             rows.sort(key=_newest_key, reverse=True)
             result.number = min(number, result.num_pages)
@@ -156,7 +243,8 @@ def search_page(
             page_ids = [pk for pk, _ in rows[start : start + per_page]]
         else:
             start = (number - 1) * per_page
-            ordered = matches.order_by(F(when).desc(nulls_last=True), "-pk")
+            walked = engine.filter_matches_walking(queryset, query)
+            ordered = walked.order_by(F(when).desc(nulls_last=True), "-pk")
             page_ids = list(ordered.values_list("pk", flat=True)[start : start + per_page])
     rows = (prepare or (lambda qs: qs))(queryset.model._default_manager.using(queryset.db).filter(pk__in=page_ids))
     by_id = {obj.pk: obj for obj in rows}

@@ -27,6 +27,9 @@ and ``install()`` after (docs/search.md).
 # ruff: noqa: S608 - SQL here is built from the fixed table and column names in DOCUMENTS, never from input.
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 CONFIG = "archive_english"
@@ -268,3 +271,78 @@ def uninstall(connection: BaseDatabaseWrapper) -> None:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
             for name in reversed(list(_sqlite_tables())):
                 cursor.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+# --------------------------------------------------------------------------- bulk loads
+
+
+def _max_ids(cursor) -> dict[str, int]:
+    ids = {}
+    for table in DOCUMENTS:
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")
+        ids[table] = cursor.fetchone()[0]
+    return ids
+
+
+def _check_deferred(cursor) -> None:
+    """PostgreSQL: run the foreign-key checks deferred to commit now (earlier writes of the same
+    transaction, e.g. a deletion), or ALTER TABLE refuses to run with "pending trigger events"."""
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+@contextmanager
+def bulk_load(connection: BaseDatabaseWrapper) -> Iterator[None]:
+    """Index the rows inserted inside the block in one statement per table, not row by row.
+
+    Must run inside a transaction. The per-row insert triggers are lifted for the block and the
+    new rows (ids above the largest before it) are indexed set-wise at its end, about four times
+    faster on SQLite (FTS5 through a trigger costs ~0.5 ms a row) and without a per-row word
+    collection on PostgreSQL (its tsvector column is computed by the row itself). The triggers are
+    lifted in the same transaction, and the writes lock the tables, so no other writer's row can
+    slip past the index; if the block fails, the transaction rolls it all back. Update and delete
+    triggers stay in force: rows changed inside the block are kept in step as usual.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("bulk_load() must run inside transaction.atomic().")
+    with connection.cursor() as cursor:
+        before = _max_ids(cursor)
+        if connection.vendor == "postgresql":
+            _check_deferred(cursor)
+            for table, function in _PG_WORD_COLLECTORS.items():
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {function}")
+        else:
+            for table in DOCUMENTS:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {table}_search_ai")
+    yield
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            _check_deferred(cursor)
+            for table, function in _PG_WORD_COLLECTORS.items():
+                text = " || ' ' || ".join(f"coalesce({column}, '')" for column, _, _ in DOCUMENTS[table])
+                cursor.execute(
+                    f"""
+                    INSERT INTO archive_search_word (word)
+                    SELECT DISTINCT lexeme FROM {table}, unnest(to_tsvector('simple', {pg_words(text)}))
+                    WHERE {table}.id > %s AND length(lexeme) BETWEEN 3 AND 40 AND lexeme !~ '^[0-9]+$'
+                    ON CONFLICT DO NOTHING
+                    """,
+                    [before[table]],
+                )
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {function}")
+        else:
+            for table, columns in DOCUMENTS.items():
+                names = ", ".join(column for column, _, _ in columns)
+                cursor.execute(
+                    f"INSERT INTO {table}_fts(rowid, {names}) SELECT id, {names} FROM {table} WHERE id > %s",
+                    [before[table]],
+                )
+                cursor.execute(
+                    f"INSERT INTO archive_search_words(rowid, words) "
+                    f"SELECT {_sqlite_words_rowid(table, table)}, {_sqlite_words_text(table, table)} "
+                    f"FROM {table} WHERE id > %s",
+                    [before[table]],
+                )
+            triggers = _sqlite_triggers()
+            for table in DOCUMENTS:
+                cursor.execute(triggers[f"{table}_search_ai"])

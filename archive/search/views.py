@@ -134,7 +134,14 @@ def quote_list(request: HttpRequest) -> HttpResponse:
     base = Quote.objects.published()
     filterset = QuoteFilter(request.GET or None, queryset=base)
     filtered = filterset.qs
-    context: dict = {"q": q, "query": query, "filter": filterset, "sort": sort, "sorts": SORTS}
+    context: dict = {
+        "q": q,
+        "query": query,
+        "filter": filterset,
+        "menus": filterset.menus(),
+        "sort": sort,
+        "sorts": SORTS,
+    }
 
     if q.strip() and not query.is_searchable:
         page = SearchPage(query=query, sort=sort, number=1, per_page=PER_PAGE, count=0, capped=False)

@@ -1,0 +1,76 @@
+"""The benchmark, small: a 10,000-quote synthetic corpus, every scenario once, on whichever database
+the suite runs on. It fails on a page that is not 200 or that makes more queries than its pin
+(``Scenario.max_queries`` in archive/bench.py), never on timings: speed targets are measured at
+full size and recorded in docs/performance.md.
+"""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from archive import bench
+
+pytestmark = pytest.mark.django_db
+
+SCENARIOS = {
+    "quotes: rare word",
+    "quotes: common word",
+    "quotes: phrase",
+    "quotes: word + 2 filters",
+    "quotes: word, newest first",
+    "search: quotes and takes",
+    "takes: 3 filters + facets",
+    "takes: page 1",
+    "takes: page 500",
+    "take detail (most quotes)",
+    "expert detail (~500 takes)",
+    "experts by stance",
+}
+
+
+@pytest.fixture
+def corpus():
+    call_command("generate_corpus", takes=1000, quotes_per_take=10, experts=300, seed=11, verbosity=0)
+
+
+def test_it_runs_every_scenario_of_the_issue_within_its_query_pins(corpus, tmp_path):
+    output = tmp_path / "bench.md"
+    # --check-queries exits non-zero on a query-count regression or a page that is not 200.
+    call_command(
+        "benchmark",
+        repeat=1,
+        baseline_repeat=1,
+        check_queries=True,
+        output=str(output),
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+    report = output.read_text(encoding="utf-8")
+    rows = [line for line in report.splitlines() if line.startswith("| ") and not line.startswith("| scenario")]
+    assert {row.split(" | ")[0].lstrip("| ") for row in rows} == SCENARIOS
+    assert all(row.split(" | ")[1] == "200" for row in rows)
+    assert "Page 500 / page 1" in report
+    assert "Peak RSS serving the pages" in report
+
+
+def test_each_page_has_rows_to_show_and_its_baseline_answers_the_same_question(corpus):
+    results = bench.run(repeat=1, baseline_repeat=1)
+    assert {r.scenario.name for r in results} == SCENARIOS
+    assert bench.regressions(results) == []
+    for result in results:
+        assert result.queries >= 1
+        assert result.baseline_queries >= 1, result.scenario.name
+        assert len(result.times) == 1 and len(result.baseline_times) == 1
+
+
+def test_the_query_pins_catch_a_page_that_makes_more_queries(corpus, monkeypatch):
+    real = bench.scenarios
+
+    def tighter(params):
+        return [bench.Scenario(s.name, s.url, None, 1, s.group) for s in real(params)[:2]]
+
+    monkeypatch.setattr(bench, "scenarios", tighter)
+    problems = bench.regressions(bench.run(repeat=1))
+    assert len(problems) == 2
+    assert all("more than 1" in problem for problem in problems)
