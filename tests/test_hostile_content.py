@@ -310,13 +310,8 @@ def test_web_url_keeps_only_http_and_https_links():
     assert web_url(GOOD_URLS[0]) == GOOD_URLS[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known bug, left to the search owners: stored text holding the highlighter's sentinel "
-    "characters (\\x02, \\x03, \\x04; the ORM and imports can store them) fakes a highlight. It stays "
-    "escaped text, so it is not a markup hole. Fix: strip them in the engines' headline/snippet input.",
-)
 def test_stored_sentinel_characters_do_not_fake_a_highlight(client):
+    """The highlighter's sentinels (\x02, \x03, \x04) stored in the text itself never fake a highlight."""
     TakeFactory(title=f"{MARKER} \x02not a match\x03 {MARKER}")
     body = client.get("/search/", {"q": MARKER, "type": "takes"}).content.decode()
     page = check(body, "search")

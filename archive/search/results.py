@@ -266,11 +266,14 @@ def attach_snippets(objects: list, q: str | Query) -> None:
     table = model._meta.db_table
     using = objects[0]._state.db or "default"
     marked = engine.snippets(using, table, query, [obj.pk for obj in objects])
+    words = [word for group in query.required for phrase in group for word in phrase.words]
     for obj in objects:
         parts = marked.get(obj.pk, {})
         if table == "archive_take":
-            obj.title_html = highlight.render(parts.get("title") or obj.title)
+            obj.title_html = highlight.render(parts.get("title") or obj.title, source=obj.title, words=words)
             passage = next((parts[c] for c in ("summary", "body") if highlight.has_mark(parts.get(c))), None)
-            obj.snippet = highlight.render(passage or parts.get("summary") or obj.summary[:300])
+            obj.snippet = highlight.render(
+                passage or parts.get("summary") or obj.summary[:300], source=(obj.summary, obj.body), words=words
+            )
         else:
-            obj.snippet = highlight.render(parts.get("text") or obj.text)
+            obj.snippet = highlight.render(parts.get("text") or obj.text, source=obj.text, words=words)
