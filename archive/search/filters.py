@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import django_filters
-from django.db.models import QuerySet
+from django.db import connections
+from django.db.models import Exists, OuterRef, QuerySet
 
-from archive.models import Expert, Publication, Question, Stance, Theme
+from archive.models import Expert, Publication, Question, Quote, Response, Stance, Status, TakeAuthor, Theme
 
 CHOICES_LISTED = 100
 TOO_MANY = {
@@ -26,6 +27,29 @@ MENU_COLUMNS = {
     "question": ("slug", "text", "order"),
     "theme": ("slug", "name"),
 }
+
+
+def first_public_experts(limit: int, columns: tuple[str, ...]) -> list[Expert]:
+    """The first ``limit`` experts of ``Expert.objects.public()`` in name order, in one query.
+
+    ``public()`` is an OR of three EXISTS tests, which PostgreSQL cannot turn into joins: it
+    plans them as subplans and, counting on testing all 10,000 experts, hashes every published
+    authorship first (~100 ms at 100,000 takes) even under ``LIMIT 101``. Each test alone is a
+    semi-join walked in name order that stops after ``limit`` rows (~1 ms), and the first
+    ``limit`` of the union of the three firsts are the first ``limit`` overall. SQLite cannot
+    order and limit the parts of a UNION; it runs the OR row by row in name order already.
+    """
+    published = Status.PUBLISHED
+    order = ("sort_name", "name", "pk")
+    if not connections[Expert.objects.db].features.supports_slicing_ordering_in_compound:
+        return list(Expert.objects.public().order_by(*order).only(*columns)[:limit])
+    tests = [
+        Exists(TakeAuthor.objects.filter(expert=OuterRef("pk"), take__status=published)),
+        Exists(Quote.objects.filter(speaker=OuterRef("pk"), take__status=published)),
+        Exists(Response.objects.filter(expert=OuterRef("pk"), take__status=published)),
+    ]
+    firsts = [Expert.objects.filter(test).order_by(*order).only(*columns)[:limit] for test in tests]
+    return list(firsts[0].union(*firsts[1:]).order_by(*order)[:limit])
 
 
 @dataclass
@@ -94,7 +118,10 @@ class QuoteFilter(django_filters.FilterSet):
         menus = {}
         for name, columns in MENU_COLUMNS.items():
             field = self.form.fields[name]
-            rows = list(field.queryset.only(*columns)[: CHOICES_LISTED + 1])
+            if name == "speaker":
+                rows = first_public_experts(CHOICES_LISTED + 1, columns)
+            else:
+                rows = list(field.queryset.only(*columns)[: CHOICES_LISTED + 1])
             note = ""
             if len(rows) > CHOICES_LISTED:
                 rows = [chosen[name]] if chosen.get(name) else []
