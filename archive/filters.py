@@ -647,11 +647,10 @@ class TakeFilter(ResolvingFilterSet):
         return facet
 
 
-def _compiled(qs: QuerySet, using: str, limit: int | None) -> tuple[str, tuple] | None:
+def _compiled(qs: QuerySet, using: str) -> tuple[str, tuple] | None:
     """SQL and parameters of ``qs``'s ids (``None`` when the queryset can match nothing)."""
-    ids = qs.order_by().values("pk")
     try:
-        sql, params = (ids[:limit] if limit else ids).query.get_compiler(using).as_sql()
+        sql, params = qs.order_by().values("pk").query.get_compiler(using).as_sql()
     except EmptyResultSet:
         return None
     return sql, tuple(params)
@@ -661,21 +660,20 @@ def capped_sizes(querysets, cap: int, exact: QuerySet | None = None) -> tuple[di
     """Whether each queryset (keyed by ``id()``) holds more than ``cap`` rows, in one query.
 
     Each distinct query is counted once, and no further than ``cap + 1`` rows. ``exact``, when
-    given, is counted in full in the same query (a page's total): the second value returned.
+    given, is counted in full in the same query (a page's total): the second value returned. A
+    queryset with the same SQL as ``exact`` (most facets' takes when one filter is in force, all
+    of them with none) is sized from that count rather than counted a second time.
     """
     querysets = list(querysets)
     using = (exact if exact is not None else querysets[0]).db
-    counted: dict[tuple, int] = {}
-    keys: dict[int, tuple | None] = {}
-    for qs in querysets:
-        keys[id(qs)] = _compiled(qs, using, cap + 1)
-    exact_key = _compiled(exact, using, None) if exact is not None else None
-    for key in [*keys.values(), exact_key]:
-        if key is not None:
-            counted.setdefault(key, 0)
+    keys = {id(qs): _compiled(qs, using) for qs in querysets}
+    exact_key = _compiled(exact, using) if exact is not None else None
+    counted: dict[tuple, int] = dict.fromkeys(key for key in [exact_key, *keys.values()] if key is not None)
     if counted:
         parts, params = [], []
         for number, (sql, sql_params) in enumerate(counted):
+            if (sql, sql_params) != exact_key:
+                sql = f"SELECT 1 FROM ({sql}) AS capped_{number} LIMIT {cap + 1:d}"  # noqa: S608 (compiled by Django)
             parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted_{number})")  # noqa: S608 (compiled by Django)
             params.extend(sql_params)
         with connections[using].cursor() as cursor:

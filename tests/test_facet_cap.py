@@ -1,0 +1,57 @@
+"""Facet counts over many takes run over the newest FACET_CAP of them, and the page says so."""
+
+import datetime
+
+import pytest
+
+from archive import filters
+from archive.filters import capped_sizes
+from archive.models import Take, TakeKind
+from tests.factories import PublicationFactory, TakeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def takes():
+    """Five analyses in one outlet, then two op-eds in another, the op-eds the newest."""
+    one, other = PublicationFactory(name="One"), PublicationFactory(name="Other")
+    for day in range(1, 6):
+        TakeFactory(publication=one, kind=TakeKind.ANALYSIS, published=datetime.date(2019, 3, day))
+    for day in range(10, 12):
+        TakeFactory(publication=other, kind=TakeKind.OP_ED, published=datetime.date(2019, 3, day))
+    return Take.objects.published()
+
+
+def test_each_queryset_is_sized_against_the_cap_and_the_exact_one_counted(takes):
+    analyses, op_eds, none = (
+        takes.filter(kind=TakeKind.ANALYSIS),
+        takes.filter(kind=TakeKind.OP_ED),
+        takes.none(),
+    )
+    for cap, expected in [(1, (True, True, True)), (2, (True, True, False)), (5, (True, False, False))]:
+        over, total = capped_sizes([takes, analyses, op_eds], cap, exact=takes.all())
+        assert (over[id(takes)], over[id(analyses)], over[id(op_eds)]) == expected, cap
+        assert total == 7
+    everything = takes.all()
+    over, total = capped_sizes([everything, none], 6, exact=analyses.all())
+    assert over == {id(everything): True, id(none): False}
+    assert total == 5
+    assert capped_sizes([takes], 3, exact=none) == ({id(takes): True}, 0)
+
+
+def test_a_facet_over_the_cap_counts_the_newest_takes_and_says_so(client, takes, monkeypatch):
+    monkeypatch.setattr(filters, "FACET_CAP", 3)
+    response = client.get("/takes/")
+    assert response.context["page_obj"].paginator.count == 7  # the total stays exact
+    outlets = next(f for f in response.context["facets"] if f.name == "publication")
+    assert {c.label: c.count for g in outlets.groups for c in g.choices} == {"Other": 2, "One": 1}
+    assert "Counts cover the newest 3 takes" in outlets.note
+
+    response = client.get("/takes/?kind=op-ed")
+    assert response.context["page_obj"].paginator.count == 2
+    outlets = next(f for f in response.context["facets"] if f.name == "publication")
+    assert {c.label: c.count for g in outlets.groups for c in g.choices} == {"Other": 2}
+    assert "Counts cover" not in outlets.note
+    kinds = next(f for f in response.context["facets"] if f.name == "kind")
+    assert "Counts cover the newest 3 takes" in kinds.note  # its takes: every kind, 7
