@@ -325,7 +325,6 @@ class TakeQuerySet(models.QuerySet):
                 queryset=Quote.objects.filter(is_headline=True).select_related("speaker"),
                 to_attr="headline_quotes",
             ),
-            "themes",
         )
 
     def with_details(self) -> TakeQuerySet:
