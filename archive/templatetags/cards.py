@@ -50,7 +50,7 @@ _SLUG = re.compile(r"[-a-zA-Z0-9_]+")
 _PLACEHOLDER = "slug-placeholder"
 
 
-@functools.cache
+@functools.lru_cache(maxsize=64)  # keyed by script prefix: one entry per mount point in practice
 def _around_slug(prefix: str, urlconf: str | None, name: str) -> tuple[str, str]:
     url = reverse(name, args=[_PLACEHOLDER], urlconf=urlconf)
     before, after = url.split(_PLACEHOLDER)
@@ -59,8 +59,9 @@ def _around_slug(prefix: str, urlconf: str | None, name: str) -> tuple[str, str]
 
 @receiver(setting_changed)
 def _forget_urls(*, setting: str, **kwargs) -> None:
-    if setting == "ROOT_URLCONF":
+    if setting in ("ROOT_URLCONF", "FORCE_SCRIPT_NAME"):
         _around_slug.cache_clear()
+        _take_list_path.cache_clear()
 
 
 def slug_url(name: str, slug: str) -> str:
@@ -85,7 +86,7 @@ def publication_url(publication) -> str:
     return slug_url("publication_detail", publication.slug)
 
 
-@functools.cache
+@functools.lru_cache(maxsize=64)
 def _take_list_path(prefix: str, urlconf: str | None) -> str:
     return reverse("take_list", urlconf=urlconf)
 
