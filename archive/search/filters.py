@@ -6,6 +6,7 @@ Values are slugs and ISO dates, as in the takes list. An unknown or malformed va
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import django_filters
@@ -21,16 +22,13 @@ TOO_MANY = {
 }
 
 
-MENU_COLUMNS = {
-    "speaker": ("slug", "name", "sort_name"),
-    "publication": ("slug", "name"),
-    "question": ("slug", "text", "order"),
-    "theme": ("slug", "name"),
-}
+#: Each menu's option label: the column ``str()`` of the row shows.
+MENU_LABELS = {"speaker": "name", "publication": "name", "question": "text", "theme": "name"}
 
 
-def first_public_experts(limit: int, columns: tuple[str, ...]) -> list[Expert]:
-    """The first ``limit`` experts of ``Expert.objects.public()`` in name order, in one query.
+def first_public_experts(limit: int) -> list[tuple[str, str]]:
+    """(slug, name) of the first ``limit`` experts of ``Expert.objects.public()`` in name order,
+    in one query.
 
     ``public()`` is an OR of three EXISTS tests, which PostgreSQL cannot turn into joins: it
     plans them as subplans and, counting on testing all 10,000 experts, hashes every published
@@ -39,17 +37,32 @@ def first_public_experts(limit: int, columns: tuple[str, ...]) -> list[Expert]:
     ``limit`` of the union of the three firsts are the first ``limit`` overall. SQLite cannot
     order and limit the parts of a UNION; it runs the OR row by row in name order already.
     """
+    using = Expert.objects.db
+    sql, params = _first_public_sql(using, connections[using].vendor, limit)
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(slug, name) for slug, name, *_ in cursor.fetchall()]
+
+
+@functools.lru_cache(maxsize=16)
+def _first_public_sql(using: str, vendor: str, limit: int) -> tuple[str, tuple]:
+    """The query of ``first_public_experts``, compiled once per process: it depends on nothing but
+    the code and the database (compiling the three EXISTS parts cost more than running them)."""
     published = Status.PUBLISHED
     order = ("sort_name", "name", "pk")
-    if not connections[Expert.objects.db].features.supports_slicing_ordering_in_compound:
-        return list(Expert.objects.public().order_by(*order).only(*columns)[:limit])
-    tests = [
-        Exists(TakeAuthor.objects.filter(expert=OuterRef("pk"), take__status=published)),
-        Exists(Quote.objects.filter(speaker=OuterRef("pk"), take__status=published)),
-        Exists(Response.objects.filter(expert=OuterRef("pk"), take__status=published)),
-    ]
-    firsts = [Expert.objects.filter(test).order_by(*order).only(*columns)[:limit] for test in tests]
-    return list(firsts[0].union(*firsts[1:]).order_by(*order)[:limit])
+    columns = ("slug", "name", *order)
+    if not connections[using].features.supports_slicing_ordering_in_compound:
+        rows = Expert.objects.public().order_by(*order).values_list(*columns)[:limit]
+    else:
+        tests = [
+            Exists(TakeAuthor.objects.filter(expert=OuterRef("pk"), take__status=published)),
+            Exists(Quote.objects.filter(speaker=OuterRef("pk"), take__status=published)),
+            Exists(Response.objects.filter(expert=OuterRef("pk"), take__status=published)),
+        ]
+        firsts = [Expert.objects.filter(test).order_by(*order).values_list(*columns)[:limit] for test in tests]
+        rows = firsts[0].union(*firsts[1:]).order_by(*order)[:limit]
+    sql, params = rows.query.get_compiler(using).as_sql()
+    return sql, tuple(params)
 
 
 @dataclass
@@ -116,22 +129,22 @@ class QuoteFilter(django_filters.FilterSet):
         """
         chosen = self.form.cleaned_data if self.is_bound and hasattr(self.form, "cleaned_data") else {}
         menus = {}
-        for name, columns in MENU_COLUMNS.items():
+        for name, label in MENU_LABELS.items():
             field = self.form.fields[name]
             if name == "speaker":
-                rows = first_public_experts(CHOICES_LISTED + 1, columns)
+                rows = first_public_experts(CHOICES_LISTED + 1)
             else:
-                rows = list(field.queryset.only(*columns)[: CHOICES_LISTED + 1])
+                rows = list(field.queryset.values_list("slug", label)[: CHOICES_LISTED + 1])
             note = ""
             if len(rows) > CHOICES_LISTED:
-                rows = [chosen[name]] if chosen.get(name) else []
+                rows = [(chosen[name].slug, str(chosen[name]))] if chosen.get(name) else []
                 note = TOO_MANY.get(name, "")
             current = self.form[name].value() if self.is_bound else ""
             menus[name] = Menu(
                 name=name,
                 label=str(field.label),
                 empty=str(field.empty_label),
-                choices=[(obj.slug, str(obj)) for obj in rows],
+                choices=rows,
                 current=str(current or ""),
                 note=note,
             )
