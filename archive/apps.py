@@ -14,6 +14,7 @@ from django.db.models.signals import post_migrate, pre_migrate
 
 RULES_MIGRATION = ("archive", "0002_integrity_triggers")
 SEARCH_MIGRATION = ("archive", "0004_search_index")
+VERSION_MIGRATION = ("archive", "0006_data_version")
 
 
 def _applied(connection) -> set[tuple[str, str]]:
@@ -22,7 +23,7 @@ def _applied(connection) -> set[tuple[str, str]]:
 
 def lift_sqlite_triggers(sender, using: str = "default", plan=None, **kwargs) -> None:
     """Drop the archive's SQLite triggers when archive migrations are about to run."""
-    from archive import db_rules
+    from archive import data_version, db_rules
     from archive.search import schema
 
     connection = connections[using]
@@ -32,6 +33,7 @@ def lift_sqlite_triggers(sender, using: str = "default", plan=None, **kwargs) ->
         return
     db_rules.uninstall(connection)
     schema.uninstall_sqlite_triggers(connection)
+    data_version.uninstall_sqlite_triggers(connection)
 
 
 def reinstall_database_rules(sender, using: str = "default", **kwargs) -> None:
@@ -52,6 +54,17 @@ def reinstall_search_index(sender, using: str = "default", **kwargs) -> None:
         schema.install(connection)
 
 
+def reinstall_data_version(sender, using: str = "default", **kwargs) -> None:
+    """Put the data version's triggers back (and on tables created since) while 0006 is applied;
+    writes made while SQLite's were lifted moved no version, so move it once."""
+    from archive import data_version
+
+    connection = connections[using]
+    if VERSION_MIGRATION in _applied(connection):
+        data_version.install(connection)
+        data_version.bump(connection)
+
+
 def ensure_editors_group(sender, **kwargs) -> None:
     from archive.editors import ensure_editors_group
 
@@ -66,4 +79,5 @@ class ArchiveConfig(AppConfig):
         pre_migrate.connect(lift_sqlite_triggers, sender=self)
         post_migrate.connect(reinstall_database_rules, sender=self)
         post_migrate.connect(reinstall_search_index, sender=self)
+        post_migrate.connect(reinstall_data_version, sender=self)
         post_migrate.connect(ensure_editors_group, sender=self)

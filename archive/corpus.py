@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
+from archive import data_version
 from archive.models import (
     Collection,
     Confidence,
@@ -315,7 +316,7 @@ def generate(spec: CorpusSpec, progress: Callable[[str], None] = lambda message:
     began = time.perf_counter()
     tag = f"{SYNTHETIC}-s{spec.seed}"
 
-    with transaction.atomic(), schema.bulk_load(connection):
+    with transaction.atomic(), schema.bulk_load(connection), data_version.lifted(connection):
         publications = Publication.objects.bulk_create(
             Publication(
                 name=f"Synthetic Outlet {n} (seed {spec.seed})",

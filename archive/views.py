@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
+from archive import data_version
 from archive.filters import MAX_QUERY_LENGTH, MAX_VALUES, ExpertFilter, TakeFilter
 from archive.models import (
     Affiliation,
@@ -61,8 +62,7 @@ def canonical_query(params: list[tuple[str, str]], page_obj=None) -> str:
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     published = Take.objects.published()
-    totals = published.aggregate(takes=Count("id"), outlets=Count("publication", distinct=True))
-    counts = Position.objects.split()
+    figures = data_version.cached("home", home_figures)
     questions = Question.objects.prefetch_related("stances")
     return page(
         request,
@@ -70,12 +70,23 @@ def home(request: HttpRequest) -> HttpResponse:
         "Who said what about the Hanoi summit",
         "Expert opinion on the February 2019 Trump–Kim summit in Hanoi: takes, quotes, and where each "
         "expert stands on the questions the summit raised.",
-        totals=totals,
-        expert_count=Expert.objects.public().count(),
-        quote_count=Quote.objects.published().count(),
-        splits=[stance_split(question, counts) for question in questions],
+        totals=figures["totals"],
+        expert_count=figures["experts"],
+        quote_count=figures["quotes"],
+        splits=[stance_split(question, figures["split"]) for question in questions],
         latest=published.with_related().newest_first()[:6],
     )
+
+
+def home_figures() -> dict:
+    """The whole archive's totals and stance split: each a pass over every published row, so kept
+    per process until the data changes (archive/data_version.py)."""
+    return {
+        "totals": Take.objects.published().aggregate(takes=Count("id"), outlets=Count("publication", distinct=True)),
+        "experts": Expert.objects.public().count(),
+        "quotes": Quote.objects.published().count(),
+        "split": Position.objects.split(),
+    }
 
 
 @require_safe
@@ -259,7 +270,7 @@ def expert_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def question_list(request: HttpRequest) -> HttpResponse:
-    counts = Position.objects.split()
+    counts = data_version.cached("stance split", Position.objects.split)
     questions = Question.objects.prefetch_related("stances")
     return page(
         request,
@@ -289,9 +300,14 @@ def question_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def publication_list(request: HttpRequest) -> HttpResponse:
-    publications = Publication.objects.annotate(
-        take_count=Count("takes", filter=Q(takes__status=Status.PUBLISHED))
-    ).filter(take_count__gt=0)
+    publications = data_version.cached(
+        "outlets with takes",
+        lambda: list(
+            Publication.objects.annotate(take_count=Count("takes", filter=Q(takes__status=Status.PUBLISHED))).filter(
+                take_count__gt=0
+            )
+        ),
+    )
     return page(
         request,
         "archive/publication_list.html",
