@@ -300,6 +300,10 @@ def suggest_words(using: str, words: list[str]) -> dict[str, str]:
 NAME_SIMILARITY = 0.45
 
 
+#: PostgreSQL: how many of the closest names (per name wanted) are tested against the caller's conditions.
+CLOSEST_FACTOR = 10
+
+
 def similar_experts(queryset: QuerySet, text: str, limit: int = 5) -> list:
     """Experts whose name is close to ``text``: misspelt ("Larrison") or reordered ("Kim Soo")."""
     text = " ".join(re.findall(r"[^\W_]+", text))[:100]
@@ -307,12 +311,20 @@ def similar_experts(queryset: QuerySet, text: str, limit: int = 5) -> list:
         return []
     if vendor(queryset.db) == "postgresql":
         score = "GREATEST(similarity(name, %s), word_similarity(%s, name), similarity(sort_name, %s))"
-        return list(
-            queryset.filter(
-                RawSQL("(name %% %s OR %s <%% name OR sort_name %% %s)", (text, text, text), BooleanField())
-            )
+        # The closest names among all experts first (trigram indexes), then ``queryset``'s own
+        # conditions on those few: a common name part ("Kim") is close to thousands of names, and
+        # testing each against ``queryset`` (e.g. "appears in a published take") cost ~0.6 s.
+        closest = (
+            queryset.model._default_manager.using(queryset.db)
+            .filter(RawSQL("(name %% %s OR %s <%% name OR sort_name %% %s)", (text, text, text), BooleanField()))
             .annotate(name_score=RawSQL(score, (text, text, text)))
             .filter(name_score__gte=NAME_SIMILARITY)
+            .order_by("-name_score", "sort_name")
+            .values("pk")[: limit * CLOSEST_FACTOR]
+        )
+        return list(
+            queryset.filter(pk__in=closest)
+            .annotate(name_score=RawSQL(score, (text, text, text)))
             .order_by("-name_score", "sort_name")[:limit]
         )
     # SQLite has no trigram operator; the expert list is short (people, not documents), so score

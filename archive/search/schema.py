@@ -110,6 +110,9 @@ def _postgres_install_sql() -> list[str]:
         "CREATE TABLE IF NOT EXISTS archive_search_word (word text PRIMARY KEY)",
         _PG_GIN_INDEXES["archive_search_word_trgm"],
         "CREATE INDEX IF NOT EXISTS archive_expert_name_trgm ON archive_expert USING gin (name gin_trgm_ops)",
+        # Name suggestions test the name *or* the sort name ("Kim Soo" for "Soo Kim"): without an
+        # index on each, the OR is a scan of every expert (~95 ms at 10,000), with both a BitmapOr.
+        "CREATE INDEX IF NOT EXISTS archive_expert_sort_name_trgm ON archive_expert USING gin (sort_name gin_trgm_ops)",
     ]
     for table, function in _PG_WORD_COLLECTORS.items():
         columns = [column for column, _, _ in DOCUMENTS[table]]
@@ -285,6 +288,7 @@ def uninstall(connection: BaseDatabaseWrapper) -> None:
                 cursor.execute(f"DROP FUNCTION IF EXISTS {function}()")
             uninstall_postgres_columns(connection)
             cursor.execute("DROP INDEX IF EXISTS archive_expert_name_trgm")
+            cursor.execute("DROP INDEX IF EXISTS archive_expert_sort_name_trgm")
             cursor.execute("DROP TABLE IF EXISTS archive_search_word")
             cursor.execute(f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {CONFIG}")
         else:
