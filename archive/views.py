@@ -230,7 +230,8 @@ def expert_list(request: HttpRequest) -> HttpResponse:
 def expert_detail(request: HttpRequest, slug: str) -> HttpResponse:
     expert = get_object_or_404(Expert.objects.public().with_take_counts().prefetch_related("affiliations"), slug=slug)
     takes = Take.objects.published().by_experts([expert.pk]).with_related().newest_first()
-    page_obj, page_notice = paginate(request, takes)
+    # take_count is that count already: SQLite would otherwise test every published take (90 ms).
+    page_obj, page_notice = paginate(request, takes, count=expert.take_count)
     positions = list(
         Position.objects.published()
         .filter(take__authorships__expert=expert)

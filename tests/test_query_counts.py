@@ -40,7 +40,7 @@ def urls(archive) -> dict[str, tuple[str, int]]:
             f"&theme={archive.themes[0].slug}&organization=Institute%201&letter=E",
             12,
         ),
-        "expert": (f"/experts/{archive.experts[0].slug}/", 14),
+        "expert": (f"/experts/{archive.experts[0].slug}/", 13),
         "questions": ("/questions/", 3),
         # One more than before the who-holds-what table: how many experts hold each stance (the page
         # lists the first 30 of each and links to the rest), instead of loading every position.
