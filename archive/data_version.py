@@ -23,7 +23,7 @@ SQLite
 The version is read *before* the figures are computed: a write committed in between is then
 cached under the old number, which no reader will see again.
 
-``install()`` is idempotent. Migration 0006 calls it, and so does every ``migrate``
+``install()`` is idempotent. Migration 0007 calls it, and so does every ``migrate``
 (post_migrate, archive/apps.py): SQLite drops a table's triggers when it rebuilds the table.
 """
 
@@ -56,7 +56,7 @@ TABLES = (
 )
 
 #: Tables kept by triggers from those above: they change only when one of ``TABLES`` does.
-DERIVED_TABLES: tuple[str, ...] = ()
+DERIVED_TABLES = ("archive_expertstance",)
 
 _PG_FUNCTIONS = """
 CREATE SEQUENCE IF NOT EXISTS archive_data_version_seq;

@@ -32,6 +32,8 @@ from contextlib import contextmanager
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from archive import stances
+
 CONFIG = "archive_english"
 
 # Characters that separate words before PostgreSQL's parser sees the text: ASCII punctuation, Latin-1
@@ -327,6 +329,9 @@ def bulk_load(connection: BaseDatabaseWrapper) -> Iterator[None]:
     lifted in the same transaction, and the writes lock the tables, so no other writer's row can
     slip past the index; if the block fails, the transaction rolls it all back. Update and delete
     triggers stay in force: rows changed inside the block are kept in step as usual.
+
+    The who-holds-what table's insert triggers are lifted too, and the table rebuilt set-wise at the
+    end (``archive.stances.bulk_load``): per-row upserts would make a corpus load several times slower.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("bulk_load() must run inside transaction.atomic().")
@@ -341,7 +346,8 @@ def bulk_load(connection: BaseDatabaseWrapper) -> Iterator[None]:
         else:
             for table in DOCUMENTS:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {table}_search_ai")
-    yield
+    with stances.bulk_load(connection):
+        yield
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             _check_deferred(cursor)

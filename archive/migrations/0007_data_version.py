@@ -15,6 +15,6 @@ def backwards(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("archive", "0005_performance")]
+    dependencies = [("archive", "0006_expert_stance")]
 
     operations = [migrations.RunPython(forwards, backwards)]
