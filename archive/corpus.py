@@ -16,10 +16,12 @@ import datetime
 import random
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
+from archive import data_version
 from archive.models import (
     Collection,
     Confidence,
@@ -214,6 +216,98 @@ def exists(seed: int) -> bool:
     return Publication.objects.filter(slug__startswith=f"{SYNTHETIC}-s{seed}-outlet-").exists()
 
 
+@dataclass
+class _TakePlan:
+    take: Take
+    authors: list[Expert]
+    quotes: list[tuple[str, int, bool, int]]  # text, speaker id, is headline, order
+    themes: list[Theme]
+    positions: list[tuple[int, int, str]]  # question id, stance id, confidence
+
+
+@dataclass
+class _World:
+    """What every chunk of takes is drawn from, and the one random stream that draws it."""
+
+    spec: CorpusSpec
+    rng: random.Random
+    text: TextMaker
+    tag: str
+    dates: list[datetime.date]
+    experts: list[Expert]
+    author_weights: list[float]
+    home: dict[int, Publication]
+    collections: list[Collection]
+    themes: list[Theme]
+    theme_weights: list[float]
+    questions: list[tuple[Question, list[Stance]]]
+    stance_weights: dict[int, list[float]]
+
+    def plan(self, chunk: range) -> list[_TakePlan]:
+        """The takes numbered ``chunk`` with everything attached to them, not yet stored."""
+        rng, text, spec = self.rng, self.text, self.spec
+        lead_authors = rng.choices(self.experts, weights=self.author_weights, k=len(chunk))
+        series = [rng.choice(self.collections) if rng.random() < 0.05 else None for _ in chunk]
+        takes = [
+            Take(
+                title=text.sentence(5, 11)[:-1],
+                slug=f"{self.tag}-take-{n}",
+                kind=TakeKind.COLLECTION_ANSWER if series[i] else rng.choice(TakeKind.values),
+                collection=series[i],
+                publication=series[i].publication if series[i] else self.home[lead_authors[i].pk],
+                published=self.dates[n],
+                date_precision=DatePrecision.DAY,
+                url=f"https://takes.{SYNTHETIC}.invalid/{spec.seed}/{n}",
+                summary="Synthetic take generated for benchmarks. " + text.sentence(20, 40),
+                body=" ".join(text.sentence(12, 30) for _ in range(rng.randint(3, 8))),
+                status=Status.PUBLISHED if rng.random() < 0.97 else Status.DRAFT,
+            )
+            for i, n in enumerate(chunk)
+        ]
+        plans = []
+        for take, lead in zip(takes, lead_authors, strict=True):
+            authors = [lead]
+            if rng.random() < 0.15:
+                co_author = rng.choice(self.experts)
+                if co_author.pk != lead.pk:
+                    authors.append(co_author)
+            quote_count = rng.randint(0, 2 * spec.quotes_per_take) if spec.quotes_per_take else 0
+            quotes = []
+            for order in range(quote_count):
+                speaker = lead if rng.random() < 0.7 else rng.choice(self.experts)
+                quotes.append((text.sentence(10, 35), speaker.pk, order == 0, order))
+            tagged = {rng.choices(self.themes, weights=self.theme_weights)[0] for _ in range(rng.randint(0, 3))}
+            positions = []
+            for question, stances in rng.sample(self.questions, k=min(len(self.questions), rng.randint(1, 3))):
+                stance = rng.choices(stances, weights=self.stance_weights[question.pk])[0]
+                positions.append((question.pk, stance.pk, rng.choice(Confidence.values)))
+            plans.append(_TakePlan(take, authors, quotes, sorted(tagged, key=lambda t: t.pk), positions))
+        return plans
+
+
+def _store(plans: list[_TakePlan]) -> dict[str, int]:
+    """Insert a planned chunk; returns the rows stored by kind."""
+    Take.objects.bulk_create([plan.take for plan in plans])
+    authorships, quotes, positions, tags = [], [], [], []
+    for plan in plans:
+        pk = plan.take.pk
+        authorships += [(pk, author.pk, order) for order, author in enumerate(plan.authors)]
+        quotes += [(pk, text, speaker, headline, order) for text, speaker, headline, order in plan.quotes]
+        tags += [(pk, theme.pk) for theme in plan.themes]
+        positions += [(pk, question, stance, confidence, "") for question, stance, confidence in plan.positions]
+    _insert_rows(TakeAuthor, ["take", "expert", "order"], authorships)
+    _insert_rows(Quote, ["take", "text", "speaker", "is_headline", "order"], quotes)
+    _insert_rows(Position, ["take", "question", "stance", "confidence", "note"], positions)
+    _insert_rows(Take.themes.through, ["take", "theme"], tags)
+    return {
+        "takes": len(plans),
+        "authorships": len(authorships),
+        "quotes": len(quotes),
+        "positions": len(positions),
+        "theme tags": len(tags),
+    }
+
+
 def generate(spec: CorpusSpec, progress: Callable[[str], None] = lambda message: None) -> CorpusReport:
     """Fill the database with a synthetic corpus. Takes are inserted in date order (rowid order = date order)."""
     rng = random.Random(spec.seed)
@@ -222,7 +316,7 @@ def generate(spec: CorpusSpec, progress: Callable[[str], None] = lambda message:
     began = time.perf_counter()
     tag = f"{SYNTHETIC}-s{spec.seed}"
 
-    with transaction.atomic(), schema.bulk_load(connection):
+    with transaction.atomic(), schema.bulk_load(connection), data_version.lifted(connection):
         publications = Publication.objects.bulk_create(
             Publication(
                 name=f"Synthetic Outlet {n} (seed {spec.seed})",
@@ -273,56 +367,39 @@ def generate(spec: CorpusSpec, progress: Callable[[str], None] = lambda message:
 
         dates = _dates(rng, spec.takes)
         counts = {"takes": 0, "authorships": 0, "quotes": 0, "positions": 0, "theme tags": 0}
-        for chunk in _chunks(spec.takes, spec.batch_size):
-            lead_authors = rng.choices(experts, weights=author_weights, k=len(chunk))
-            series = [rng.choice(collections) if rng.random() < 0.05 else None for _ in chunk]
-            takes = Take.objects.bulk_create(
-                Take(
-                    title=text.sentence(5, 11)[:-1],
-                    slug=f"{tag}-take-{n}",
-                    kind=TakeKind.COLLECTION_ANSWER if series[i] else rng.choice(TakeKind.values),
-                    collection=series[i],
-                    publication=series[i].publication if series[i] else home[lead_authors[i].pk],
-                    published=dates[n],
-                    date_precision=DatePrecision.DAY,
-                    url=f"https://takes.{SYNTHETIC}.invalid/{spec.seed}/{n}",
-                    summary="Synthetic take generated for benchmarks. " + text.sentence(20, 40),
-                    body=" ".join(text.sentence(12, 30) for _ in range(rng.randint(3, 8))),
-                    status=Status.PUBLISHED if rng.random() < 0.97 else Status.DRAFT,
+        world = _World(
+            spec=spec,
+            rng=rng,
+            text=text,
+            tag=tag,
+            dates=dates,
+            experts=experts,
+            author_weights=author_weights,
+            home=home,
+            collections=collections,
+            themes=themes,
+            theme_weights=theme_weights,
+            questions=questions,
+            stance_weights=stance_weights,
+        )
+        # The next chunk is planned (pure Python: text, choices) in a second thread while this one
+        # waits for the database to store the current chunk: the two overlap instead of taking
+        # turns. Only the planning thread draws random numbers, chunk after chunk, so the corpus
+        # is the same for a seed.
+        with ThreadPoolExecutor(max_workers=1) as planner:
+            chunks = list(_chunks(spec.takes, spec.batch_size))
+            pending = planner.submit(world.plan, chunks[0]) if chunks else None
+            for index in range(len(chunks)):
+                plan = pending.result()
+                pending = planner.submit(world.plan, chunks[index + 1]) if index + 1 < len(chunks) else None
+                stored = _store(plan)
+                for name, value in stored.items():
+                    counts[name] += value
+                elapsed = time.perf_counter() - began
+                progress(
+                    f"takes {counts['takes']:,}/{spec.takes:,}  quotes {counts['quotes']:,}  "
+                    f"{elapsed:,.1f}s  {sum(counts.values()) / elapsed:,.0f} rows/s"
                 )
-                for i, n in enumerate(chunk)
-            )
-            authorships, quotes, positions, tags = [], [], [], []
-            for take, lead in zip(takes, lead_authors, strict=True):
-                authors = [lead]
-                if rng.random() < 0.15:
-                    co_author = rng.choice(experts)
-                    if co_author.pk != lead.pk:
-                        authors.append(co_author)
-                authorships += [(take.pk, a.pk, o) for o, a in enumerate(authors)]
-                quote_count = rng.randint(0, 2 * spec.quotes_per_take) if spec.quotes_per_take else 0
-                for order in range(quote_count):
-                    speaker = lead if rng.random() < 0.7 else rng.choice(experts)
-                    quotes.append((take.pk, text.sentence(10, 35), speaker.pk, order == 0, order))
-                tagged = {rng.choices(themes, weights=theme_weights)[0] for _ in range(rng.randint(0, 3))}
-                tags += [(take.pk, theme.pk) for theme in sorted(tagged, key=lambda t: t.pk)]
-                for question, stances in rng.sample(questions, k=min(len(questions), rng.randint(1, 3))):
-                    stance = rng.choices(stances, weights=stance_weights[question.pk])[0]
-                    positions.append((take.pk, question.pk, stance.pk, rng.choice(Confidence.values), ""))
-            _insert_rows(TakeAuthor, ["take", "expert", "order"], authorships)
-            _insert_rows(Quote, ["take", "text", "speaker", "is_headline", "order"], quotes)
-            _insert_rows(Position, ["take", "question", "stance", "confidence", "note"], positions)
-            _insert_rows(Take.themes.through, ["take", "theme"], tags)
-            counts["takes"] += len(takes)
-            counts["authorships"] += len(authorships)
-            counts["quotes"] += len(quotes)
-            counts["positions"] += len(positions)
-            counts["theme tags"] += len(tags)
-            elapsed = time.perf_counter() - began
-            progress(
-                f"takes {counts['takes']:,}/{spec.takes:,}  quotes {counts['quotes']:,}  "
-                f"{elapsed:,.1f}s  {sum(counts.values()) / elapsed:,.0f} rows/s"
-            )
         report.rows.update(counts)
     report.seconds = time.perf_counter() - began
     return report

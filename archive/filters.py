@@ -23,6 +23,7 @@ from django.http import QueryDict
 from archive.models import (
     Collection,
     Expert,
+    ExpertStance,
     Position,
     Publication,
     Question,
@@ -761,10 +762,25 @@ class ExpertFilter(ResolvingFilterSet):
         data = self.data_cleaned if self.is_bound else {}
         return any(data.get(name) for name in self.TAKE_LEVEL)
 
+    @property
+    def by_summary(self) -> bool:
+        """Whether who holds what is read from the summary table (archive/stances.py): a question,
+        perhaps stances, and no outlet or theme that one take must meet together with the stance."""
+        data = self.data_cleaned if self.is_bound else {}
+        return bool(data.get("question")) and not (data.get("publication") or data.get("theme"))
+
+    def holding(self) -> QuerySet:
+        """Summary rows of the chosen question (and stances): experts holding them in published takes."""
+        data = self.data_cleaned
+        stances = [stance.pk for stance in data.get("stance") or []]
+        return ExpertStance.objects.on(data["question"][0].pk, stances)
+
     def filtered(self, exclude=()) -> QuerySet:
         queryset = self.queryset.all()
         data = self.data_cleaned if self.is_bound else {}
-        if any(data.get(name) and name not in exclude for name in self.TAKE_LEVEL):
+        if self.by_summary and "question" not in exclude and "stance" not in exclude:
+            queryset = Expert.objects.filter(pk__in=self.holding().values("expert_id"))
+        elif any(data.get(name) and name not in exclude for name in self.TAKE_LEVEL):
             # Writing a published take makes an expert public: the three EXISTS tests of
             # ``public()`` add nothing here, and cost ~10,000 index probes per query at scale.
             queryset = Expert.objects.wrote_takes(self.takes(exclude))

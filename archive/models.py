@@ -723,3 +723,47 @@ class Response(models.Model):
     def clean(self) -> None:
         if self.quote_id and self.take_id and self.quote.take_id != self.take_id:
             raise ValidationError({"quote": "The quote must come from the same take."})
+
+
+class ExpertStanceQuerySet(models.QuerySet):
+    def on(self, question_id: int, stance_ids=None) -> ExpertStanceQuerySet:
+        rows = self.filter(question_id=question_id)
+        return rows.filter(stance_id__in=list(stance_ids)) if stance_ids else rows
+
+
+class ExpertStance(models.Model):
+    """Who holds what: a stance an expert took on a question in their published takes, with how often.
+
+    Derived data, written only by the database's triggers (archive/stances.py): one row per
+    (expert, question, stance) with at least one published take the expert wrote or co-wrote
+    holding it. ``takes`` counts those takes; ``newest`` is the latest date among them (empty when
+    all are undated). Never written from Python: the triggers keep it exact whatever writes takes,
+    positions or authorships.
+    """
+
+    # The unique constraint leads with expert, the index with question: no separate indexes needed.
+    expert = models.ForeignKey(
+        Expert, on_delete=models.DO_NOTHING, related_name="held_stances", editable=False, db_index=False
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.DO_NOTHING, related_name="held_stances", editable=False, db_index=False
+    )
+    stance = models.ForeignKey(Stance, on_delete=models.DO_NOTHING, related_name="held_stances", editable=False)
+    takes = models.PositiveIntegerField(editable=False)
+    newest = models.DateField(null=True, editable=False)
+
+    objects = ExpertStanceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["expert", "question", "stance"]
+        constraints = [
+            models.UniqueConstraint(fields=["expert", "question", "stance"], name="expertstance_once"),
+            models.CheckConstraint(condition=Q(takes__gt=0), name="expertstance_takes_positive"),
+        ]
+        indexes = [
+            # Experts holding a stance on a question (or any of its stances), by expert.
+            models.Index(fields=["question", "stance", "expert"], name="expertstance_q_stance_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.expert} holds {self.stance} ({self.takes})"

@@ -1,7 +1,7 @@
 """Helpers the reading pages share: forgiving pagination, stance-split charts, and who holds what.
 
-Everything here works on rows already fetched (no queries of its own), so a page's query count
-stays fixed whatever it shows.
+Everything here works on rows already fetched (no queries of its own), or builds one queryset
+(``newest_positions``), so a page's query count stays fixed whatever it shows.
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Count, F, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.http import HttpRequest
 from django.urls import reverse
 
-from archive.models import Expert, Position, Question, Quote
+from archive.models import Expert, Position, Question, Quote, TakeAuthor
 
 PER_PAGE = 20
 
@@ -153,11 +154,17 @@ def _newest_first(position: Position) -> tuple:
 
 @dataclass
 class StanceHolder:
-    """An expert under one stance: the takes where they held it, and other stances they took."""
+    """An expert under one stance: the takes where they held it, and other stances they took.
+
+    ``positions`` and ``others`` may be only the newest few (``newest_holders``): ``takes`` and
+    ``other_takes`` then say how many there are in all.
+    """
 
     expert: Expert
     positions: list[Position]  # holding this stance, newest first
     others: list[Position] = field(default_factory=list)  # same question, another stance, newest first
+    takes: int | None = None  # takes holding this stance, when ``positions`` are only the newest
+    other_takes: int | None = None  # takes holding another stance, likewise
 
     #: A prolific author may have held a stance in hundreds of takes: the page lists the newest few.
     SHOWN = 5
@@ -169,7 +176,8 @@ class StanceHolder:
     @property
     def earlier(self) -> int:
         """How many older takes held the stance beyond those listed."""
-        return max(0, len(self.positions) - self.SHOWN)
+        total = len(self.positions) if self.takes is None else self.takes
+        return max(0, total - len(self.recent))
 
     @property
     def recent_others(self) -> list[Position]:
@@ -177,7 +185,8 @@ class StanceHolder:
 
     @property
     def earlier_others(self) -> int:
-        return max(0, len(self.others) - self.SHOWN)
+        total = len(self.others) if self.other_takes is None else self.other_takes
+        return max(0, total - len(self.recent_others))
 
     @property
     def quote(self) -> Quote | None:
@@ -210,6 +219,64 @@ def holders_by_stance(positions, expert_ids=None) -> dict[int, list[StanceHolder
                     expert=experts[expert_id],
                     positions=[p for p in held if p.stance_id == stance_id],
                     others=[p for p in held if p.stance_id != stance_id],
+                )
+            )
+    for entries in holders.values():
+        entries.sort(key=lambda h: (h.expert.sort_name.lower(), h.expert.pk))
+    return holders
+
+
+def newest_positions(question: Question, expert_ids) -> QuerySet:
+    """The ``StanceHolder.SHOWN`` newest published positions on ``question`` of each (expert, stance)
+    for these experts, in one query whatever their number of takes (a window function ranks them).
+
+    Each row carries ``holder_id`` (the author it is listed for: a co-written take comes once per
+    author) and ``held`` (how many published takes of that author hold that stance in all).
+    """
+    holder = F("take__authorships__expert_id")
+    partition = [holder, F("stance_id")]
+    expert_ids = list(expert_ids)
+    # Their takes first (an index probe per expert), then the position on the question of each:
+    # without this, SQLite (no statistics) walks every position on the question (40,000 at scale).
+    their_takes = TakeAuthor.objects.filter(expert_id__in=expert_ids).values("take_id")
+    return (
+        Position.objects.published()
+        .filter(take__in=their_takes)
+        .filter(question=question, take__authorships__expert_id__in=expert_ids)
+        .annotate(
+            holder_id=holder,
+            rank=Window(
+                RowNumber(),
+                partition_by=partition,
+                order_by=[F("take__published").desc(nulls_last=True), F("take_id").desc()],
+            ),
+            held=Window(Count("id"), partition_by=partition),
+        )
+        .filter(rank__lte=StanceHolder.SHOWN)
+        .select_related("take", "stance", "evidence", "evidence__speaker")
+        .defer("take__body", "take__summary", "take__standfirst")  # ranked rows carry no full text
+        .order_by()
+    )
+
+
+def newest_holders(positions, experts: dict[int, Expert]) -> dict[int, list[StanceHolder]]:
+    """Group rows of ``newest_positions`` under each stance, one entry per expert, by sort name."""
+    held: dict[int, dict[int, list[Position]]] = defaultdict(lambda: defaultdict(list))
+    counts: dict[tuple[int, int], int] = {}
+    for position in positions:
+        held[position.holder_id][position.stance_id].append(position)
+        counts[position.holder_id, position.stance_id] = position.held
+    holders: dict[int, list[StanceHolder]] = defaultdict(list)
+    for expert_id, by_stance in held.items():
+        for stance_id, mine in by_stance.items():
+            others = [p for other, rows in by_stance.items() if other != stance_id for p in rows]
+            holders[stance_id].append(
+                StanceHolder(
+                    expert=experts[expert_id],
+                    positions=sorted(mine, key=_newest_first, reverse=True),
+                    others=sorted(others, key=_newest_first, reverse=True),
+                    takes=counts[expert_id, stance_id],
+                    other_takes=sum(n for (e, s), n in counts.items() if e == expert_id and s != stance_id),
                 )
             )
     for entries in holders.values():

@@ -5,16 +5,18 @@ Each page does a fixed number of queries whatever it shows (pinned in tests/test
 
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
+from archive import data_version
 from archive.filters import MAX_QUERY_LENGTH, MAX_VALUES, ExpertFilter, TakeFilter
 from archive.models import (
     Affiliation,
     Collection,
     Expert,
+    ExpertStance,
     Position,
     Publication,
     Question,
@@ -25,13 +27,22 @@ from archive.models import (
     TakeAuthor,
     Theme,
 )
-from archive.reading import holders_by_stance, paginate, stance_split, stances_over_time
+from archive.reading import (
+    holders_by_stance,
+    newest_holders,
+    newest_positions,
+    paginate,
+    stance_split,
+    stances_over_time,
+)
 
 SITE = "Hanoi Summit archive"
 #: An expert page shows this many of their quotes, newest first, and links to the rest.
 QUOTES_SHOWN = 20
 #: ... and the stances of this many of their newest positions (the timeline of a prolific author).
 POSITIONS_SHOWN = 60
+#: A question page lists this many experts under each stance (by name) and links to all of them.
+HOLDERS_SHOWN = 30
 
 
 def page(request: HttpRequest, template: str, title: str, description: str, **context) -> HttpResponse:
@@ -61,8 +72,7 @@ def canonical_query(params: list[tuple[str, str]], page_obj=None) -> str:
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     published = Take.objects.published()
-    totals = published.aggregate(takes=Count("id"), outlets=Count("publication", distinct=True))
-    counts = Position.objects.split()
+    figures = data_version.cached("home", home_figures)
     questions = Question.objects.prefetch_related("stances")
     return page(
         request,
@@ -70,12 +80,23 @@ def home(request: HttpRequest) -> HttpResponse:
         "Who said what about the Hanoi summit",
         "Expert opinion on the February 2019 Trump–Kim summit in Hanoi: takes, quotes, and where each "
         "expert stands on the questions the summit raised.",
-        totals=totals,
-        expert_count=Expert.objects.public().count(),
-        quote_count=Quote.objects.published().count(),
-        splits=[stance_split(question, counts) for question in questions],
+        totals=figures["totals"],
+        expert_count=figures["experts"],
+        quote_count=figures["quotes"],
+        splits=[stance_split(question, figures["split"]) for question in questions],
         latest=published.with_related().newest_first()[:6],
     )
+
+
+def home_figures() -> dict:
+    """The whole archive's totals and stance split: each a pass over every published row, so kept
+    per process until the data changes (archive/data_version.py)."""
+    return {
+        "totals": Take.objects.published().aggregate(takes=Count("id"), outlets=Count("publication", distinct=True)),
+        "experts": Expert.objects.public().count(),
+        "quotes": Quote.objects.published().count(),
+        "split": Position.objects.split(),
+    }
 
 
 @require_safe
@@ -161,18 +182,21 @@ def expert_list(request: HttpRequest) -> HttpResponse:
     question = data["question"][0] if data.get("question") else None
     groups = []
     if question is not None:
-        # Every position on the question from the shown experts' takes (meeting the other
-        # take filters), so each expert appears under each stance they held, with dates.
-        shown = {expert.pk for expert in page_obj}
-        # Positions on the question in the shown experts' takes: their takes first (an index probe
-        # per expert), then the other take filters on those alone.
-        their_takes = TakeAuthor.objects.filter(expert__in=shown).values("take_id")
-        positions = (
-            Position.objects.filter(question=question, take__in=their_takes)
-            .filter(take__in=filterset.takes(exclude=("question", "stance")).values("pk"))
-            .as_records()
-        )
-        holders = holders_by_stance(positions, expert_ids=shown)
+        shown = {expert.pk: expert for expert in page_obj}
+        if filterset.by_summary:
+            # The newest few positions per (expert, stance) of the shown experts, with how many
+            # there are in all: one query however many takes they wrote (docs/performance.md).
+            holders = newest_holders(newest_positions(question, shown), shown)
+        else:
+            # An outlet or theme too: every position on the question from the shown experts' takes
+            # that meet them (an index probe per expert, then the other take filters on those alone).
+            their_takes = TakeAuthor.objects.filter(expert__in=shown).values("take_id")
+            positions = (
+                Position.objects.filter(question=question, take__in=their_takes)
+                .filter(take__in=filterset.takes(exclude=("question", "stance")).values("pk"))
+                .as_records()
+            )
+            holders = holders_by_stance(positions, expert_ids=set(shown))
         wanted = {stance.pk for stance in data.get("stance") or []}
         groups = [
             (stance, holders.get(stance.pk, []))
@@ -196,9 +220,13 @@ def expert_list(request: HttpRequest) -> HttpResponse:
         letters=az_index(initials),
         questions=Question.objects.prefetch_related("stances"),
         publications=Publication.objects.with_published_takes(),
-        themes=Theme.objects.filter(
-            Exists(Take.themes.through.objects.filter(theme=OuterRef("pk"), take__status=Status.PUBLISHED))
-        ),
+        # A scalar subquery with LIMIT 1, not EXISTS: PostgreSQL turned the semi-join into a hash of
+        # each theme's ~7,000 tags (110 ms at 100,000 takes); this stops at the first published take.
+        themes=Theme.objects.alias(
+            tagged=Subquery(
+                Take.themes.through.objects.filter(theme=OuterRef("pk"), take__status=Status.PUBLISHED).values("pk")[:1]
+            )
+        ).filter(tagged__isnull=False),
         # Semi-joins (EXISTS): an index probe per outlet, theme or role, not a DISTINCT over every take.
         organizations=Affiliation.objects.filter(Exists(public.filter(pk=OuterRef("expert_id"))))
         .values_list("organization", flat=True)
@@ -213,7 +241,8 @@ def expert_list(request: HttpRequest) -> HttpResponse:
 def expert_detail(request: HttpRequest, slug: str) -> HttpResponse:
     expert = get_object_or_404(Expert.objects.public().with_take_counts().prefetch_related("affiliations"), slug=slug)
     takes = Take.objects.published().by_experts([expert.pk]).with_related().newest_first()
-    page_obj, page_notice = paginate(request, takes)
+    # take_count is that count already: SQLite would otherwise test every published take (90 ms).
+    page_obj, page_notice = paginate(request, takes, count=expert.take_count)
     positions = list(
         Position.objects.published()
         .filter(take__authorships__expert=expert)
@@ -259,7 +288,7 @@ def expert_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def question_list(request: HttpRequest) -> HttpResponse:
-    counts = Position.objects.split()
+    counts = data_version.cached("stance split", Position.objects.split)
     questions = Question.objects.prefetch_related("stances")
     return page(
         request,
@@ -274,7 +303,27 @@ def question_list(request: HttpRequest) -> HttpResponse:
 def question_detail(request: HttpRequest, slug: str) -> HttpResponse:
     question = get_object_or_404(Question.objects.prefetch_related("stances"), slug=slug)
     counts = Position.objects.filter(question=question).split()
-    holders = holders_by_stance(Position.objects.published().filter(question=question).as_records())
+    # Under each stance the first HOLDERS_SHOWN experts by name, and how many hold it in all, from
+    # the summary table rather than every position on the question (40,000 at scale). One query
+    # whatever the number of stances (UNION ALL): per stance, a LIMIT subquery the database answers
+    # by walking the experts in name order and probing the summary's index (a few dozen probes),
+    # not by sorting every holder. Then the newest few takes of each shown expert, in one query.
+    on_question = ExpertStance.objects.filter(question=question)
+    firsts = [
+        ExpertStance.objects.filter(
+            pk__in=on_question.filter(stance=stance)
+            .order_by("expert__sort_name", "expert__name", "expert_id")
+            .values("pk")[:HOLDERS_SHOWN]
+        )
+        .select_related("expert")
+        .order_by()
+        for stance in question.stances.all()
+    ]
+    rows = list(firsts[0].union(*firsts[1:], all=True)) if firsts else []
+    holding = dict(on_question.order_by().values_list("stance_id").annotate(n=Count("expert_id")))
+    experts = {row.expert_id: row.expert for row in rows}
+    listed = {(row.stance_id, row.expert_id) for row in rows}
+    holders = newest_holders(newest_positions(question, experts), experts)
     split = stance_split(question, counts)
     return page(
         request,
@@ -283,15 +332,28 @@ def question_detail(request: HttpRequest, slug: str) -> HttpResponse:
         question.description or f"{question.text} Where the experts stand, with one quote each. {split.summary}",
         question=question,
         split=split,
-        stances=[(stance, holders.get(stance.pk, []), counts.get(stance.pk, 0)) for stance in question.stances.all()],
+        stances=[
+            (
+                stance,
+                [h for h in holders.get(stance.pk, []) if (stance.pk, h.expert.pk) in listed],
+                counts.get(stance.pk, 0),
+                holding.get(stance.pk, 0),
+            )
+            for stance in question.stances.all()
+        ],
     )
 
 
 @require_safe
 def publication_list(request: HttpRequest) -> HttpResponse:
-    publications = Publication.objects.annotate(
-        take_count=Count("takes", filter=Q(takes__status=Status.PUBLISHED))
-    ).filter(take_count__gt=0)
+    publications = data_version.cached(
+        "outlets with takes",
+        lambda: list(
+            Publication.objects.annotate(take_count=Count("takes", filter=Q(takes__status=Status.PUBLISHED))).filter(
+                take_count__gt=0
+            )
+        ),
+    )
     return page(
         request,
         "archive/publication_list.html",

@@ -158,3 +158,52 @@ def test_a_co_authored_take_lists_each_author_once_under_its_stance(client):
     holders = [holder for _, group in response.context["groups"] for holder in group]
     assert sorted(h.expert.name for h in holders) == ["First Coauthor", "Second Coauthor"]
     assert all(len(h.positions) == 1 for h in holders)
+
+
+def test_a_prolific_holder_lists_the_five_newest_takes_and_counts_the_rest(client, world):
+    from archive.models import ExpertStance
+
+    for day in range(1, 9):  # Ann holds "never" in eight more takes, Bob's "partly" stays single
+        take = TakeFactory(title=f"Ann {day}", authors=[world.ann], published=datetime.date(2019, 5, day))
+        PositionFactory(take=take, stance=world.never)
+    response = client.get("/experts/?question=disarm&stance=never")
+    (holder,) = response.context["groups"][0][1]
+    assert [p.take.title for p in holder.recent] == [f"Ann {day}" for day in (8, 7, 6, 5, 4)]
+    assert holder.earlier == 4  # 9 takes hold "never": 5 listed
+    assert [p.take.title for p in holder.recent_others] == ["Ann in February"] and holder.earlier_others == 0
+    assert ExpertStance.objects.get(expert=world.ann, stance=world.never).takes == 9
+    html = response.content.decode()
+    assert "and 4 earlier takes" in html and "8 May 2019" in html and "3 May 2019" not in html
+
+
+def test_the_summary_path_shows_what_every_position_would(client):
+    """Groups read from the summary (newest five per stance, counts) equal those built from all positions."""
+    from archive.models import Position
+    from archive.reading import holders_by_stance
+
+    q = QuestionFactory(slug="q")
+    stances = [StanceFactory(question=q, position=n) for n in range(3)]
+    experts = [ExpertFactory(sort_name=f"Expert {n}") for n in range(4)]
+    for n in range(40):
+        authors = [experts[n % 4]] + ([experts[(n + 1) % 4]] if n % 3 == 0 else [])
+        published = None if n % 7 == 0 else datetime.date(2019, 1 + n % 12, 1 + n % 28)
+        take = TakeFactory(authors=authors, published=published, status=Status.DRAFT if n % 11 == 0 else "published")
+        PositionFactory(take=take, stance=stances[(n * 5) % 3])
+    response = client.get("/experts/", {"question": "q"})
+    shown = {
+        (s.pk, h.expert.pk): (h.recent, h.earlier, h.recent_others, h.earlier_others)
+        for s, holders in response.context["groups"]
+        for h in holders
+    }
+    every = holders_by_stance(Position.objects.published().filter(question=q).as_records())
+    full = {
+        (stance_id, h.expert.pk): (h.recent, h.earlier, h.recent_others, h.earlier_others)
+        for stance_id, holders in every.items()
+        for h in holders
+    }
+    assert shown.keys() == full.keys() and len(shown) > 4
+
+    def pks(entry):
+        return ([p.pk for p in entry[0]], entry[1], [p.pk for p in entry[2]], entry[3])
+
+    assert {key: pks(value) for key, value in shown.items()} == {key: pks(value) for key, value in full.items()}

@@ -312,3 +312,30 @@ def test_search_queryset_methods_compose_with_other_filters(db):
     assert Take.objects.search("the").count() == 0
     assert list(Take.objects.published().by_relevance("yongbyon summit")) == [take]
     assert parse("the").message
+
+
+def test_a_common_word_under_selective_filters_finds_exactly_the_filtered_matches(monkeypatch):
+    """SQLite's path for a word in most rows whose filters keep few of them (runs of ids read as
+    rowid ranges): the same rows as matching every row, on both databases."""
+    from archive.search import engine
+
+    monkeypatch.setattr(search_results, "SQLITE_WINDOW", 4)  # the newest 4 matches decide nothing here
+    kept, other = TakeFactory(title="Kept outlet take"), TakeFactory(title="Other outlet take")
+    late = TakeFactory(title="Kept, added later", publication=kept.publication)
+    texts = ["Korea talks", "Korea and sanctions", "Nothing here", "Korea, again", "korean wording"]
+    for text in texts:  # interleaved ids: the kept outlet's quotes are not one run
+        QuoteFactory(take=kept, text=text)
+        QuoteFactory(take=other, text=text)
+    QuoteFactory(take=late, text="Korea at last")
+    QuoteFactory(take=kept, text="Korea added to an old take")  # far from its take's other quotes
+    for _ in range(6):
+        QuoteFactory(take=other, text="Korea elsewhere")
+    base = Quote.objects.published().filter(take__publication=kept.publication)
+    for q in ["korea", "korea -sanctions", "korea OR nothing", '"korea again"', "korea talks"]:
+        expected = set(engine.filter_matches(base, parse(q)).values_list("pk", flat=True))
+        assert set(engine.filter_matches_in_runs(base, parse(q), 100).values_list("pk", flat=True)) == expected, q
+        page = search_page(base, q, per_page=50)
+        assert {quote.pk for quote in page} == expected, q
+        assert page.count == len(expected) and not page.capped
+    assert engine.filter_matches_in_runs(base, parse("korea"), 2).count() == 2
+    assert not engine.filter_matches_in_runs(base.none(), parse("korea"), 10).exists()

@@ -61,3 +61,28 @@ def test_it_collects_indexed_words_for_spelling_suggestions():
             ["pungye", "pungye"],
         )
         assert cursor.fetchone() == ("punggye",)
+
+
+def index_names() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename LIKE 'archive_%%'")
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_a_bulk_load_rebuilds_its_gin_indexes_and_collects_the_same_words_as_the_triggers():
+    from django.core.management import call_command
+
+    call_command("generate_corpus", takes=60, quotes_per_take=4, experts=10, seed=5, verbosity=0)
+    assert {"archive_quote_search_idx", "archive_take_search_idx", "archive_search_word_trgm"} <= index_names()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT word FROM archive_search_word")
+        bulk = {row[0] for row in cursor.fetchall()}
+        # The per-row collector, re-run over the same rows, finds the same words and nothing more.
+        cursor.execute("DELETE FROM archive_search_word")
+        cursor.execute("UPDATE archive_quote SET text = text")
+        cursor.execute("UPDATE archive_take SET title = title")
+        cursor.execute("SELECT word FROM archive_search_word")
+        per_row = {row[0] for row in cursor.fetchall()}
+    assert bulk == per_row
+    assert {"korea", "yongbyon"} & bulk and "synthetic" in bulk
+    assert not any(len(word) < 3 or word.isdigit() for word in bulk)

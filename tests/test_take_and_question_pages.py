@@ -95,7 +95,7 @@ def test_a_draft_take_is_404(client, world):
 
 def test_the_question_page_groups_experts_with_one_quote_each(client, world):
     response = client.get("/questions/disarm/")
-    stances = {stance.slug: holders for stance, holders, _count in response.context["stances"]}
+    stances = {stance.slug: holders for stance, holders, _takes, _experts in response.context["stances"]}
     assert [h.expert.name for h in stances["never"]] == ["Ann Avery", "Bob Brown"]
     assert stances["never"][0].quote.text == "Never, ever."
     assert [h.expert.name for h in stances["maybe"]] == ["Bob Brown"]
@@ -133,3 +133,20 @@ def test_drafts_are_absent_from_home_counts_and_latest(client, world):
     response = client.get("/")
     assert response.context["totals"]["takes"] == 3
     assert "Draft says maybe" not in response.content.decode()
+
+
+def test_the_question_page_lists_the_first_holders_by_name_and_links_to_all(client, world, monkeypatch):
+    from archive import views
+
+    monkeypatch.setattr(views, "HOLDERS_SHOWN", 1)
+    response = client.get("/questions/disarm/")
+    stances = {
+        stance.slug: (holders, takes, experts) for stance, holders, takes, experts in response.context["stances"]
+    }
+    holders, takes, experts = stances["never"]
+    assert [h.expert.name for h in holders] == ["Ann Avery"] and (takes, experts) == (2, 2)
+    html = response.content.decode()
+    assert "All 2 experts holding this" in html
+    assert "/experts/?question=disarm&amp;stance=never" in html
+    assert [h.expert.name for h in stances["maybe"][0]] == ["Bob Brown"]
+    assert html.count("experts holding this") == 1  # "maybe" has one holder: all of them shown

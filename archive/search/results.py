@@ -111,12 +111,11 @@ def _candidates(
         if window is not None:
             return (*window, False)
         if engine.vendor(base.db) == "sqlite":
-            # The window was full (a common word) but the filters kept few of it: test the
-            # filtered rows one by one against the index rather than list the word's 900,000
-            # matches. Unordered, so the walk follows the filters' indexes (ordering by id walked
-            # all 1,000,000 quotes: 0.5 s); at most WALK_LIMIT matches, the newest of them kept.
-            walked = engine.filter_matches_walking(base, query)
-            rows = sorted(walked.order_by().values_list("pk", date_field(walked))[:WALK_LIMIT], reverse=True)
+            # The window was full (a common word) but the filters kept few of it: read the word's
+            # matches only inside the runs of ids the filters keep, rather than list its 900,000
+            # matches or probe the index row by row; at most WALK_LIMIT matches, the newest kept.
+            walked = engine.filter_matches_in_runs(base, query, WALK_LIMIT)
+            rows = sorted(walked.order_by().values_list("pk", date_field(walked)), reverse=True)
             if len(rows) <= COUNT_CAP:
                 return rows, len(rows), False, True
             return rows[:COUNT_CAP], COUNT_CAP, True, True

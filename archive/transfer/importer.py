@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from archive import models
+from archive.bulk import insert_rows
 from archive.transfer import Progress, chunked
 from archive.transfer.document import Document, ImportFailed, Record, describe
 
@@ -753,38 +754,38 @@ class Importer:
         # authors
         rewrite = [p for p in plans if p.authors is not None]
         models.TakeAuthor.objects.filter(take_id__in=[p.take_id for p in rewrite if not p.is_new]).delete()
-        models.TakeAuthor.objects.bulk_create(
-            [
-                models.TakeAuthor(take_id=p.take_id, expert_id=self.ids["experts"][slug], order=order)
-                for p in rewrite
-                for order, slug in enumerate(p.authors)
-            ]
+        insert_rows(
+            models.TakeAuthor,
+            ["take_id", "expert_id", "order"],
+            [(p.take_id, self.ids["experts"][slug], order) for p in rewrite for order, slug in enumerate(p.authors)],
         )
         # themes
         through = models.Take.themes.through
         rewrite = [p for p in plans if p.themes is not None]
         through.objects.filter(take_id__in=[p.take_id for p in rewrite if not p.is_new]).delete()
-        through.objects.bulk_create(
-            [through(take_id=p.take_id, theme_id=self.theme_id(slug)) for p in rewrite for slug in p.themes]
+        insert_rows(
+            through, ["take_id", "theme_id"], [(p.take_id, self.theme_id(slug)) for p in rewrite for slug in p.themes]
         )
         # quotes: updated in place by index so positions and responses keep pointing at them
         self.write_quotes([p for p in plans if p.quotes])
         # positions: the take's whole set is replaced when it changes
         rewrite = [p for p in plans if p.positions]
         models.Position.objects.filter(take_id__in=[p.take_id for p in rewrite if not p.is_new]).delete()
-        models.Position.objects.bulk_create(
+        insert_rows(
+            models.Position,
+            ["take_id", "question_id", "stance_id", "confidence", "evidence_id", "note"],
             [
-                models.Position(
-                    take_id=p.take_id,
-                    question_id=self.ids["questions"][row["question"]],
-                    stance_id=self.stances_of(row["question"])[row["stance"]],
-                    confidence=row["confidence"],
-                    evidence_id=p.quote_ids[row["evidence"]] if row["evidence"] is not None else None,
-                    note=row["note"],
+                (
+                    p.take_id,
+                    self.ids["questions"][row["question"]],
+                    self.stances_of(row["question"])[row["stance"]],
+                    row["confidence"],
+                    p.quote_ids[row["evidence"]] if row["evidence"] is not None else None,
+                    row["note"],
                 )
                 for p in rewrite
                 for row in p.record.lists["positions"]
-            ]
+            ],
         )
 
     def write_quotes(self, plans: list[TakePlan]) -> None:
@@ -803,7 +804,7 @@ class Importer:
                     updates.append(models.Quote(pk=ids[order], take_id=plan.take_id, **values))
                     unmark.append(ids[order])
                 else:
-                    creates.append((plan, models.Quote(take_id=plan.take_id, **values)))
+                    creates.append((plan, (plan.take_id, *values.values())))
             deletes += ids[len(rows) :]
             plan.quote_ids = ids[: len(rows)]
         if deletes:
@@ -812,9 +813,14 @@ class Importer:
             for chunk in chunked(unmark, QUERY_CHUNK):
                 models.Quote.objects.filter(pk__in=chunk, is_headline=True).update(is_headline=False)
         models.Quote.objects.bulk_update(updates, ["text", "speaker_id", "is_headline", "order"], batch_size=500)
-        models.Quote.objects.bulk_create([quote for _plan, quote in creates])
-        for plan, quote in creates:
-            plan.quote_ids.append(quote.pk)
+        new_ids = insert_rows(
+            models.Quote,
+            ["take_id", "text", "speaker_id", "is_headline", "order"],
+            [row for _plan, row in creates],
+            returning=True,
+        )
+        for (plan, _row), pk in zip(creates, new_ids, strict=True):
+            plan.quote_ids.append(pk)
 
     def write_responses(self, plans: list[TakePlan]) -> None:
         for chunk in chunked(plans, WRITE_CHUNK):

@@ -1,0 +1,51 @@
+"""Plain multi-row inserts for the bulk paths (``import_takes``, ``generate_corpus``).
+
+``QuerySet.bulk_create`` builds a model instance per row and prepares every value through the
+field (``pre_save``, ``get_db_prep_save``): for 1,000,000 small rows that Python costs more than
+the database's work. Here the caller passes values already in database form (ids, strings,
+booleans, ``None``), and rows go in as ``INSERT … VALUES (…), (…)`` statements sized to the
+database's parameter limit. Database triggers and constraints apply exactly as for any insert.
+"""
+
+# ruff: noqa: S608 - identifiers come from model metadata; values are bound parameters.
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import connections, router
+from django.db.models import Model
+
+#: PostgreSQL (psycopg) binds at most 65,535 parameters a statement.
+POSTGRES_MAX_PARAMS = 65_535
+
+
+def _batch_size(using: str, width: int) -> int:
+    limit = connections[using].features.max_query_params or POSTGRES_MAX_PARAMS
+    return max(1, min(limit, POSTGRES_MAX_PARAMS) // width)
+
+
+def insert_rows(
+    model: type[Model], fields: Sequence[str], rows: Sequence[tuple], *, returning: bool = False
+) -> list[int]:
+    """Insert ``rows`` (tuples of database values for ``fields``, attribute names like
+    ``take_id``) into ``model``'s table. With ``returning``, the new primary keys in row order
+    (``RETURNING``, as ``bulk_create`` relies on for both databases)."""
+    if not rows:
+        return []
+    using = router.db_for_write(model)
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+    table = quote(model._meta.db_table)
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    tail = f" RETURNING {quote(model._meta.pk.column)}" if returning else ""
+    size = _batch_size(using, len(fields))
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            batch = rows[start : start + size]
+            params = [value for row in batch for value in row]
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(batch))}{tail}", params)
+            if returning:
+                ids += [row[0] for row in cursor.fetchall()]
+    return ids
