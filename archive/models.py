@@ -465,7 +465,7 @@ class Take(models.Model):
             models.Index(fields=["status", "published"], name="take_status_published_idx"),
             models.Index(fields=["publication", "status", "published"], name="take_pub_status_date_idx"),
             models.Index(fields=["collection", "status"], name="take_collection_status_idx"),
-            models.Index(fields=["kind", "status"], name="take_kind_status_idx"),
+            models.Index(fields=["kind", "status", "published"], name="take_kind_status_date_idx"),
             models.Index(fields=["title"], name="take_title_idx"),
         ]
         constraints = [
