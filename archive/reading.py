@@ -42,7 +42,27 @@ class DeferredJoinPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         ids = items.values("pk")[bottom:top]
-        return self._get_page(items.filter(pk__in=ids), number, self)
+        return self._get_page(_rows_by_id(items, ids), number, self)
+
+
+def _rows_by_id(items: QuerySet, ids: QuerySet) -> QuerySet:
+    """``items``' rows whose ids are in ``ids``, in ``items``' order, with its related rows.
+
+    The ids already carry every filter of ``items``, so the outer query leaves them out when it
+    can: with them, SQLite (no statistics) walked the whole ``(status, published)`` index because
+    it yields the list's order without a sort (19.5 ms at 100,000 takes), where a look-up of the
+    20 ids and a sort of 20 rows costs 0.04 ms. Querysets with annotations, ``values()`` or
+    ``only()``/``defer()`` keep their own query.
+    """
+    query = items.query
+    if query.annotations or query.deferred_loading[0] or query.extra or items._fields is not None:
+        return items.filter(pk__in=ids)
+    rows = items.model._default_manager.using(items.db).filter(pk__in=ids).order_by(*query.order_by)
+    if not query.order_by:
+        rows = rows.order_by(*items.model._meta.ordering)
+    rows.query.select_related = query.select_related
+    rows._prefetch_related_lookups = items._prefetch_related_lookups
+    return rows
 
 
 def paginate(request: HttpRequest, items, per_page: int = PER_PAGE, count: int | None = None) -> tuple[Page, str]:

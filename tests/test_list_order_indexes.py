@@ -37,3 +37,21 @@ def test_newest_first_pages_walk_an_index_in_list_order(filters, postgres_index,
         assert postgres_index in shown and "Sort" not in shown, shown
     else:
         assert sqlite_index in shown and "TEMP B-TREE" not in shown, shown
+
+
+def test_a_page_of_takes_is_fetched_by_id_without_repeating_the_filters(rf):
+    """The page's ids carry the filters; the outer query only looks those rows up (SQLite walked
+    the whole status index when the outer query repeated ``status = 'published'``)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from archive.reading import paginate
+
+    takes = TakeFactory.create_batch(25)
+    TakeFactory(status="draft")
+    with CaptureQueriesContext(connection) as queries:
+        page, _ = paginate(rf.get("/takes/", {"page": "2"}), Take.objects.published().with_related().newest_first())
+        shown = list(page)
+    expected = sorted(takes, key=lambda t: (t.published, t.pk), reverse=True)[20:]
+    assert [t.pk for t in shown] == [t.pk for t in expected]
+    outer = next(q["sql"] for q in queries.captured_queries if '"archive_take"."title"' in q["sql"])
+    assert outer.split(" IN (SELECT", 1)[0].count("'published'") == 0
