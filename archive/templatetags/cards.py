@@ -6,9 +6,9 @@ A list page shows 20 cards and up to ~150 facet choices. As template partials, e
 ~8 ms: a third of the page's 50 ms budget (docs/performance.md). Built here, a card costs a few
 hundredths of a millisecond. Everything goes through ``format_html``/``conditional_escape``, so
 stored text is escaped exactly as the templates did (highlighted snippets arrive as SafeStrings
-built from escaped text, archive/search/highlight.py). The partials ``_take_card.html`` (``take``,
-``level``) and ``_stance_chip.html`` (``position``) call these tags, so pages that include them
-keep working unchanged.
+built from escaped text, archive/search/highlight.py). Templates call the tags directly
+(``{% take_card take 3 %}``, ``{% stance_chip position %}``): an ``{% include %}`` per item would
+cost more than the item.
 """
 
 from __future__ import annotations
