@@ -272,3 +272,40 @@ def facet_choice(choice) -> SafeString:
 def facet_choices(choices) -> SafeString:
     """A facet's choices as list items."""
     return mark_safe("".join("<li>" + facet_choice(choice) + "</li>" for choice in choices))  # noqa: S308
+
+
+def _held_in(position) -> SafeString:
+    take = position.take
+    return format_html('<a href="{}">{}</a>', take_url(take), take.date_display if take.published else "undated take")
+
+
+def _takes(count: int) -> str:
+    return f"{count} earlier take{'' if count == 1 else 's'}"
+
+
+@register.simple_tag
+def holder(holder, show_quote=False) -> SafeString:
+    """An expert under one stance (a ``reading.StanceHolder``): when they held it, the other
+    stances they held, and (``show_quote``) one representative quote."""
+    expert = holder.expert
+    held = ", ".join(_held_in(position) for position in holder.recent)
+    if holder.earlier:
+        held += format_html(" and {}", _takes(holder.earlier))
+    parts = [
+        format_html('<a class="expert-name" href="{}">{}</a>', expert_url(expert), expert.name),
+        format_html('<span class="held">{}</span>', mark_safe(held)),  # noqa: S308 - joined format_html output
+    ]
+    if holder.others:
+        also = "; ".join(
+            format_html("{} ({})", position.stance.label, _held_in(position)) for position in holder.recent_others
+        )
+        if holder.earlier_others:
+            also += format_html("; and in {}", _takes(holder.earlier_others))
+        parts.append(format_html('<span class="also">Also held: {}</span>', mark_safe(also)))  # noqa: S308
+    quote = holder.quote if show_quote else None
+    if quote is not None:
+        footer = ""
+        if quote.speaker_id is not None and quote.speaker_id != expert.pk:
+            footer = format_html("<footer>— {}, quoted by {}</footer>", quote.speaker.name, expert.name)
+        parts.append(format_html('<blockquote class="holder-quote"><p>“{}”</p>{}</blockquote>', quote.text, footer))
+    return mark_safe('<li class="holder">\n  ' + "\n  ".join(parts) + "\n</li>")  # noqa: S308 - format_html output
