@@ -113,3 +113,20 @@ def test_the_web_process_gets_the_timeout_and_management_commands_do_not():
 
 def test_the_timeout_handler_is_not_connected_outside_the_web_process():
     assert not any(key[0] == limits.DISPATCH_UID for key, _ in connection_created.receivers if key)
+
+
+def test_the_web_process_freezes_start_up_objects_and_collects_less_often():
+    import gc
+
+    script = (
+        "import gc, archive.wsgi; from archive.limits import GC_YOUNGEST; "
+        "print(gc.get_freeze_count() > 10000, gc.get_threshold()[0] == GC_YOUNGEST)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "archive.settings"}
+    run = subprocess.run(
+        [sys.executable, "-c", script], cwd=settings.BASE_DIR, capture_output=True, text=True, env=env, check=False
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["True", "True"]
+    # ... and only the web process: this test process (like management commands) is untouched.
+    assert gc.get_threshold()[0] != limits.GC_YOUNGEST
