@@ -63,6 +63,18 @@ def test_it_collects_indexed_words_for_spelling_suggestions():
         assert cursor.fetchone() == ("punggye",)
 
 
+def test_a_multi_row_insert_collects_every_rows_words_once():
+    take = QuoteFactory(text="Seed").take
+    Quote.objects.bulk_create([Quote(take=take, text=f"Plutonium reprocessing line {n}") for n in range(30)])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT word FROM archive_search_word WHERE word IN ('plutonium', 'reprocessing', 'line')")
+        assert sorted(row[0] for row in cursor.fetchall()) == ["line", "plutonium", "reprocessing"]
+        cursor.execute(
+            "SELECT count(*) FROM pg_trigger WHERE tgname = 'archive_quote_words_inserted' AND tgtype & 1 = 0"
+        )
+        assert cursor.fetchone()[0] == 1  # a statement-level trigger (tgtype bit 0 clear)
+
+
 def index_names() -> set[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename LIKE 'archive_%%'")

@@ -119,10 +119,12 @@ def _postgres_install_sql() -> list[str]:
     for table, function in _PG_WORD_COLLECTORS.items():
         columns = [column for column, _, _ in DOCUMENTS[table]]
         text = " || ' ' || ".join(f"coalesce(NEW.{column}, '')" for column in columns)
+        inserted = " || ' ' || ".join(f"coalesce(new_rows.{column}, '')" for column in columns)
         statements += [
             f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS search_vector tsvector "
             f"GENERATED ALWAYS AS ({pg_document(table)}) STORED",
             _PG_GIN_INDEXES[f"{table}_search_idx"],
+            # Updates, row by row (PostgreSQL allows no transition table on UPDATE OF columns).
             f"""
             CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
@@ -134,8 +136,23 @@ def _postgres_install_sql() -> list[str]:
             END $$
             """,
             f"DROP TRIGGER IF EXISTS {function} ON {table}",
-            f"CREATE TRIGGER {function} AFTER INSERT OR UPDATE OF {', '.join(columns)} ON {table} "
+            f"CREATE TRIGGER {function} AFTER UPDATE OF {', '.join(columns)} ON {table} "
             f"FOR EACH ROW EXECUTE FUNCTION {function}()",
+            # Inserts, once per statement over all its new rows (a transition table): a multi-row
+            # insert of 50,000 quotes collects its words in one DISTINCT, not 50,000 (~97 µs a row).
+            f"""
+            CREATE OR REPLACE FUNCTION {function}_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO archive_search_word (word)
+                SELECT DISTINCT lexeme FROM new_rows, {pg_lexemes(inserted)}
+                WHERE length(lexeme) BETWEEN 3 AND 40 AND lexeme !~ '^[0-9]+$'
+                ON CONFLICT DO NOTHING;
+                RETURN NULL;
+            END $$
+            """,
+            f"DROP TRIGGER IF EXISTS {function}_inserted ON {table}",
+            f"CREATE TRIGGER {function}_inserted AFTER INSERT ON {table} REFERENCING NEW TABLE AS new_rows "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {function}_inserted()",
         ]
     return statements
 
@@ -286,8 +303,9 @@ def uninstall(connection: BaseDatabaseWrapper) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             for table, function in _PG_WORD_COLLECTORS.items():
-                cursor.execute(f"DROP TRIGGER IF EXISTS {function} ON {table}")
-                cursor.execute(f"DROP FUNCTION IF EXISTS {function}()")
+                for name in (function, f"{function}_inserted"):
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+                    cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
             uninstall_postgres_columns(connection)
             cursor.execute("DROP INDEX IF EXISTS archive_expert_name_trgm")
             cursor.execute("DROP INDEX IF EXISTS archive_expert_sort_name_trgm")
@@ -340,7 +358,7 @@ def bulk_load(connection: BaseDatabaseWrapper) -> Iterator[None]:
         if connection.vendor == "postgresql":
             _check_deferred(cursor)
             for table, function in _PG_WORD_COLLECTORS.items():
-                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {function}")
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {function}_inserted")
             for name in _PG_GIN_INDEXES:
                 cursor.execute(f"DROP INDEX IF EXISTS {name}")
         else:
@@ -373,7 +391,7 @@ def bulk_load(connection: BaseDatabaseWrapper) -> Iterator[None]:
             )
             cursor.execute("DROP TABLE archive_bulk_words")
             for table, function in _PG_WORD_COLLECTORS.items():
-                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {function}")
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {function}_inserted")
             for sql in _PG_GIN_INDEXES.values():
                 cursor.execute(sql)
         else:
