@@ -26,6 +26,7 @@ from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from archive import data_version
 from archive.limits import tune_garbage_collector
 from archive.models import (
     Collection,
@@ -70,6 +71,10 @@ class Result:
     status: int = 0
     baseline_times: list[float] = field(default_factory=list)
     baseline_queries: int = 0
+    #: Requests with the per-process cache emptied first (data_version.clear()): what the first
+    #: request after a write, or to a page nobody asked for since, costs.
+    cold_times: list[float] = field(default_factory=list)
+    cold_queries: int = 0
 
     @staticmethod
     def _p(values: list[float], pct: float) -> float:
@@ -86,6 +91,18 @@ class Result:
     @property
     def p95(self) -> float:
         return self._p(self.times, 95)
+
+    @property
+    def cold_median(self) -> float:
+        return statistics.median(self.cold_times) if self.cold_times else float("nan")
+
+    @property
+    def cold_p95(self) -> float:
+        return self._p(self.cold_times, 95)
+
+    @property
+    def cold_speedup(self) -> float:
+        return self.baseline_median / self.cold_median if self.baseline_times and self.cold_times else float("nan")
 
     @property
     def baseline_median(self) -> float:
@@ -328,13 +345,18 @@ def run(**options) -> list[Result]:
 def _run(
     *,
     repeat: int = 20,
+    cold_repeat: int = 10,
     baseline_repeat: int = 5,
     baseline_budget_s: float = 20.0,
     only: str | None = None,
     skip: str | None = None,
     progress: Callable[[str], None] = lambda message: None,
 ) -> list[Result]:
-    """Time every page first, then every baseline: the peak RSS after the pages is a web worker's."""
+    """Time every page first, then every baseline: the peak RSS after the pages is a web worker's.
+
+    Each page is timed as served (``repeat`` requests in a row: what the per-process cache of
+    data_version.py keeps is reused, as it is between writes), then cold (``cold_repeat``
+    requests, each after emptying that cache: the first request after a write)."""
     client = Client(HTTP_HOST="127.0.0.1")
     params = Parameters.from_corpus()
     results = [
@@ -351,8 +373,19 @@ def _run(
         result.queries = len(captured.captured_queries)
         for _ in range(repeat):
             result.times.append(_time(lambda s=scenario: client.get(s.url, secure=True)))
+        if cold_repeat > 0:
+            data_version.clear()
+            with CaptureQueriesContext(connection) as captured:
+                client.get(scenario.url, secure=True)
+            result.cold_queries = len(captured.captured_queries)
+            for _ in range(cold_repeat):
+                data_version.clear()
+                result.cold_times.append(_time(lambda s=scenario: client.get(s.url, secure=True)))
         reset_queries()
-        progress(f"{scenario.name}: median {result.median:.1f} ms, p95 {result.p95:.1f} ms, {result.queries} queries")
+        progress(
+            f"{scenario.name}: median {result.median:.1f} ms, p95 {result.p95:.1f} ms, {result.queries} queries; "
+            f"cold median {result.cold_median:.1f} ms, p95 {result.cold_p95:.1f} ms, {result.cold_queries} queries"
+        )
     global WORKER_PEAK_RSS_MB
     WORKER_PEAK_RSS_MB = peak_rss_mb()
     for result in results:
@@ -389,27 +422,33 @@ def corpus_size() -> str:
     )
 
 
-def meets_target(r: Result) -> bool:
-    """p95 within the group's target, and faster than the naive way (20× for the rare word)."""
-    fast = r.p95 <= r.scenario.target_p95
+def meets_target(r: Result, cold: bool = False) -> bool:
+    """p95 within the group's target, and faster than the naive way (20× for the rare word);
+    ``cold``: the same for the requests made with the cache emptied."""
+    p95, speedup = (r.cold_p95, r.cold_speedup) if cold else (r.p95, r.speedup)
+    fast = p95 <= r.scenario.target_p95
     if r.baseline_times:
         needed = RARE_WORD_SPEEDUP if r.scenario.name == "quotes: rare word" else 1.0
-        fast = fast and r.speedup >= needed
+        fast = fast and speedup >= needed
     return fast
 
 
 def table(results: list[Result]) -> str:
     header = (
-        "| scenario | status | median ms | p95 ms | queries | baseline median ms | baseline p95 ms "
-        "| baseline queries | speed-up | target (p95 ms) | met |"
+        "| scenario | status | median ms | p95 ms | queries | cold median ms | cold p95 ms | cold queries "
+        "| baseline median ms | baseline p95 ms | baseline queries | speed-up (cold) | target (p95 ms) "
+        "| met | met cold |"
     )
-    lines = [header, "|" + "---|" * 11]
+    lines = [header, "|" + "---|" * 15]
     for r in results:
         speedup_target = f", ≥{RARE_WORD_SPEEDUP:.0f}×" if r.scenario.name == "quotes: rare word" else ""
+        cold_met = ("yes" if meets_target(r, cold=True) else "NO") if r.cold_times else "–"
         lines.append(
             f"| {r.scenario.name} | {r.status} | {r.median:.1f} | {r.p95:.1f} | {r.queries} | "
-            f"{r.baseline_median:.1f} | {r.baseline_p95:.1f} | {r.baseline_queries} | {r.speedup:.1f}× | "
-            f"≤{r.scenario.target_p95:.0f}{speedup_target} | {'yes' if meets_target(r) else 'NO'} |"
+            f"{r.cold_median:.1f} | {r.cold_p95:.1f} | {r.cold_queries} | "
+            f"{r.baseline_median:.1f} | {r.baseline_p95:.1f} | {r.baseline_queries} | "
+            f"{r.speedup:.1f}× ({r.cold_speedup:.1f}×) | "
+            f"≤{r.scenario.target_p95:.0f}{speedup_target} | {'yes' if meets_target(r) else 'NO'} | {cold_met} |"
         )
     by_name = {r.scenario.name: r for r in results}
     first, deep = by_name.get("takes: page 1"), by_name.get("takes: page 500")
@@ -417,6 +456,8 @@ def table(results: list[Result]) -> str:
         ratio = deep.median / first.median if first.median else float("nan")
         lines.append("")
         lines.append(f"Page 500 / page 1 (median): {ratio:.2f}× (target ≤ 2×)")
+        if first.cold_times and deep.cold_times:
+            lines.append(f"Page 500 / page 1 (cold median): {deep.cold_median / first.cold_median:.2f}×")
     return "\n".join(lines)
 
 
@@ -425,6 +466,7 @@ def regressions(results: list[Result]) -> list[str]:
     for r in results:
         if r.status != 200:
             problems.append(f"{r.scenario.name}: HTTP {r.status} for {r.scenario.url}")
-        if r.queries > r.scenario.max_queries:
-            problems.append(f"{r.scenario.name}: {r.queries} queries, more than {r.scenario.max_queries}")
+        for kind, count in (("", r.queries), ("cold, ", r.cold_queries)):
+            if count > r.scenario.max_queries:
+                problems.append(f"{r.scenario.name}: {kind}{count} queries, more than {r.scenario.max_queries}")
     return problems

@@ -31,9 +31,11 @@ cached under the old number, which no reader will see again.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -205,8 +207,50 @@ def current(using: str = "default") -> tuple[int, bool]:
     return (int(row[0]), bool(row[1])) if row else (0, True)
 
 
-_cache: dict[tuple[str, str], tuple[int, object]] = {}
-_lock = threading.Lock()
+def reading_version(using: str = "default") -> int | None:
+    """The version to cache results against, or ``None`` when nothing may be cached (this
+    PostgreSQL transaction has written: its version moves only at commit)."""
+    version, own_writes = current(using)
+    return None if own_writes else version
+
+
+class _Store:
+    """Results by (database, name, key), each with the version it was computed at: a bounded
+    least-recently-used dict. Entries of an old version are never read again, so they drift to
+    the cold end and are pushed out by new ones. Thread-safe (a threaded server shares it)."""
+
+    def __init__(self) -> None:
+        self.entries: OrderedDict[tuple, tuple[int, object]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def capacity() -> int:
+        return getattr(settings, "DATA_CACHE_ENTRIES", 10_000)
+
+    def get(self, key: tuple, version: int) -> tuple[bool, object]:
+        with self.lock:
+            hit = self.entries.get(key)
+            if hit is None or hit[0] != version:
+                return False, None
+            self.entries.move_to_end(key)
+            return True, hit[1]
+
+    def put(self, key: tuple, version: int, value: object) -> None:
+        capacity = self.capacity()
+        if capacity < 1:
+            return
+        with self.lock:
+            self.entries[key] = (version, value)
+            self.entries.move_to_end(key)
+            while len(self.entries) > capacity:
+                self.entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+_store = _Store()
 
 
 def cached[T](name: str, compute: Callable[[], T], using: str = "default") -> T:
@@ -215,20 +259,55 @@ def cached[T](name: str, compute: Callable[[], T], using: str = "default") -> T:
     Results are kept per process and database; ``name`` must identify what ``compute`` returns.
     A PostgreSQL transaction that has written computes afresh and keeps nothing.
     """
-    version, own_writes = current(using)
-    if own_writes:
+    return remember(name, None, compute, version=reading_version(using), using=using)
+
+
+def remember[T](
+    name: str, key: Hashable, compute: Callable[[], T], *, version: int | None, using: str = "default"
+) -> T:
+    """``compute()``'s result for ``(name, key)`` at data version ``version`` (from
+    ``reading_version()``, read once per request), computed once per version and process.
+    ``version=None`` computes afresh and keeps nothing. The value is shared between requests:
+    keep it immutable (tuples, strings, SafeStrings)."""
+    if version is None:
         return compute()
-    key = (using, name)
-    hit = _cache.get(key)
-    if hit is not None and hit[0] == version:
-        return hit[1]  # type: ignore[return-value]
+    found, value = _store.get((using, name, key), version)
+    if found:
+        return value  # type: ignore[return-value]
     value = compute()
-    with _lock:
-        _cache[key] = (version, value)
+    _store.put((using, name, key), version, value)
     return value
 
 
+def remember_many[K: Hashable, T](
+    name: str,
+    keys: Iterable[K],
+    compute: Callable[[list[K]], dict[K, T]],
+    *,
+    version: int | None,
+    using: str = "default",
+) -> dict[K, T]:
+    """Like ``remember`` for many keys at once: ``compute(missing_keys)`` returns the values of the
+    keys not kept at this version, in one go (one set of queries for a page of cards)."""
+    keys = list(keys)
+    if version is None:
+        return compute(keys)
+    found: dict[K, T] = {}
+    missing: list[K] = []
+    for key in keys:
+        hit, value = _store.get((using, name, key), version)
+        if hit:
+            found[key] = value  # type: ignore[assignment]
+        else:
+            missing.append(key)
+    if missing:
+        computed = compute(missing)
+        for key, value in computed.items():
+            _store.put((using, name, key), version, value)
+        found.update(computed)
+    return found
+
+
 def clear() -> None:
-    """Forget every cached result (tests)."""
-    with _lock:
-        _cache.clear()
+    """Forget every cached result (tests, and the benchmark's cold requests)."""
+    _store.clear()

@@ -20,6 +20,7 @@ from django.db import connections
 from django.db.models import Case, Count, QuerySet, When
 from django.http import QueryDict
 
+from archive import data_version
 from archive.models import (
     Collection,
     Expert,
@@ -206,6 +207,22 @@ class Choice:
     count: int | None
     selected: bool
     url: str
+
+
+@dataclass(frozen=True)
+class FacetCounts:
+    """What ``TakeFilter.facet_counts()`` reads from the database: immutable, so one value can
+    serve every request made at the same data version."""
+
+    total: int | None
+    over: frozenset[str]  # facets whose counts cover only the newest FACET_CAP takes
+    truncated: frozenset[str]  # facets with more than FACET_CHOICES choices
+    themes: tuple
+    experts: tuple
+    publications: tuple
+    collections: tuple
+    kinds: tuple
+    stances: tuple
 
 
 @dataclass
@@ -489,7 +506,7 @@ class TakeFilter(ResolvingFilterSet):
             "stance": self.filtered(exclude=("question", "stance")),
         }
 
-    def facets(self, params: QueryDict) -> list[Facet]:
+    def facets(self, params: QueryDict, version: int | None = None) -> list[Facet]:
         """Each facet's choices with the count each would give under the other filters in force.
 
         One aggregated query per facet, whatever the number of choices, plus one that sizes the
@@ -498,60 +515,18 @@ class TakeFilter(ResolvingFilterSet):
         over the newest ``FACET_CAP`` of them and the facet says so: exact counts over every take
         cost more than the page's whole time budget (docs/performance.md). Each facet lists its
         ``FACET_CHOICES`` biggest choices.
+
+        The counts depend only on the filters in force and the data, so they are kept per process
+        against the data version (``version``, from ``data_version.reading_version()``; ``None``
+        computes afresh): every page of a list, in any order, shares them until the next write.
         """
         data = self.data_cleaned if self.is_bound else {}
-        bases = self.facet_bases()
-        # One query sizes every facet's takes and counts the results (``self.total``, the page's total).
-        capped, self.total = capped_sizes(bases.values(), FACET_CAP, exact=self.filtered())
-        over = {name: capped[id(base)] for name, base in bases.items()}
-
-        def matching(name: str) -> QuerySet:
-            base = bases[name]
-            if over[name]:
-                return base.newest_first().values("pk")[:FACET_CAP]
-            return base.order_by().values("pk")
-
-        def top(rows: QuerySet, chosen_field: str, name: str) -> list:
-            chosen = [obj.pk for obj in data.get(name) or []]
-            rows = rows.annotate(chosen=Case(When(**{f"{chosen_field}__in": chosen}, then=1), default=0))
-            listed = list(rows.order_by("-chosen", "-n")[: FACET_CHOICES + len(chosen) + 1])
-            if len(listed) > FACET_CHOICES + len(chosen):
-                truncated.add(name)
-            return listed[: FACET_CHOICES + len(chosen)]
-
-        truncated: set[str] = set()
-
-        theme_rows = top(
-            Take.themes.through.objects.filter(take__in=matching("theme"))
-            .values_list("theme__slug", "theme__name")
-            .annotate(n=Count("take_id")),
-            "theme_id",
-            "theme",
-        )
-        expert_rows = top(
-            TakeAuthor.objects.filter(take__in=matching("expert"))
-            .values_list("expert__slug", "expert__name")
-            .annotate(n=Count("take_id")),
-            "expert_id",
-            "expert",
-        )
-        publication_rows = top(
-            Take.objects.filter(pk__in=matching("publication"), publication__isnull=False)
-            .values_list("publication__slug", "publication__name")
-            .annotate(n=Count("id")),
-            "publication_id",
-            "publication",
-        )
-        collection_rows = top(
-            Take.objects.filter(pk__in=matching("collection"), collection__isnull=False)
-            .values_list("collection__slug", "collection__title")
-            .annotate(n=Count("id")),
-            "collection_id",
-            "collection",
-        )
-        kind_counts = dict(
-            Take.objects.filter(pk__in=matching("kind")).values_list("kind").annotate(n=Count("id")).order_by()
-        )
+        signature = tuple((name, value) for name, value in self.canonical_params() if name != "sort")
+        counts = data_version.remember("take facets", signature, self.facet_counts, version=version)
+        self.total = counts.total
+        over, truncated = counts.over, counts.truncated
+        theme_rows, expert_rows = counts.themes, counts.experts
+        publication_rows, collection_rows, kind_counts = counts.publications, counts.collections, dict(counts.kinds)
 
         def selected(name):
             return [(obj.slug, str(obj)) for obj in data.get(name) or []]
@@ -580,7 +555,7 @@ class TakeFilter(ResolvingFilterSet):
             if kind_counts.get(value) or value == kind_selected
         ]
         facets = [
-            self.stance_facet(params, data, matching("stance")),
+            self.stance_facet(params, data, counts.stances),
             flat_facet("expert", "Experts", expert_rows, selected("expert"), params),
             flat_facet("publication", "Outlets", publication_rows, selected("publication"), params),
             theme_facet,
@@ -589,16 +564,70 @@ class TakeFilter(ResolvingFilterSet):
         ]
         for facet in facets:
             notes = [facet.note] if facet.note else []
-            if over.get(facet.name):
+            if facet.name in over:
                 notes.append(f"Counts cover the newest {FACET_CAP:,} takes these choices apply to.")
             if facet.name in truncated:
                 notes.append(f"The {FACET_CHOICES} with the most takes are listed.")
             facet.note = " ".join(notes)
         return facets
 
-    def stance_facet(self, params: QueryDict, data: dict, takes: QuerySet) -> Facet:
-        rows = (
-            Position.objects.filter(take__in=takes)
+    def facet_counts(self) -> FacetCounts:
+        """The queries behind ``facets()``: what each facet's choices count, as plain rows."""
+        data = self.data_cleaned if self.is_bound else {}
+        bases = self.facet_bases()
+        # One query sizes every facet's takes and counts the results (the page's total).
+        capped, total = capped_sizes(bases.values(), FACET_CAP, exact=self.filtered())
+        over = {name: capped[id(base)] for name, base in bases.items()}
+
+        def matching(name: str) -> QuerySet:
+            base = bases[name]
+            if over[name]:
+                return base.newest_first().values("pk")[:FACET_CAP]
+            return base.order_by().values("pk")
+
+        truncated: set[str] = set()
+
+        def top(rows: QuerySet, chosen_field: str, name: str) -> tuple:
+            chosen = [obj.pk for obj in data.get(name) or []]
+            rows = rows.annotate(chosen=Case(When(**{f"{chosen_field}__in": chosen}, then=1), default=0))
+            listed = list(rows.order_by("-chosen", "-n")[: FACET_CHOICES + len(chosen) + 1])
+            if len(listed) > FACET_CHOICES + len(chosen):
+                truncated.add(name)
+            return tuple(listed[: FACET_CHOICES + len(chosen)])
+
+        themes = top(
+            Take.themes.through.objects.filter(take__in=matching("theme"))
+            .values_list("theme__slug", "theme__name")
+            .annotate(n=Count("take_id")),
+            "theme_id",
+            "theme",
+        )
+        experts = top(
+            TakeAuthor.objects.filter(take__in=matching("expert"))
+            .values_list("expert__slug", "expert__name")
+            .annotate(n=Count("take_id")),
+            "expert_id",
+            "expert",
+        )
+        publications = top(
+            Take.objects.filter(pk__in=matching("publication"), publication__isnull=False)
+            .values_list("publication__slug", "publication__name")
+            .annotate(n=Count("id")),
+            "publication_id",
+            "publication",
+        )
+        collections = top(
+            Take.objects.filter(pk__in=matching("collection"), collection__isnull=False)
+            .values_list("collection__slug", "collection__title")
+            .annotate(n=Count("id")),
+            "collection_id",
+            "collection",
+        )
+        kinds = tuple(
+            Take.objects.filter(pk__in=matching("kind")).values_list("kind").annotate(n=Count("id")).order_by()
+        )
+        stances = tuple(
+            Position.objects.filter(take__in=matching("stance"))
             .values_list(
                 "question__order",
                 "question_id",
@@ -612,6 +641,19 @@ class TakeFilter(ResolvingFilterSet):
             .annotate(n=Count("take_id"))
             .order_by("question__order", "question_id", "stance__position")
         )
+        return FacetCounts(
+            total=total,
+            over=frozenset(name for name, is_over in over.items() if is_over),
+            truncated=frozenset(truncated),
+            themes=themes,
+            experts=experts,
+            publications=publications,
+            collections=collections,
+            kinds=kinds,
+            stances=stances,
+        )
+
+    def stance_facet(self, params: QueryDict, data: dict, rows: tuple) -> Facet:
         chosen_question = data["question"][0].slug if data.get("question") else None
         chosen_stances = {stance.pk for stance in data.get("stance") or []}
         chosen_stance_slugs = {stance.slug for stance in data.get("stance") or []}

@@ -34,6 +34,7 @@ from archive.reading import (
     paginate,
     stance_split,
     stances_over_time,
+    take_cards,
 )
 
 SITE = "Hanoi Summit archive"
@@ -72,7 +73,8 @@ def canonical_query(params: list[tuple[str, str]], page_obj=None) -> str:
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     published = Take.objects.published()
-    figures = data_version.cached("home", home_figures)
+    version = data_version.reading_version()
+    figures = data_version.remember("home", None, home_figures, version=version)
     questions = Question.objects.prefetch_related("stances")
     return page(
         request,
@@ -84,7 +86,7 @@ def home(request: HttpRequest) -> HttpResponse:
         expert_count=figures["experts"],
         quote_count=figures["quotes"],
         splits=[stance_split(question, figures["split"]) for question in questions],
-        latest=published.with_related().newest_first()[:6],
+        latest=take_cards(published.newest_first()[:6], version=version),
     )
 
 
@@ -101,10 +103,12 @@ def home_figures() -> dict:
 
 @require_safe
 def take_list(request: HttpRequest) -> HttpResponse:
+    version = data_version.reading_version()
     filterset = TakeFilter(request.GET, queryset=Take.objects.published())
     params = link_params(request, filterset)
-    facets = filterset.facets(params)  # also counts the results, in the query that sizes the facets
-    page_obj, page_notice = paginate(request, filterset.qs.with_related(), count=filterset.total)
+    facets = filterset.facets(params, version=version)  # also counts the results, in the query that sizes the facets
+    page_obj, page_notice = paginate(request, filterset.qs, count=filterset.total)
+    cards = take_cards(page_obj, version=version)
     active = filterset.active(params)
     title = "Takes" + (": " + "; ".join(label for label, _ in active[:3]) if active else "")
     return page(
@@ -117,6 +121,7 @@ def take_list(request: HttpRequest) -> HttpResponse:
         filter=filterset,
         form_values=filterset.data_cleaned,
         page_obj=page_obj,
+        cards=cards,
         active=active,
         facets=facets,
         link_query=params,
@@ -147,7 +152,9 @@ def take_page_context(take: Take) -> dict:
         "quotes": take.quotes.select_related("speaker"),
         "responses": take.responses.select_related("expert", "target_take", "quote", "quote__speaker"),
         "answered_by": answered_by,
-        "opposing": Take.objects.published().opposing(take).with_related().newest_first()[:6],
+        "opposing": take_cards(
+            Take.objects.published().opposing(take).newest_first()[:6], version=data_version.reading_version()
+        ),
     }
 
 
@@ -240,9 +247,10 @@ def expert_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def expert_detail(request: HttpRequest, slug: str) -> HttpResponse:
     expert = get_object_or_404(Expert.objects.public().with_take_counts().prefetch_related("affiliations"), slug=slug)
-    takes = Take.objects.published().by_experts([expert.pk]).with_related().newest_first()
+    takes = Take.objects.published().by_experts([expert.pk]).newest_first()
     # take_count is that count already: SQLite would otherwise test every published take (90 ms).
     page_obj, page_notice = paginate(request, takes, count=expert.take_count)
+    cards = take_cards(page_obj, version=data_version.reading_version())
     positions = list(
         Position.objects.published()
         .filter(take__authorships__expert=expert)
@@ -275,6 +283,7 @@ def expert_detail(request: HttpRequest, slug: str) -> HttpResponse:
         og_type="profile",
         expert=expert,
         page_obj=page_obj,
+        cards=cards,
         stances=stances_over_time(positions[:POSITIONS_SHOWN]),
         more_positions=len(positions) > POSITIONS_SHOWN,
         quotes=quotes[:QUOTES_SHOWN],
@@ -366,7 +375,8 @@ def publication_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def publication_detail(request: HttpRequest, slug: str) -> HttpResponse:
     publication = get_object_or_404(Publication, slug=slug)
-    page_obj, notice = paginate(request, publication.takes.published().with_related().newest_first())
+    page_obj, notice = paginate(request, publication.takes.published().newest_first())
+    cards = take_cards(page_obj, version=data_version.reading_version())
     collections = publication.collections.annotate(
         take_count=Count("takes", filter=Q(takes__status=Status.PUBLISHED))
     ).filter(take_count__gt=0)
@@ -378,6 +388,7 @@ def publication_detail(request: HttpRequest, slug: str) -> HttpResponse:
         publication=publication,
         collections=collections,
         page_obj=page_obj,
+        cards=cards,
         filter_query=f"publication={publication.slug}",
         notices=[notice],
         canonical_query=canonical_query([], page_obj),
@@ -387,7 +398,8 @@ def publication_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def collection_detail(request: HttpRequest, slug: str) -> HttpResponse:
     collection = get_object_or_404(Collection.objects.select_related("publication"), slug=slug)
-    page_obj, notice = paginate(request, collection.takes.published().with_related().newest_first())
+    page_obj, notice = paginate(request, collection.takes.published().newest_first())
+    cards = take_cards(page_obj, version=data_version.reading_version())
     return page(
         request,
         "archive/collection_detail.html",
@@ -395,6 +407,7 @@ def collection_detail(request: HttpRequest, slug: str) -> HttpResponse:
         collection.description or collection.prompt or f"Takes in the collection {collection.title}.",
         collection=collection,
         page_obj=page_obj,
+        cards=cards,
         filter_query=f"collection={collection.slug}",
         notices=[notice],
         canonical_query=canonical_query([], page_obj),
@@ -404,7 +417,8 @@ def collection_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def theme_detail(request: HttpRequest, slug: str) -> HttpResponse:
     theme = get_object_or_404(Theme, slug=slug)
-    page_obj, notice = paginate(request, theme.takes.published().with_related().newest_first())
+    page_obj, notice = paginate(request, theme.takes.published().newest_first())
+    cards = take_cards(page_obj, version=data_version.reading_version())
     return page(
         request,
         "archive/theme_detail.html",
@@ -412,6 +426,7 @@ def theme_detail(request: HttpRequest, slug: str) -> HttpResponse:
         theme.description or f"Takes on the Hanoi summit about {theme.name.lower()}.",
         theme=theme,
         page_obj=page_obj,
+        cards=cards,
         filter_query=f"theme={theme.slug}",
         notices=[notice],
         canonical_query=canonical_query([], page_obj),

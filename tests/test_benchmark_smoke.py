@@ -55,13 +55,14 @@ def test_it_runs_every_scenario_of_the_issue_within_its_query_pins(corpus, tmp_p
 
 
 def test_each_page_has_rows_to_show_and_its_baseline_answers_the_same_question(corpus):
-    results = bench.run(repeat=1, baseline_repeat=1)
+    results = bench.run(repeat=1, cold_repeat=1, baseline_repeat=1)
     assert {r.scenario.name for r in results} == SCENARIOS
     assert bench.regressions(results) == []
     for result in results:
         assert result.queries >= 1
+        assert result.cold_queries >= result.queries, result.scenario.name  # the cache only saves queries
         assert result.baseline_queries >= 1, result.scenario.name
-        assert len(result.times) == 1 and len(result.baseline_times) == 1
+        assert len(result.times) == 1 and len(result.cold_times) == 1 and len(result.baseline_times) == 1
 
 
 def test_the_query_pins_catch_a_page_that_makes_more_queries(corpus, monkeypatch):
@@ -71,6 +72,7 @@ def test_the_query_pins_catch_a_page_that_makes_more_queries(corpus, monkeypatch
         return [bench.Scenario(s.name, s.url, None, 1, s.group) for s in real(params)[:2]]
 
     monkeypatch.setattr(bench, "scenarios", tighter)
-    problems = bench.regressions(bench.run(repeat=1))
-    assert len(problems) == 2
+    problems = bench.regressions(bench.run(repeat=1, cold_repeat=1))
+    assert len(problems) == 4  # each page, served and cold
     assert all("more than 1" in problem for problem in problems)
+    assert sum("cold" in problem for problem in problems) == 2

@@ -127,7 +127,8 @@ def test_a_repeated_request_reads_the_whole_archive_figures_from_the_cache(clien
     data_version.clear()
     take = TakeFactory()
     PositionFactory(take=take)
-    for name, saved in (("home", 4), ("question_list", 1), ("publication_list", 1)):
+    # Home: its four figures, and its six latest take cards (the takes and three related lists).
+    for name, saved in (("home", 8), ("question_list", 1), ("publication_list", 1)):
         with CaptureQueriesContext(connection) as first:
             client.get(reverse(name))
         with CaptureQueriesContext(connection) as again:

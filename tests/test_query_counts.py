@@ -25,14 +25,17 @@ def urls(archive) -> dict[str, tuple[str, int]]:
     return {
         # Home, questions and outlets: one query more for the data version; a repeated request
         # reads its whole-archive figures from the cache instead (tests/test_data_version.py).
+        # Pages of take cards: one query more for the data version, and the page's ids apart from
+        # its rows; a repeated request reads the cards and facet counts from the cache instead
+        # (test_a_repeated_request_reads_cards_and_facet_counts_from_the_cache below).
         "home": ("/", 12),
-        "takes": ("/takes/", 12),
-        "takes, every filter": ("/takes/" + everything, 18),
+        "takes": ("/takes/", 13),
+        "takes, every filter": ("/takes/" + everything, 19),
         "takes, all-themes mode": (
             f"/takes/?theme={archive.themes[0].slug}&theme={archive.themes[1].slug}&theme_mode=all",
-            13,
+            14,
         ),
-        "take": (f"/takes/{archive.takes[-1].slug}/", 13),
+        "take": (f"/takes/{archive.takes[-1].slug}/", 14),
         "experts": ("/experts/", 9),
         # Read from the who-holds-what table (archive/stances.py): the groups in one windowed query.
         "experts by question": (f"/experts/?question={question.slug}", 11),
@@ -42,15 +45,15 @@ def urls(archive) -> dict[str, tuple[str, int]]:
             f"&theme={archive.themes[0].slug}&organization=Institute%201&letter=E",
             12,
         ),
-        "expert": (f"/experts/{archive.experts[0].slug}/", 13),
+        "expert": (f"/experts/{archive.experts[0].slug}/", 14),
         "questions": ("/questions/", 4),
         # One more than before the who-holds-what table: how many experts hold each stance (the page
         # lists the first 30 of each and links to the rest), instead of loading every position.
         "question": (f"/questions/{question.slug}/", 6),
         "outlets": ("/publications/", 2),
-        "outlet": (f"/publications/{archive.publications[0].slug}/", 8),
-        "collection": (f"/collections/{archive.collection.slug}/", 7),
-        "theme": (f"/themes/{archive.themes[0].slug}/", 7),
+        "outlet": (f"/publications/{archive.publications[0].slug}/", 9),
+        "collection": (f"/collections/{archive.collection.slug}/", 8),
+        "theme": (f"/themes/{archive.themes[0].slug}/", 8),
         "about": ("/about/", 3),
     }
 

@@ -15,6 +15,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--repeat", type=int, default=30, help="timed requests per scenario")
+        parser.add_argument(
+            "--cold-repeat", type=int, default=10, help="timed requests per scenario with the page cache emptied first"
+        )
         parser.add_argument("--baseline-repeat", type=int, default=5, help="timed runs of each naive baseline")
         parser.add_argument("--baseline-budget", type=float, default=20.0, help="seconds at most per baseline")
         parser.add_argument("--only", help="run the scenarios whose name contains this text")
@@ -33,6 +36,7 @@ class Command(BaseCommand):
         self.stderr.write(f"Benchmarking {size}")
         results = bench.run(
             repeat=options["repeat"],
+            cold_repeat=options["cold_repeat"],
             baseline_repeat=options["baseline_repeat"],
             baseline_budget_s=options["baseline_budget"],
             only=options["only"],

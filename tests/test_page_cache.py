@@ -1,0 +1,137 @@
+"""Take cards and facet counts are kept against the data version: a repeated request reads them
+from the cache, and any write to the archive (ORM, bulk, raw SQL) shows on the next request."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from archive import data_version
+from archive.models import Status, Take
+from tests.archive_data import build_archive
+
+# Writes are committed (transaction=True): inside a PostgreSQL transaction that has written,
+# nothing is cached, since its version moves only at commit.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NONCE = re.compile(r'nonce="[^"]*"|name="csrfmiddlewaretoken" value="[^"]*"')
+
+
+def fetch(client, url: str) -> tuple[str, int]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return NONCE.sub("", response.content.decode()), len(queries)
+
+
+@pytest.fixture
+def archive():
+    data_version.clear()
+    yield build_archive(30)
+    data_version.clear()
+
+
+def card_pages(archive) -> dict[str, int]:
+    """url -> the most queries a repeated request may make."""
+    return {
+        # The version, and the page's ids; the cards and every facet count come from the cache.
+        "/takes/": 2,
+        "/takes/?page=2": 2,
+        # ... plus one query per filter, to look its slug up.
+        f"/takes/?kind=analysis&publication={archive.publications[1].slug}&theme={archive.themes[0].slug}": 4,
+        f"/takes/?question={archive.questions[0].slug}&stance={archive.stances[archive.questions[0].pk][1].slug}": 4,
+        # Home: the version, the six newest ids, the questions and their stances.
+        "/": 4,
+        f"/publications/{archive.publications[0].slug}/": 5,
+        f"/collections/{archive.collection.slug}/": 4,
+        f"/themes/{archive.themes[0].slug}/": 4,
+        f"/experts/{archive.experts[0].slug}/": 10,
+        f"/takes/{archive.takes[0].slug}/": 12,
+    }
+
+
+def test_a_repeated_request_reads_cards_and_facet_counts_from_the_cache(client, archive):
+    for url, ceiling in card_pages(archive).items():
+        data_version.clear()  # pages share cards: start each page cold
+        first, first_queries = fetch(client, url)
+        again, again_queries = fetch(client, url)
+        assert again == first, url  # the same page, byte for byte
+        assert again_queries < first_queries, url
+        assert again_queries <= ceiling, (url, again_queries)
+
+
+def test_a_page_of_cards_is_the_same_when_built_afresh(client, archive, settings):
+    warm_pages = {}
+    for url in card_pages(archive):
+        fetch(client, url)
+        warm_pages[url] = fetch(client, url)[0]
+    settings.DATA_CACHE_ENTRIES = 0  # keep nothing: every request builds every card and count
+    data_version.clear()
+    for url, warm in warm_pages.items():
+        assert fetch(client, url)[0] == warm, url
+
+
+def test_cards_and_counts_follow_writes_that_bypass_django(client, archive):
+    take = archive.takes[-1]  # the newest: first on /takes/
+    expert = archive.experts[0]
+    html, _ = fetch(client, "/takes/")
+    assert take.title in html and "30</strong> takes" in html
+
+    Take.objects.filter(pk=take.pk).update(title="Retitled without signals")
+    html, _ = fetch(client, "/takes/")
+    assert "Retitled without signals" in html and take.title not in html
+
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE archive_expert SET name = %s WHERE id = %s", ["Renamed Byraw", expert.pk])
+        cursor.execute("UPDATE archive_stance SET label = %s", ["Relabelled"])
+    html, _ = fetch(client, "/takes/")
+    assert "Renamed Byraw" in html
+    assert "<strong>Relabelled</strong>" in html  # the stance chips on the cards
+
+    Take.objects.filter(pk=archive.draft.pk).update(status=Status.PUBLISHED)
+    html, _ = fetch(client, "/takes/")
+    assert "31</strong> takes" in html
+    kind_html, _ = fetch(client, f"/takes/?collection={archive.collection.slug}")  # 16 takes: one page
+    assert archive.draft.title in kind_html
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM archive_take_themes")
+    after, _ = fetch(client, f"/takes/?collection={archive.collection.slug}")
+    assert kind_html != after
+    assert archive.themes[0].name in kind_html and archive.themes[0].name not in after.split('id="filters"')[1]
+
+
+def test_cards_of_a_paginated_list_keep_their_order(client, archive):
+    html, _ = fetch(client, "/takes/?sort=oldest")
+    again, _ = fetch(client, "/takes/?sort=oldest")
+    newest, _ = fetch(client, "/takes/")
+    titles = re.findall(r'class="take-title"><a href="[^"]+">([^<]+)</a>', html)
+    assert titles == re.findall(r'class="take-title"><a href="[^"]+">([^<]+)</a>', again)
+    assert len(titles) == 20
+    assert titles != re.findall(r'class="take-title"><a href="[^"]+">([^<]+)</a>', newest)
+    expected = list(Take.objects.published().oldest_first().values_list("title", flat=True)[:20])
+    assert [t.replace("&#x27;", "'").replace("&amp;", "&") for t in titles] == expected
+
+
+def test_the_cache_keeps_at_most_the_configured_number_of_results(settings):
+    data_version.clear()
+    settings.DATA_CACHE_ENTRIES = 3
+    calls = []
+
+    def compute(key):
+        calls.append(key)
+        return key * 2
+
+    for key in range(5):
+        assert data_version.remember("test", key, lambda key=key: compute(key), version=1) == key * 2
+    assert len(data_version._store.entries) == 3
+    assert data_version.remember("test", 4, lambda: compute(99), version=1) == 8  # kept
+    assert data_version.remember("test", 0, lambda: compute(0), version=1) == 0  # pushed out: computed again
+    assert calls == [0, 1, 2, 3, 4, 0]
+    assert data_version.remember("test", 4, lambda: compute(4), version=2) == 8  # another version: afresh
+    assert calls[-1] == 4
+    found = data_version.remember_many("many", [1, 2], lambda keys: {k: -k for k in keys}, version=2)
+    assert found == {1: -1, 2: -2}
+    assert data_version.remember_many("many", [2, 7], lambda keys: {k: 0 for k in keys}, version=2) == {2: -2, 7: 0}
+    assert data_version.remember("test", 5, lambda: "fresh", version=None) == "fresh"
+    data_version.clear()
