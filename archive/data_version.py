@@ -214,6 +214,14 @@ def reading_version(using: str = "default") -> int | None:
     return None if own_writes else version
 
 
+def for_request(request, using: str = "default") -> int | None:
+    """``reading_version()``, read once per request (kept on the request)."""
+    versions = request.__dict__.setdefault("_archive_data_versions", {})
+    if using not in versions:
+        versions[using] = reading_version(using)
+    return versions[using]
+
+
 class _Store:
     """Results by (database, name, key), each with the version it was computed at: a bounded
     least-recently-used dict. Entries of an old version are never read again, so they drift to

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_safe
 
 from archive import data_version
@@ -73,7 +74,7 @@ def canonical_query(params: list[tuple[str, str]], page_obj=None) -> str:
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     published = Take.objects.published()
-    version = data_version.reading_version()
+    version = data_version.for_request(request)
     figures = data_version.remember("home", None, home_figures, version=version)
     questions = Question.objects.prefetch_related("stances")
     return page(
@@ -103,7 +104,7 @@ def home_figures() -> dict:
 
 @require_safe
 def take_list(request: HttpRequest) -> HttpResponse:
-    version = data_version.reading_version()
+    version = data_version.for_request(request)
     filterset = TakeFilter(request.GET, queryset=Take.objects.published())
     params = link_params(request, filterset)
     facets = filterset.facets(params, version=version)  # also counts the results, in the query that sizes the facets
@@ -131,7 +132,7 @@ def take_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def take_page_context(take: Take) -> dict:
+def take_page_context(take: Take, version: int | None = None) -> dict:
     """Everything the take page shows besides the take itself: shared by the public page and the
     editors' preview (archive/preview.py), so a preview is exactly what the public will see."""
     year = take.published.year if take.published else None
@@ -152,16 +153,14 @@ def take_page_context(take: Take) -> dict:
         "quotes": take.quotes.select_related("speaker"),
         "responses": take.responses.select_related("expert", "target_take", "quote", "quote__speaker"),
         "answered_by": answered_by,
-        "opposing": take_cards(
-            Take.objects.published().opposing(take).newest_first()[:6], version=data_version.reading_version()
-        ),
+        "opposing": take_cards(Take.objects.published().opposing(take).newest_first()[:6], version=version),
     }
 
 
 @require_safe
 def take_detail(request: HttpRequest, slug: str) -> HttpResponse:
     take = get_object_or_404(Take.objects.published().with_details(), slug=slug)
-    context = take_page_context(take)
+    context = take_page_context(take, version=data_version.for_request(request))
     return page(request, "archive/take_detail.html", context.pop("title"), context.pop("description"), **context)
 
 
@@ -171,25 +170,29 @@ def az_index(counts: dict[str, int]) -> list[tuple[str, int]]:
     return [(letter, counts.get(letter, 0)) for letter in letters + sorted(set(counts) - set(letters))]
 
 
-@require_safe
-def expert_list(request: HttpRequest) -> HttpResponse:
-    public = Expert.objects.public()
-    filterset = ExpertFilter(request.GET, queryset=public)
-    experts = filterset.qs.with_take_counts().prefetch_related("affiliations").order_by("sort_name", "name", "pk")
-    # The A–Z counts add up to the total when no letter is chosen: one pass over the experts, not two.
-    initials = filterset.filtered(exclude=("letter",)).initial_counts()
-    total = None if filterset.data_cleaned.get("letter") else sum(initials.values())
-    page_obj, page_notice = paginate(request, experts, per_page=50, count=total)
-    for expert in page_obj:
-        affiliations = list(expert.affiliations.all())
-        expert.headline_affiliation = next(
-            (a for a in affiliations if a.current), affiliations[0] if affiliations else None
-        )
-    data = filterset.data_cleaned
-    question = data["question"][0] if data.get("question") else None
-    groups = []
-    if question is not None:
-        shown = {expert.pk: expert for expert in page_obj}
+class ExpertListing:
+    """The experts of a page of /experts/, or with a question chosen, the stance groups of those
+    experts: each read when first used."""
+
+    def __init__(self, page_obj, filterset: ExpertFilter, question: Question | None) -> None:
+        self.page_obj, self.filterset, self.question = page_obj, filterset, question
+
+    @cached_property
+    def experts(self) -> list[Expert]:
+        experts = list(self.page_obj)
+        for expert in experts:
+            affiliations = list(expert.affiliations.all())
+            expert.headline_affiliation = next(
+                (a for a in affiliations if a.current), affiliations[0] if affiliations else None
+            )
+        return experts
+
+    @cached_property
+    def groups(self) -> list[tuple]:
+        question, filterset = self.question, self.filterset
+        if question is None:
+            return []
+        shown = {expert.pk: expert for expert in self.experts}
         if filterset.by_summary:
             # The newest few positions per (expert, stance) of the shown experts, with how many
             # there are in all: one query however many takes they wrote (docs/performance.md).
@@ -204,12 +207,32 @@ def expert_list(request: HttpRequest) -> HttpResponse:
                 .as_records()
             )
             holders = holders_by_stance(positions, expert_ids=set(shown))
-        wanted = {stance.pk for stance in data.get("stance") or []}
-        groups = [
+        wanted = {stance.pk for stance in filterset.data_cleaned.get("stance") or []}
+        return [
             (stance, holders.get(stance.pk, []))
             for stance in question.stances.all()
             if not wanted or stance.pk in wanted
         ]
+
+
+@require_safe
+def expert_list(request: HttpRequest) -> HttpResponse:
+    public = Expert.objects.public()
+    version = data_version.for_request(request)
+    filterset = ExpertFilter(request.GET, queryset=public)
+    experts = filterset.qs.with_take_counts().prefetch_related("affiliations").order_by("sort_name", "name", "pk")
+    signature = tuple(filterset.canonical_params())
+    # The A–Z counts add up to the total when no letter is chosen: one pass over the experts, not two.
+    initials = data_version.remember(
+        "expert initials",
+        tuple(param for param in signature if param[0] != "letter"),
+        lambda: filterset.filtered(exclude=("letter",)).initial_counts(),
+        version=version,
+    )
+    total = None if filterset.data_cleaned.get("letter") else sum(initials.values())
+    page_obj, page_notice = paginate(request, experts, per_page=50, count=total)
+    data = filterset.data_cleaned
+    question = data["question"][0] if data.get("question") else None
     params = link_params(request, filterset)
     active = filterset.active(params)
     return page(
@@ -221,7 +244,10 @@ def expert_list(request: HttpRequest) -> HttpResponse:
         filter=filterset,
         form_values=data,
         question=question,
-        groups=groups,
+        # Read only when rendered: the form and the stance groups are kept against the data
+        # version ({% versioned %}, keyed by the filters in force and the page).
+        listing=ExpertListing(page_obj, filterset, question),
+        filters_key=urlencode(signature),
         page_obj=page_obj,
         active=active,
         letters=az_index(initials),
@@ -244,35 +270,74 @@ def expert_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+class ExpertSections:
+    """What an expert's page shows besides their takes, each read when first used: the page keeps
+    its rendered sections against the data version ({% versioned %}), so a kept page reads none."""
+
+    def __init__(self, expert: Expert) -> None:
+        self.expert = expert
+
+    @cached_property
+    def _positions(self) -> list[Position]:
+        return list(
+            Position.objects.published()
+            .filter(take__authorships__expert=self.expert)
+            .select_related("take", "question", "stance", "evidence", "evidence__speaker")
+            .order_by(F("take__published").desc(nulls_last=True), "-take_id", "question_id")[: POSITIONS_SHOWN + 1]
+        )
+
+    @cached_property
+    def stances(self) -> list:
+        return stances_over_time(self._positions[:POSITIONS_SHOWN])
+
+    @property
+    def more_positions(self) -> bool:
+        return len(self._positions) > POSITIONS_SHOWN
+
+    @cached_property
+    def _quotes(self) -> list[Quote]:
+        # An expert quoted thousands of times: the newest few here, the rest on /quotes/?speaker=…
+        return list(
+            Quote.objects.published()
+            .filter(speaker=self.expert)
+            .select_related("take", "take__publication")
+            .prefetch_related(Prefetch("take__authorships", queryset=TakeAuthor.objects.select_related("expert")))
+            .order_by("-take__published", "take_id", "order", "id")[: QUOTES_SHOWN + 1]
+        )
+
+    @property
+    def quotes(self) -> list[Quote]:
+        return self._quotes[:QUOTES_SHOWN]
+
+    @property
+    def more_quotes(self) -> bool:
+        return len(self._quotes) > QUOTES_SHOWN
+
+    @cached_property
+    def answered(self) -> list[Response]:
+        return list(
+            Response.objects.filter(take__status=Status.PUBLISHED, take__authorships__expert=self.expert)
+            .select_related("take", "expert", "target_take")
+            .order_by("relation", "expert__sort_name")
+        )
+
+    @cached_property
+    def received(self) -> list[Response]:
+        return list(
+            Response.objects.filter(expert=self.expert, take__status=Status.PUBLISHED)
+            .select_related("take", "take__publication", "quote")
+            .prefetch_related(Prefetch("take__authorships", queryset=TakeAuthor.objects.select_related("expert")))
+            .order_by("relation", "-take__published", "id")
+        )
+
+
 @require_safe
 def expert_detail(request: HttpRequest, slug: str) -> HttpResponse:
     expert = get_object_or_404(Expert.objects.public().with_take_counts().prefetch_related("affiliations"), slug=slug)
     takes = Take.objects.published().by_experts([expert.pk]).newest_first()
     # take_count is that count already: SQLite would otherwise test every published take (90 ms).
     page_obj, page_notice = paginate(request, takes, count=expert.take_count)
-    cards = take_cards(page_obj, version=data_version.reading_version())
-    positions = list(
-        Position.objects.published()
-        .filter(take__authorships__expert=expert)
-        .select_related("take", "question", "stance", "evidence", "evidence__speaker")
-        .order_by(F("take__published").desc(nulls_last=True), "-take_id", "question_id")[: POSITIONS_SHOWN + 1]
-    )
-    quotes = (
-        Quote.objects.published()
-        .filter(speaker=expert)
-        .select_related("take", "take__publication")
-        .prefetch_related(Prefetch("take__authorships", queryset=TakeAuthor.objects.select_related("expert")))
-        .order_by("-take__published", "take_id", "order", "id")
-    )
-    answered = Response.objects.filter(take__status=Status.PUBLISHED, take__authorships__expert=expert)
-    received = (
-        Response.objects.filter(expert=expert, take__status=Status.PUBLISHED)
-        .select_related("take", "take__publication", "quote")
-        .prefetch_related(Prefetch("take__authorships", queryset=TakeAuthor.objects.select_related("expert")))
-        .order_by("relation", "-take__published", "id")
-    )
-    # An expert quoted thousands of times: the newest few here, the rest on /quotes/?speaker=…
-    quotes = list(quotes[: QUOTES_SHOWN + 1])
+    cards = take_cards(page_obj, version=data_version.for_request(request))
     current = [str(a) for a in expert.affiliations.all() if a.current]
     return page(
         request,
@@ -284,12 +349,8 @@ def expert_detail(request: HttpRequest, slug: str) -> HttpResponse:
         expert=expert,
         page_obj=page_obj,
         cards=cards,
-        stances=stances_over_time(positions[:POSITIONS_SHOWN]),
-        more_positions=len(positions) > POSITIONS_SHOWN,
-        quotes=quotes[:QUOTES_SHOWN],
-        more_quotes=len(quotes) > QUOTES_SHOWN,
-        answered=answered.select_related("take", "expert", "target_take").order_by("relation", "expert__sort_name"),
-        received=received,
+        # Read only when the page's sections are rendered, not when they are kept ({% versioned %}).
+        sections=ExpertSections(expert),
         notices=[page_notice],
         canonical_query=canonical_query([], page_obj),
     )
@@ -376,7 +437,7 @@ def publication_list(request: HttpRequest) -> HttpResponse:
 def publication_detail(request: HttpRequest, slug: str) -> HttpResponse:
     publication = get_object_or_404(Publication, slug=slug)
     page_obj, notice = paginate(request, publication.takes.published().newest_first())
-    cards = take_cards(page_obj, version=data_version.reading_version())
+    cards = take_cards(page_obj, version=data_version.for_request(request))
     collections = publication.collections.annotate(
         take_count=Count("takes", filter=Q(takes__status=Status.PUBLISHED))
     ).filter(take_count__gt=0)
@@ -399,7 +460,7 @@ def publication_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def collection_detail(request: HttpRequest, slug: str) -> HttpResponse:
     collection = get_object_or_404(Collection.objects.select_related("publication"), slug=slug)
     page_obj, notice = paginate(request, collection.takes.published().newest_first())
-    cards = take_cards(page_obj, version=data_version.reading_version())
+    cards = take_cards(page_obj, version=data_version.for_request(request))
     return page(
         request,
         "archive/collection_detail.html",
@@ -418,7 +479,7 @@ def collection_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def theme_detail(request: HttpRequest, slug: str) -> HttpResponse:
     theme = get_object_or_404(Theme, slug=slug)
     page_obj, notice = paginate(request, theme.takes.published().newest_first())
-    cards = take_cards(page_obj, version=data_version.reading_version())
+    cards = take_cards(page_obj, version=data_version.for_request(request))
     return page(
         request,
         "archive/theme_detail.html",

@@ -63,7 +63,7 @@ def names(response) -> list[str]:
 
 
 def grouped(response) -> dict[str, list[str]]:
-    return {stance.slug: [h.expert.name for h in holders] for stance, holders in response.context["groups"]}
+    return {stance.slug: [h.expert.name for h in holders] for stance, holders in response.context["listing"].groups}
 
 
 def test_it_lists_public_experts_only_in_sort_name_order(client, world):
@@ -74,7 +74,7 @@ def test_it_lists_public_experts_only_in_sort_name_order(client, world):
 def test_a_question_groups_experts_under_each_stance_they_held(client, world):
     response = client.get("/experts/?question=disarm")
     assert grouped(response) == {"never": ["Ann Avery"], "partly": ["Ann Avery", "Bob Brown"]}
-    ann_never = response.context["groups"][0][1][0]
+    ann_never = response.context["listing"].groups[0][1][0]
     assert [p.take.title for p in ann_never.positions] == ["Ann in April"]
     assert [p.take.title for p in ann_never.others] == ["Ann in February"]
     html = response.content.decode()
@@ -121,7 +121,7 @@ def test_a_stance_without_its_question_is_explained(client, world):
 
 def test_the_expert_page_shows_stances_over_time_and_flags_the_change(client, world):
     response = client.get("/experts/ann/")
-    (entry,) = response.context["stances"]
+    (entry,) = response.context["sections"].stances
     assert entry.changed
     assert [p.stance.slug for p in entry.positions] == ["partly", "never"]
     assert "changed over time" in response.content.decode()
@@ -131,10 +131,10 @@ def test_the_expert_page_lists_quotes_in_other_peoples_takes_and_who_answered_th
     cy = client.get("/experts/cy/").content.decode()
     assert "Cy quoted by Bob." in cy and "Bob&#x27;s take" in cy
     ann = client.get("/experts/ann/")
-    received = list(ann.context["received"])
+    received = list(ann.context["sections"].received)
     assert [(r.take.title, r.relation) for r in received] == [("Bob's take", Relation.DISPUTES)]
     bob = client.get("/experts/bob/")
-    assert [(r.expert.name, r.relation) for r in bob.context["answered"]] == [("Ann Avery", Relation.DISPUTES)]
+    assert [(r.expert.name, r.relation) for r in bob.context["sections"].answered] == [("Ann Avery", Relation.DISPUTES)]
 
 
 def test_an_expert_seen_only_in_drafts_is_404(client, world):
@@ -155,7 +155,7 @@ def test_a_co_authored_take_lists_each_author_once_under_its_stance(client):
     position = PositionFactory(take=take)
     response = client.get("/experts/", {"question": position.question.slug})
     assert response.status_code == 200
-    holders = [holder for _, group in response.context["groups"] for holder in group]
+    holders = [holder for _, group in response.context["listing"].groups for holder in group]
     assert sorted(h.expert.name for h in holders) == ["First Coauthor", "Second Coauthor"]
     assert all(len(h.positions) == 1 for h in holders)
 
@@ -167,7 +167,7 @@ def test_a_prolific_holder_lists_the_five_newest_takes_and_counts_the_rest(clien
         take = TakeFactory(title=f"Ann {day}", authors=[world.ann], published=datetime.date(2019, 5, day))
         PositionFactory(take=take, stance=world.never)
     response = client.get("/experts/?question=disarm&stance=never")
-    (holder,) = response.context["groups"][0][1]
+    (holder,) = response.context["listing"].groups[0][1]
     assert [p.take.title for p in holder.recent] == [f"Ann {day}" for day in (8, 7, 6, 5, 4)]
     assert holder.earlier == 4  # 9 takes hold "never": 5 listed
     assert [p.take.title for p in holder.recent_others] == ["Ann in February"] and holder.earlier_others == 0
@@ -192,7 +192,7 @@ def test_the_summary_path_shows_what_every_position_would(client):
     response = client.get("/experts/", {"question": "q"})
     shown = {
         (s.pk, h.expert.pk): (h.recent, h.earlier, h.recent_others, h.earlier_others)
-        for s, holders in response.context["groups"]
+        for s, holders in response.context["listing"].groups
         for h in holders
     }
     every = holders_by_stance(Position.objects.published().filter(question=q).as_records())

@@ -1,5 +1,6 @@
-"""Take cards and facet counts are kept against the data version: a repeated request reads them
-from the cache, and any write to the archive (ORM, bulk, raw SQL) shows on the next request."""
+"""Take cards, facet counts and page sections ({% versioned %}) are kept against the data version:
+a repeated request reads them from the cache, and any write to the archive (ORM, bulk, raw SQL)
+shows on the next request."""
 
 import re
 
@@ -8,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from archive import data_version
-from archive.models import Status, Take
+from archive.models import Quote, Status, Take
 from tests.archive_data import build_archive
 
 # Writes are committed (transaction=True): inside a PostgreSQL transaction that has written,
@@ -46,7 +47,13 @@ def card_pages(archive) -> dict[str, int]:
         f"/publications/{archive.publications[0].slug}/": 5,
         f"/collections/{archive.collection.slug}/": 4,
         f"/themes/{archive.themes[0].slug}/": 4,
-        f"/experts/{archive.experts[0].slug}/": 10,
+        # The expert, their affiliations, the version, the page's ids: the sections are kept.
+        f"/experts/{archive.experts[0].slug}/": 4,
+        # The version, the filters' look-ups, the initials: the form and the groups are kept.
+        "/experts/": 1,
+        f"/experts/?question={archive.questions[0].slug}": 2,
+        f"/experts/?question={archive.questions[0].slug}&stance={archive.stances[archive.questions[0].pk][1].slug}"
+        f"&publication={archive.publications[0].slug}": 4,
         f"/takes/{archive.takes[0].slug}/": 12,
     }
 
@@ -135,3 +142,30 @@ def test_the_cache_keeps_at_most_the_configured_number_of_results(settings):
     assert data_version.remember_many("many", [2, 7], lambda keys: {k: 0 for k in keys}, version=2) == {2: -2, 7: 0}
     assert data_version.remember("test", 5, lambda: "fresh", version=None) == "fresh"
     data_version.clear()
+
+
+def test_kept_page_sections_follow_writes_that_bypass_django(client, archive):
+    expert = archive.experts[0]
+    question = archive.questions[0]
+    quote = Quote.objects.filter(speaker=expert, take__status=Status.PUBLISHED).order_by("-take__published").first()
+    expert_url = f"/experts/{expert.slug}/"
+    by_stance = f"/experts/?question={question.slug}"
+    html, _ = fetch(client, expert_url)
+    assert quote.text in html
+    groups, _ = fetch(client, by_stance)
+    assert expert.name in groups
+
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE archive_quote SET text = %s WHERE id = %s", ["Words changed by raw SQL", quote.pk])
+        cursor.execute("UPDATE archive_stance SET label = %s WHERE question_id = %s", ["Relabelled", question.pk])
+    html, _ = fetch(client, expert_url)
+    assert "Words changed by raw SQL" in html and quote.text not in html
+    assert "<strong>Relabelled</strong>" in html  # the stances over time
+    groups, _ = fetch(client, by_stance)
+    assert "Relabelled" in groups
+
+    with connection.cursor() as cursor:  # unpublish every take: nobody holds a stance any more
+        cursor.execute("UPDATE archive_take SET status = 'draft'")
+    groups, _ = fetch(client, by_stance)
+    assert expert.name not in groups
+    assert "0</strong> experts" in groups
