@@ -13,6 +13,7 @@ import django_filters
 from django.db import connections
 from django.db.models import Exists, OuterRef, QuerySet
 
+from archive import data_version
 from archive.models import Expert, Publication, Question, Quote, Response, Stance, Status, TakeAuthor, Theme
 
 CHOICES_LISTED = 100
@@ -76,6 +77,9 @@ class Menu:
 
 
 class QuoteFilter(django_filters.FilterSet):
+    #: The data version the menus are kept against (the view sets it; ``None`` keeps nothing).
+    data_version: int | None = None
+
     speaker = django_filters.ModelChoiceFilter(
         label="Expert or speaker",
         field_name="speaker",
@@ -131,10 +135,14 @@ class QuoteFilter(django_filters.FilterSet):
         menus = {}
         for name, label in MENU_LABELS.items():
             field = self.form.fields[name]
-            if name == "speaker":
-                rows = first_public_experts(CHOICES_LISTED + 1)
-            else:
-                rows = list(field.queryset.values_list("slug", label)[: CHOICES_LISTED + 1])
+
+            def listed(name=name, label=label, field=field) -> tuple:
+                if name == "speaker":
+                    return tuple(first_public_experts(CHOICES_LISTED + 1))
+                return tuple(field.queryset.values_list("slug", label)[: CHOICES_LISTED + 1])
+
+            # The same for every request until the next write: kept against the data version.
+            rows = list(data_version.remember("quote menu", name, listed, version=self.data_version))
             note = ""
             if len(rows) > CHOICES_LISTED:
                 rows = [(chosen[name].slug, str(chosen[name]))] if chosen.get(name) else []
@@ -151,8 +159,15 @@ class QuoteFilter(django_filters.FilterSet):
         return menus
 
     @property
-    def stances(self) -> QuerySet:
-        return Stance.objects.select_related("question").order_by("question__order", "question_id", "position")
+    def stances(self) -> tuple[Stance, ...]:
+        return data_version.remember(
+            "quote menu",
+            "stance",
+            lambda: tuple(
+                Stance.objects.select_related("question").order_by("question__order", "question_id", "position")
+            ),
+            version=self.data_version,
+        )
 
     @property
     def ignored(self) -> list[str]:

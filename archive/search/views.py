@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from archive import data_version
 from archive.models import Expert, Position, Quote, Take, TakeAuthor
 from archive.search import engine
 from archive.search.filters import QuoteFilter
@@ -133,6 +134,7 @@ def quote_list(request: HttpRequest) -> HttpResponse:
     sort = _sort(request) if q.strip() else "date"
     base = Quote.objects.published()
     filterset = QuoteFilter(request.GET or None, queryset=base)
+    filterset.data_version = data_version.for_request(request)
     filtered = filterset.qs
     context: dict = {
         "q": q,
