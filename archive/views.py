@@ -369,31 +369,57 @@ def question_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+class QuestionGroups:
+    """The stance groups of a question's page: per stance, the first holders by name with a quote
+    each, how many takes and how many experts hold it."""
+
+    def __init__(self, question: Question, counts: dict[int, int]) -> None:
+        self.question, self.counts = question, counts
+
+    @cached_property
+    def stances(self) -> list[tuple]:
+        question = self.question
+        # Under each stance the first HOLDERS_SHOWN experts by name, and how many hold it in all, from
+        # the summary table rather than every position on the question (40,000 at scale). One query
+        # whatever the number of stances (UNION ALL): per stance, a LIMIT subquery the database answers
+        # by walking the experts in name order and probing the summary's index (a few dozen probes),
+        # not by sorting every holder. Then the newest few takes of each shown expert, in one query.
+        on_question = ExpertStance.objects.filter(question=question)
+        firsts = [
+            ExpertStance.objects.filter(
+                pk__in=on_question.filter(stance=stance)
+                .order_by("expert__sort_name", "expert__name", "expert_id")
+                .values("pk")[:HOLDERS_SHOWN]
+            )
+            .select_related("expert")
+            .order_by()
+            for stance in question.stances.all()
+        ]
+        rows = list(firsts[0].union(*firsts[1:], all=True)) if firsts else []
+        holding = dict(on_question.order_by().values_list("stance_id").annotate(n=Count("expert_id")))
+        experts = {row.expert_id: row.expert for row in rows}
+        listed = {(row.stance_id, row.expert_id) for row in rows}
+        holders = newest_holders(newest_positions(question, experts), experts)
+        return [
+            (
+                stance,
+                [h for h in holders.get(stance.pk, []) if (stance.pk, h.expert.pk) in listed],
+                self.counts.get(stance.pk, 0),
+                holding.get(stance.pk, 0),
+            )
+            for stance in question.stances.all()
+        ]
+
+
 @require_safe
 def question_detail(request: HttpRequest, slug: str) -> HttpResponse:
     question = get_object_or_404(Question.objects.prefetch_related("stances"), slug=slug)
-    counts = Position.objects.filter(question=question).split()
-    # Under each stance the first HOLDERS_SHOWN experts by name, and how many hold it in all, from
-    # the summary table rather than every position on the question (40,000 at scale). One query
-    # whatever the number of stances (UNION ALL): per stance, a LIMIT subquery the database answers
-    # by walking the experts in name order and probing the summary's index (a few dozen probes),
-    # not by sorting every holder. Then the newest few takes of each shown expert, in one query.
-    on_question = ExpertStance.objects.filter(question=question)
-    firsts = [
-        ExpertStance.objects.filter(
-            pk__in=on_question.filter(stance=stance)
-            .order_by("expert__sort_name", "expert__name", "expert_id")
-            .values("pk")[:HOLDERS_SHOWN]
-        )
-        .select_related("expert")
-        .order_by()
-        for stance in question.stances.all()
-    ]
-    rows = list(firsts[0].union(*firsts[1:], all=True)) if firsts else []
-    holding = dict(on_question.order_by().values_list("stance_id").annotate(n=Count("expert_id")))
-    experts = {row.expert_id: row.expert for row in rows}
-    listed = {(row.stance_id, row.expert_id) for row in rows}
-    holders = newest_holders(newest_positions(question, experts), experts)
+    counts = data_version.remember(
+        "question split",
+        question.pk,
+        lambda: Position.objects.filter(question=question).split(),
+        version=data_version.for_request(request),
+    )
     split = stance_split(question, counts)
     return page(
         request,
@@ -402,15 +428,8 @@ def question_detail(request: HttpRequest, slug: str) -> HttpResponse:
         question.description or f"{question.text} Where the experts stand, with one quote each. {split.summary}",
         question=question,
         split=split,
-        stances=[
-            (
-                stance,
-                [h for h in holders.get(stance.pk, []) if (stance.pk, h.expert.pk) in listed],
-                counts.get(stance.pk, 0),
-                holding.get(stance.pk, 0),
-            )
-            for stance in question.stances.all()
-        ],
+        # Read only when rendered: the groups are kept against the data version ({% versioned %}).
+        groups=QuestionGroups(question, counts),
     )
 
 

@@ -51,6 +51,8 @@ def card_pages(archive) -> dict[str, int]:
         f"/experts/{archive.experts[0].slug}/": 4,
         # The version, the filters' look-ups, the initials: the form and the groups are kept.
         "/experts/": 1,
+        # The question and its stances, the version: the split and the groups are kept.
+        f"/questions/{archive.questions[0].slug}/": 3,
         f"/experts/?question={archive.questions[0].slug}": 2,
         f"/experts/?question={archive.questions[0].slug}&stance={archive.stances[archive.questions[0].pk][1].slug}"
         f"&publication={archive.publications[0].slug}": 4,
@@ -154,6 +156,8 @@ def test_kept_page_sections_follow_writes_that_bypass_django(client, archive):
     assert quote.text in html
     groups, _ = fetch(client, by_stance)
     assert expert.name in groups
+    question_page, _ = fetch(client, f"/questions/{question.slug}/")
+    assert expert.name in question_page
 
     with connection.cursor() as cursor:
         cursor.execute("UPDATE archive_quote SET text = %s WHERE id = %s", ["Words changed by raw SQL", quote.pk])
@@ -169,3 +173,5 @@ def test_kept_page_sections_follow_writes_that_bypass_django(client, archive):
     groups, _ = fetch(client, by_stance)
     assert expert.name not in groups
     assert "0</strong> experts" in groups
+    question_page, _ = fetch(client, f"/questions/{question.slug}/")
+    assert expert.name not in question_page and "0 experts" in question_page

@@ -50,7 +50,8 @@ def urls(archive) -> dict[str, tuple[str, int]]:
         "questions": ("/questions/", 4),
         # One more than before the who-holds-what table: how many experts hold each stance (the page
         # lists the first 30 of each and links to the rest), instead of loading every position.
-        "question": (f"/questions/{question.slug}/", 6),
+        # ... and one for the data version: a repeated request reads the split and groups from the cache.
+        "question": (f"/questions/{question.slug}/", 7),
         "outlets": ("/publications/", 2),
         "outlet": (f"/publications/{archive.publications[0].slug}/", 9),
         "collection": (f"/collections/{archive.collection.slug}/", 8),

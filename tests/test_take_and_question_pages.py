@@ -96,7 +96,7 @@ def test_a_draft_take_is_404(client, world):
 
 def test_the_question_page_groups_experts_with_one_quote_each(client, world):
     response = client.get("/questions/disarm/")
-    stances = {stance.slug: holders for stance, holders, _takes, _experts in response.context["stances"]}
+    stances = {stance.slug: holders for stance, holders, _takes, _experts in response.context["groups"].stances}
     assert [h.expert.name for h in stances["never"]] == ["Ann Avery", "Bob Brown"]
     assert stances["never"][0].quote.text == "Never, ever."
     assert [h.expert.name for h in stances["maybe"]] == ["Bob Brown"]
@@ -142,7 +142,7 @@ def test_the_question_page_lists_the_first_holders_by_name_and_links_to_all(clie
     monkeypatch.setattr(views, "HOLDERS_SHOWN", 1)
     response = client.get("/questions/disarm/")
     stances = {
-        stance.slug: (holders, takes, experts) for stance, holders, takes, experts in response.context["stances"]
+        stance.slug: (holders, takes, experts) for stance, holders, takes, experts in response.context["groups"].stances
     }
     holders, takes, experts = stances["never"]
     assert [h.expert.name for h in holders] == ["Ann Avery"] and (takes, experts) == (2, 2)
