@@ -30,6 +30,8 @@ cached under the old number, which no reader will see again.
 # ruff: noqa: S608 - SQL here is built from the fixed table names in TABLES, never from input.
 from __future__ import annotations
 
+import dataclasses
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator
@@ -222,18 +224,41 @@ def for_request(request, using: str = "default") -> int | None:
     return versions[using]
 
 
+def _size(value: object, depth: int = 0) -> int:
+    """Roughly the bytes ``value`` holds: strings by length, containers and dataclasses by their
+    items (a few levels deep), anything else by ``sys.getsizeof``."""
+    if isinstance(value, str | bytes):
+        return 50 + len(value)
+    if depth > 4:
+        return 64
+    if isinstance(value, dict):
+        return 64 + sum(_size(k, depth + 1) + _size(v, depth + 1) for k, v in value.items())
+    if isinstance(value, tuple | list | frozenset | set):
+        return 56 + sum(_size(item, depth + 1) for item in value)
+    if dataclasses.is_dataclass(value):
+        return 56 + sum(_size(getattr(value, f.name), depth + 1) for f in dataclasses.fields(value))
+    if hasattr(value, "__dict__"):  # a model instance: its field values
+        return 100 + sum(_size(v, depth + 1) for k, v in vars(value).items() if not k.startswith("_"))
+    return sys.getsizeof(value)
+
+
 class _Store:
-    """Results by (database, name, key), each with the version it was computed at: a bounded
-    least-recently-used dict. Entries of an old version are never read again, so they drift to
-    the cold end and are pushed out by new ones. Thread-safe (a threaded server shares it)."""
+    """Results by (database, name, key), each with the version it was computed at: a
+    least-recently-used dict bounded by ``DATA_CACHE_ENTRIES`` entries and ``DATA_CACHE_MB``
+    megabytes. When a database's version moves, the results of older versions (never read again)
+    are dropped at the next store. Thread-safe (a threaded server shares it)."""
 
     def __init__(self) -> None:
-        self.entries: OrderedDict[tuple, tuple[int, object]] = OrderedDict()
+        self.entries: OrderedDict[tuple, tuple[int, object, int]] = OrderedDict()
+        self.versions: dict[str, int] = {}
+        self.size = 0
         self.lock = threading.Lock()
 
     @staticmethod
-    def capacity() -> int:
-        return getattr(settings, "DATA_CACHE_ENTRIES", 10_000)
+    def limits() -> tuple[int, int]:
+        entries = getattr(settings, "DATA_CACHE_ENTRIES", 10_000)
+        megabytes = getattr(settings, "DATA_CACHE_MB", 64)
+        return entries, megabytes * 1024 * 1024
 
     def get(self, key: tuple, version: int) -> tuple[bool, object]:
         with self.lock:
@@ -244,18 +269,29 @@ class _Store:
             return True, hit[1]
 
     def put(self, key: tuple, version: int, value: object) -> None:
-        capacity = self.capacity()
-        if capacity < 1:
+        most, budget = self.limits()
+        size = _size(value)
+        if most < 1 or size > budget:
             return
+        using = key[0]
         with self.lock:
-            self.entries[key] = (version, value)
-            self.entries.move_to_end(key)
-            while len(self.entries) > capacity:
-                self.entries.popitem(last=False)
+            if self.versions.get(using) != version:
+                self.versions[using] = version
+                for old in [k for k, entry in self.entries.items() if k[0] == using and entry[0] != version]:
+                    self.size -= self.entries.pop(old)[2]
+            previous = self.entries.pop(key, None)
+            if previous is not None:
+                self.size -= previous[2]
+            self.entries[key] = (version, value, size)
+            self.size += size
+            while len(self.entries) > most or self.size > budget:
+                self.size -= self.entries.popitem(last=False)[1][2]
 
     def clear(self) -> None:
         with self.lock:
             self.entries.clear()
+            self.versions.clear()
+            self.size = 0
 
 
 _store = _Store()

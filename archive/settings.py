@@ -150,9 +150,11 @@ DATABASES = {"default": _database_config()}
 # PostgreSQL statement_timeout for the web process only (archive/limits.py; 0 turns it off).
 WEB_STATEMENT_TIMEOUT_MS = env_int("WEB_STATEMENT_TIMEOUT_MS", 5000)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# How many results each web process keeps against the data version (archive/data_version.py):
-# rendered take cards (~1.5 KB each) and facet counts. 0 keeps none (every request computes).
+# What each web process keeps against the data version (archive/data_version.py): rendered take
+# cards (~1.5 KB each), page sections, facet counts. At most this many results and megabytes;
+# DATA_CACHE_ENTRIES=0 keeps none (every request computes everything).
 DATA_CACHE_ENTRIES = env_int("DATA_CACHE_ENTRIES", 10_000)
+DATA_CACHE_MB = env_int("DATA_CACHE_MB", 64)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -146,6 +146,21 @@ def test_the_cache_keeps_at_most_the_configured_number_of_results(settings):
     data_version.clear()
 
 
+def test_the_cache_keeps_at_most_the_configured_megabytes_and_drops_old_versions(settings):
+    data_version.clear()
+    settings.DATA_CACHE_MB = 1
+    big = "x" * 300_000
+    for key in range(5):
+        data_version.remember("big", key, lambda: big, version=7)
+    assert len(data_version._store.entries) == 3  # 3 × 300 KB fit in 1 MB, 4 do not
+    assert data_version._store.size <= 1024 * 1024
+    data_version.remember("huge", 0, lambda: "y" * 2_000_000, version=7)  # larger than the budget: not kept
+    assert ("default", "huge", 0) not in data_version._store.entries
+    data_version.remember("small", 0, lambda: "new", version=8)  # the version moved: version 7 is dropped
+    assert list(data_version._store.entries) == [("default", "small", 0)]
+    data_version.clear()
+
+
 def test_kept_page_sections_follow_writes_that_bypass_django(client, archive):
     expert = archive.experts[0]
     question = archive.questions[0]
