@@ -105,8 +105,8 @@ def paginate(request: HttpRequest, items, per_page: int = PER_PAGE, count: int |
 
 
 def take_cards(takes, *, version: int | None, level: int = 3) -> list[SafeString]:
-    """The cards (``{% take_card %}``) of ``takes`` — a page of a paginated take list, or a
-    queryset of takes — in their order.
+    """The cards (``{% take_card %}``) of ``takes`` — a page of a paginated take list, a queryset
+    of takes, or their ids — in their order.
 
     A card shows the take's title, authors, outlet, date, kind, stances and headline quotes:
     fetching those is four queries and rendering 20 cards a few milliseconds, for every list
@@ -117,6 +117,8 @@ def take_cards(takes, *, version: int | None, level: int = 3) -> list[SafeString
     """
     if hasattr(takes, "ids"):
         ids = [row["pk"] for row in takes.ids]
+    elif isinstance(takes, tuple | list) and all(isinstance(take, int) for take in takes):
+        ids = list(takes)
     else:
         ids = (
             [take.pk for take in takes] if not isinstance(takes, QuerySet) else list(takes.values_list("pk", flat=True))

@@ -5,7 +5,7 @@ Each page does a fixed number of queries whatever it shows (pinned in tests/test
 
 from urllib.parse import urlencode
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.utils.functional import cached_property
@@ -132,34 +132,86 @@ def take_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+class TakeSections:
+    """A take page's authors (with their affiliations that year), stances and themes, fetched
+    when first used: the page keeps its rendered sections against the data version
+    ({% versioned %}), so a kept page reads none of them."""
+
+    def __init__(self, take: Take) -> None:
+        self.take = take
+
+    @cached_property
+    def _details(self) -> Take:
+        # The lookups of TakeQuerySet.with_details(); a take already loaded with them (the editors'
+        # preview) is not fetched again.
+        prefetch_related_objects([self.take], *Take.objects.with_details()._prefetch_related_lookups)
+        return self.take
+
+    @cached_property
+    def authorships(self) -> list[TakeAuthor]:
+        take = self._details
+        year = take.published.year if take.published else None
+        authorships = list(take.authorships.all())
+        for authorship in authorships:
+            authorship.affiliations_then = [a for a in authorship.expert.affiliations.all() if a.held_in(year)]
+        return authorships
+
+    @property
+    def positions(self) -> list[Position]:
+        return list(self._details.positions.all())
+
+    @property
+    def themes(self) -> list[Theme]:
+        return list(self._details.themes.all())
+
+    @cached_property
+    def quotes(self) -> list[Quote]:
+        return list(self.take.quotes.select_related("speaker"))
+
+    @cached_property
+    def responses(self) -> list[Response]:
+        return list(self.take.responses.select_related("expert", "target_take", "quote", "quote__speaker"))
+
+    @cached_property
+    def answered_by(self) -> list[Response]:
+        return list(
+            Response.objects.filter(target_take=self.take, take__status=Status.PUBLISHED)
+            .select_related("take", "take__publication")
+            .prefetch_related(Prefetch("take__authorships", queryset=TakeAuthor.objects.select_related("expert")))
+        )
+
+
 def take_page_context(take: Take, version: int | None = None) -> dict:
     """Everything the take page shows besides the take itself: shared by the public page and the
     editors' preview (archive/preview.py), so a preview is exactly what the public will see."""
-    year = take.published.year if take.published else None
-    for authorship in take.authorships.all():
-        authorship.affiliations_then = [a for a in authorship.expert.affiliations.all() if a.held_in(year)]
-    answered_by = (
-        Response.objects.filter(target_take=take, take__status=Status.PUBLISHED)
-        .select_related("take", "take__publication")
-        .prefetch_related(Prefetch("take__authorships", queryset=TakeAuthor.objects.select_related("expert")))
-    )
-    authors = ", ".join(a.expert.name for a in take.authorships.all())
+    sections = TakeSections(take)
+    description = take.summary or take.standfirst
+    if not description:
+        authors = data_version.remember(
+            "take authors", take.pk, lambda: ", ".join(a.expert.name for a in sections.authorships), version=version
+        )
+        description = f"{take.title}, by {authors}."
     return {
         "take": take,
-        "authors": authors,
         "title": take.title,
-        "description": " ".join((take.summary or take.standfirst or f"{take.title}, by {authors}.").split())[:300],
+        "description": " ".join(description.split())[:300],
         "og_type": "article",
-        "quotes": take.quotes.select_related("speaker"),
-        "responses": take.responses.select_related("expert", "target_take", "quote", "quote__speaker"),
-        "answered_by": answered_by,
-        "opposing": take_cards(Take.objects.published().opposing(take).newest_first()[:6], version=version),
+        "sections": sections,
+        "opposing": take_cards(
+            data_version.remember(
+                "opposing takes",
+                take.pk,
+                lambda: tuple(Take.objects.published().opposing(take).newest_first().values_list("pk", flat=True)[:6]),
+                version=version,
+            ),
+            version=version,
+        ),
     }
 
 
 @require_safe
 def take_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    take = get_object_or_404(Take.objects.published().with_details(), slug=slug)
+    take = get_object_or_404(Take.objects.published().select_related("publication", "collection"), slug=slug)
     context = take_page_context(take, version=data_version.for_request(request))
     return page(request, "archive/take_detail.html", context.pop("title"), context.pop("description"), **context)
 

@@ -56,7 +56,8 @@ def card_pages(archive) -> dict[str, int]:
         f"/experts/?question={archive.questions[0].slug}": 2,
         f"/experts/?question={archive.questions[0].slug}&stance={archive.stances[archive.questions[0].pk][1].slug}"
         f"&publication={archive.publications[0].slug}": 4,
-        f"/takes/{archive.takes[0].slug}/": 12,
+        # The take and the version: its sections, the opposing takes and their cards are kept.
+        f"/takes/{archive.takes[0].slug}/": 2,
     }
 
 
