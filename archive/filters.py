@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 import django_filters
 from django import forms
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
 from django.db.models import Case, Count, QuerySet, When
 from django.http import QueryDict
 
@@ -575,15 +574,30 @@ class TakeFilter(ResolvingFilterSet):
         """The queries behind ``facets()``: what each facet's choices count, as plain rows."""
         data = self.data_cleaned if self.is_bound else {}
         bases = self.facet_bases()
-        # One query sizes every facet's takes and counts the results (the page's total).
-        capped, total = capped_sizes(bases.values(), FACET_CAP, exact=self.filtered())
-        over = {name: capped[id(base)] for name, base in bases.items()}
+        # Each facet counts over the ids of its takes — its newest FACET_CAP when it has more —
+        # read once per distinct set of takes (most facets share the page's own). As a list of
+        # at most FACET_CAP ids, each facet query is an index probe per id: as a subquery,
+        # SQLite (no statistics) scanned the facet's whole table testing each row (~20–27 ms a
+        # facet at 100,000 takes). Read newest first, the way the page itself is listed, the ids
+        # come through the same index as the page (4 ms); unordered, SQLite read them through
+        # the kind index instead (29 ms).
+        read: dict[tuple | None, tuple[list[int], bool]] = {}
 
-        def matching(name: str) -> QuerySet:
-            base = bases[name]
-            if over[name]:
-                return base.newest_first().values("pk")[:FACET_CAP]
-            return base.order_by().values("pk")
+        def newest(queryset: QuerySet) -> tuple[list[int], bool]:
+            key = _compiled(queryset, queryset.db)
+            if key not in read:
+                read[key] = ([], False) if key is None else newest_ids(queryset, FACET_CAP)
+            return read[key]
+
+        over = {name: newest(base)[1] for name, base in bases.items()}
+
+        def matching(name: str) -> list[int]:
+            return newest(bases[name])[0]
+
+        # The page's total: the length of its own ids when they fit under the cap, else counted.
+        exact = self.filtered()
+        ids, more = newest(exact)
+        total = exact.count() if more else len(ids)
 
         truncated: set[str] = set()
 
@@ -699,32 +713,10 @@ def _compiled(qs: QuerySet, using: str) -> tuple[str, tuple] | None:
     return sql, tuple(params)
 
 
-def capped_sizes(querysets, cap: int, exact: QuerySet | None = None) -> tuple[dict[int, bool], int | None]:
-    """Whether each queryset (keyed by ``id()``) holds more than ``cap`` rows, in one query.
-
-    Each distinct query is counted once, and no further than ``cap + 1`` rows. ``exact``, when
-    given, is counted in full in the same query (a page's total): the second value returned. A
-    queryset with the same SQL as ``exact`` (most facets' takes when one filter is in force, all
-    of them with none) is sized from that count rather than counted a second time.
-    """
-    querysets = list(querysets)
-    using = (exact if exact is not None else querysets[0]).db
-    keys = {id(qs): _compiled(qs, using) for qs in querysets}
-    exact_key = _compiled(exact, using) if exact is not None else None
-    counted: dict[tuple, int] = dict.fromkeys(key for key in [exact_key, *keys.values()] if key is not None)
-    if counted:
-        parts, params = [], []
-        for number, (sql, sql_params) in enumerate(counted):
-            if (sql, sql_params) != exact_key:
-                sql = f"SELECT 1 FROM ({sql}) AS capped_{number} LIMIT {cap + 1:d}"  # noqa: S608 (compiled by Django)
-            parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted_{number})")  # noqa: S608 (compiled by Django)
-            params.extend(sql_params)
-        with connections[using].cursor() as cursor:
-            cursor.execute("SELECT " + ", ".join(parts), params)
-            counted = dict(zip(counted, cursor.fetchone(), strict=True))
-    over = {qs_id: key is not None and counted[key] > cap for qs_id, key in keys.items()}
-    total = (counted[exact_key] if exact_key is not None else 0) if exact is not None else None
-    return over, total
+def newest_ids(queryset: QuerySet, cap: int) -> tuple[list[int], bool]:
+    """The ids of ``queryset``'s newest ``cap`` takes, and whether it holds more than ``cap``."""
+    ids = list(queryset.newest_first().values_list("pk", flat=True)[: cap + 1])
+    return ids[:cap], len(ids) > cap
 
 
 # --------------------------------------------------------------------------- /experts/

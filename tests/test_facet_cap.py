@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from archive import filters
-from archive.filters import capped_sizes
+from archive.filters import newest_ids
 from archive.models import Take, TakeKind
 from tests.factories import PublicationFactory, TakeFactory
 
@@ -23,21 +23,14 @@ def takes():
     return Take.objects.published()
 
 
-def test_each_queryset_is_sized_against_the_cap_and_the_exact_one_counted(takes):
-    analyses, op_eds, none = (
-        takes.filter(kind=TakeKind.ANALYSIS),
-        takes.filter(kind=TakeKind.OP_ED),
-        takes.none(),
-    )
-    for cap, expected in [(1, (True, True, True)), (2, (True, True, False)), (5, (True, False, False))]:
-        over, total = capped_sizes([takes, analyses, op_eds], cap, exact=takes.all())
-        assert (over[id(takes)], over[id(analyses)], over[id(op_eds)]) == expected, cap
-        assert total == 7
-    everything = takes.all()
-    over, total = capped_sizes([everything, none], 6, exact=analyses.all())
-    assert over == {id(everything): True, id(none): False}
-    assert total == 5
-    assert capped_sizes([takes], 3, exact=none) == ({id(takes): True}, 0)
+def test_the_newest_ids_of_a_queryset_and_whether_it_holds_more(takes):
+    analyses = takes.filter(kind=TakeKind.ANALYSIS).order_by("pk")  # any order: the newest are read
+    newest_analyses = list(analyses.newest_first().values_list("pk", flat=True))
+    for cap, expected_more in [(1, True), (4, True), (5, False), (9, False)]:
+        ids, more = newest_ids(analyses, cap)
+        assert ids == newest_analyses[:cap], cap
+        assert more is expected_more, cap
+    assert newest_ids(takes.none(), 3) == ([], False)
 
 
 def test_a_facet_over_the_cap_counts_the_newest_takes_and_says_so(client, takes, monkeypatch):

@@ -79,7 +79,9 @@ def test_it_shows_the_authors_affiliations_held_at_the_time(client, world):
 
 def test_the_conversation_is_linked_both_ways_and_drafts_are_left_out(client, world):
     response = client.get("/takes/ann-says-never/")
-    assert [(r.expert.name, r.relation) for r in response.context["sections"].responses] == [("Bob Brown", Relation.AGREES)]
+    assert [(r.expert.name, r.relation) for r in response.context["sections"].responses] == [
+        ("Bob Brown", Relation.AGREES)
+    ]
     assert [r.take.title for r in response.context["sections"].answered_by] == ["Bob says maybe"]
     assert "Draft says maybe" not in response.content.decode()
 
