@@ -25,3 +25,14 @@ def test_it_inserts_in_batches_and_returns_the_new_ids_in_row_order(monkeypatch)
 
 def test_it_does_nothing_for_no_rows():
     assert bulk.insert_rows(Quote, ["take_id", "text"], [], returning=True) == []
+
+
+def test_it_stores_awkward_values_and_columns_of_nulls_exactly():
+    take = TakeFactory()
+    texts = ['{"braces", quotes\' and \\ backslashes}', "NULL", " x ", "ünïcödé — 𝔘 ✓", "a,b\nc\td"]
+    rows = [(take.pk, text, None, False, n) for n, text in enumerate(texts)]
+    ids = bulk.insert_rows(Quote, ["take_id", "text", "speaker_id", "is_headline", "order"], rows, returning=True)
+    stored = {q.pk: q for q in Quote.objects.filter(take=take)}
+    assert [(stored[pk].text, stored[pk].speaker_id, stored[pk].order) for pk in ids] == [
+        (text, None, n) for n, text in enumerate(texts)
+    ]
