@@ -9,6 +9,7 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from archive.models import (
     Affiliation,
@@ -283,6 +284,17 @@ def test_a_missing_key_leaves_the_field_as_it_is(tmp_path):
     assert take.summary == "An editor's summary."
     assert take.status == Status.PUBLISHED
     assert take.authorships.count() == 1
+
+
+def test_a_new_take_gets_the_model_defaults_for_the_fields_the_file_leaves_out(tmp_path):
+    before = timezone.now()
+    run(tmp_path, {"takes": [{"slug": "bare", "title": "Only a title"}]})
+    take = Take.objects.get(slug="bare")
+    blank = Take(title="Only a title", slug="bare")
+    for name in ("standfirst", "kind", "published", "date_precision", "url", "archived_url", "summary", "body"):
+        assert getattr(take, name) == getattr(blank, name), name
+    assert (take.language, take.status, take.publication, take.collection) == ("en", Status.DRAFT, None, None)
+    assert before <= take.created <= take.updated <= timezone.now()
 
 
 def test_the_generated_benchmark_file_imports_and_reimports_unchanged(tmp_path):
