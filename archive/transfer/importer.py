@@ -849,7 +849,7 @@ class Importer:
 
     def write_responses(self, plans: list[TakePlan]) -> None:
         for chunk in chunked(plans, WRITE_CHUNK):
-            old = [p.take_id for p in chunk]
+            old = [p.take_id for p in chunk if not p.is_new]  # a new take has no responses yet
             models.Response.objects.filter(take_id__in=old).delete()
             insert_rows(
                 models.Response,
