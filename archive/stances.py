@@ -6,15 +6,17 @@ undated). The experts-by-stance page, the question page and the expert page read
 joining every authorship with every position (docs/performance.md, group 2).
 
 Triggers keep it in step whatever writes the rows (admin, ORM, bulk_create, loaddata, raw SQL,
-import_takes); the SQL bodies are the same on both databases:
+import_takes); the SQL bodies are the same on both databases, but for the insert triggers on
+PostgreSQL:
 
 - an INSERT into ``archive_position`` or ``archive_takeauthor`` adds one take to the rows it
-  touches (an upsert: ``takes + 1``, ``newest`` the later date), so bulk imports stay fast;
+  touches (an upsert: ``takes + 1``, ``newest`` the later date), so bulk imports stay fast; on
+  PostgreSQL once per statement over all its new rows (``POSTGRES_STATEMENT_TRIGGERS``);
 - an UPDATE or DELETE of those, an UPDATE of a take's ``status`` or ``published`` (publishing,
   unpublishing, redating) and a DELETE of a take recompute the affected (expert, question) pairs
   from the base tables: every author of the take × every question its positions answer.
 
-``install()`` is idempotent. Migration 0006 calls it; so does every ``migrate`` (post_migrate,
+``install()`` is idempotent. Migrations 0006 and 0009 call it; so does every ``migrate`` (post_migrate,
 archive/apps.py): SQLite drops a table's triggers when Django rebuilds the table, and the lifted
 triggers must come back, with the table rebuilt when any was missing. ``rebuild()`` recomputes the
 table from scratch; ``differences()`` compares it with a fresh aggregate (``manage.py rebuild_stances``).
@@ -145,6 +147,34 @@ TRIGGERS: dict[str, tuple[str, str, str, list[str]]] = {
 #: Lifted by ``bulk_load()``: the rows inserted in the block are summed set-wise at its end.
 INSERT_TRIGGERS = ("archive_stance_position_ai", "archive_stance_takeauthor_ai")
 
+# ``takes`` summed over the rows of one statement; ``newest`` the later date, as in ``_UPSERT``.
+_UPSERT_MANY = f"""
+    ON CONFLICT (expert_id, question_id, stance_id) DO UPDATE SET
+        takes = {TABLE}.takes + excluded.takes,
+        newest = CASE WHEN {TABLE}.newest IS NULL OR excluded.newest > {TABLE}.newest
+                      THEN excluded.newest ELSE {TABLE}.newest END
+"""
+
+#: PostgreSQL: the two insert triggers run once per statement over its new rows (a transition
+#: table), not once per row. Row triggers fire at the end of the statement anyway, each seeing all
+#: its rows, so summing the statement's rows per (expert, question, stance) adds exactly what the
+#: row-by-row upserts added; an import's 30,000-row inserts make one grouped upsert, not 30,000.
+#: SQLite has no statement triggers and keeps the row bodies in ``TRIGGERS``.
+POSTGRES_STATEMENT_TRIGGERS: dict[str, str] = {
+    "archive_stance_position_ai": (
+        f"INSERT INTO {TABLE} {_COLUMNS} "
+        "SELECT ta.expert_id, n.question_id, n.stance_id, count(*), max(t.published) "
+        "FROM new_rows n JOIN archive_takeauthor ta ON ta.take_id = n.take_id JOIN archive_take t ON t.id = n.take_id "
+        f"WHERE t.status = {PUBLISHED} GROUP BY ta.expert_id, n.question_id, n.stance_id {_UPSERT_MANY}"
+    ),
+    "archive_stance_takeauthor_ai": (
+        f"INSERT INTO {TABLE} {_COLUMNS} "
+        "SELECT n.expert_id, p.question_id, p.stance_id, count(*), max(t.published) "
+        "FROM new_rows n JOIN archive_position p ON p.take_id = n.take_id JOIN archive_take t ON t.id = n.take_id "
+        f"WHERE t.status = {PUBLISHED} GROUP BY n.expert_id, p.question_id, p.stance_id {_UPSERT_MANY}"
+    ),
+}
+
 
 def _sqlite_trigger(name: str) -> str:
     table, event, condition, statements = TRIGGERS[name]
@@ -156,11 +186,14 @@ def _sqlite_trigger(name: str) -> str:
 def _postgres_trigger(name: str) -> list[str]:
     table, event, condition, statements = TRIGGERS[name]
     when = f" WHEN ({condition})" if condition else ""
+    level = "FOR EACH ROW"
+    if name in POSTGRES_STATEMENT_TRIGGERS:
+        statements, level = [POSTGRES_STATEMENT_TRIGGERS[name]], "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT"
     body = " ".join(f"{sql.strip()};" for sql in statements)
     return [
         f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NULL; END $$",
         f"DROP TRIGGER IF EXISTS {name} ON {table}",
-        f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{when} EXECUTE FUNCTION {name}()",
+        f"CREATE TRIGGER {name} AFTER {event} ON {table} {level}{when} EXECUTE FUNCTION {name}()",
     ]
 
 

@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.models.deletion import ProtectedError
 
-from archive import stances
+from archive import bulk, stances
 from archive.models import Expert, ExpertStance, Position, Question, Stance, Status, Take, TakeAuthor
 from archive.search import schema
 from tests.factories import ExpertFactory, PositionFactory, QuestionFactory, StanceFactory, TakeFactory
@@ -137,6 +137,28 @@ def test_bulk_create(world):
     TakeAuthor.objects.bulk_create(TakeAuthor(take=t, expert=e) for t in takes for e in (world.bob, world.cy))
     assert_exact()
     assert ExpertStance.objects.get(expert=world.cy, stance=world.partly).takes == 3
+
+
+def test_one_statement_inserting_many_rows_for_the_same_holders(world):
+    """PostgreSQL sums a statement's rows per holder at once: rows of one insert that meet on the
+    same (expert, question, stance), new and already stored, dated, undated and drafts."""
+    dates = [MAY, None, MARCH, APRIL, None]
+    takes = [TakeFactory(authors=[world.ann, world.cy], published=d) for d in dates]
+    draft = TakeFactory(authors=[world.cy], status=Status.DRAFT, published=MAY)
+    bulk.insert_rows(
+        Position,
+        ["take_id", "question_id", "stance_id", "confidence", "note"],
+        [(t.pk, world.q.pk, world.never.pk, "high", "") for t in [*takes, draft]]
+        + [(t.pk, world.other_q.pk, world.lift.pk, "low", "") for t in takes[1:3]],
+    )
+    assert_exact()
+    assert ExpertStance.objects.get(expert=world.ann, stance=world.never).takes == 7
+    assert ExpertStance.objects.get(expert=world.cy, stance=world.never).newest == MAY
+    # Authorships of takes whose positions are already there, in one statement.
+    bulk.insert_rows(TakeAuthor, ["take_id", "expert_id", "order"], [(t.pk, world.bob.pk, 2) for t in [*takes, draft]])
+    assert_exact()
+    assert ExpertStance.objects.get(expert=world.bob, stance=world.never).takes == 6
+    assert ExpertStance.objects.get(expert=world.bob, stance=world.lift).newest == MARCH
 
 
 def test_publishing_unpublishing_and_redating(world):

@@ -9,6 +9,7 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from archive.models import (
     Affiliation,
@@ -27,6 +28,7 @@ from archive.models import (
     Take,
     Theme,
 )
+from archive.transfer import importer
 from tests.factories import ExpertFactory, PositionFactory, PublicationFactory, StanceFactory, TakeFactory
 from tests.generate_import import build
 
@@ -285,6 +287,17 @@ def test_a_missing_key_leaves_the_field_as_it_is(tmp_path):
     assert take.authorships.count() == 1
 
 
+def test_a_new_take_gets_the_model_defaults_for_the_fields_the_file_leaves_out(tmp_path):
+    before = timezone.now()
+    run(tmp_path, {"takes": [{"slug": "bare", "title": "Only a title"}]})
+    take = Take.objects.get(slug="bare")
+    blank = Take(title="Only a title", slug="bare")
+    for name in ("standfirst", "kind", "published", "date_precision", "url", "archived_url", "summary", "body"):
+        assert getattr(take, name) == getattr(blank, name), name
+    assert (take.language, take.status, take.publication, take.collection) == ("en", Status.DRAFT, None, None)
+    assert before <= take.created <= take.updated <= timezone.now()
+
+
 def test_the_generated_benchmark_file_imports_and_reimports_unchanged(tmp_path):
     data = build(60)
     out, _err = run(tmp_path, data)
@@ -292,6 +305,47 @@ def test_the_generated_benchmark_file_imports_and_reimports_unchanged(tmp_path):
     assert Response.objects.filter(target_take__isnull=False).exists()
     out, _err = run(tmp_path, data)
     assert "takes: 0 created, 0 updated, 60 unchanged" in out
+
+
+def exported(tmp_path) -> bytes:
+    path = tmp_path / "export.json"
+    call_command("export_takes", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+    return path.read_bytes()
+
+
+def test_takes_written_in_many_chunks_are_the_same_as_in_one(tmp_path, monkeypatch):
+    data = build(30)
+    run(tmp_path, data)
+    in_one = exported(tmp_path)
+    for model in reversed(ARCHIVE_MODELS):
+        model.objects.all().delete()
+    monkeypatch.setattr(importer, "WRITE_CHUNK", 4)
+    out, _err = run(tmp_path, data)
+    assert "takes: 30 created" in out
+    assert exported(tmp_path) == in_one
+    out, _err = run(tmp_path, data)
+    assert "takes: 0 created, 0 updated, 30 unchanged" in out
+
+
+def test_a_row_the_database_refuses_in_a_late_chunk_leaves_nothing_written(tmp_path, monkeypatch):
+    """Takes go in chunks of 4; the positions of the sixth are given a stance of another question."""
+    monkeypatch.setattr(importer, "WRITE_CHUNK", 4)
+    insert_rows, chunks = importer.insert_rows, []
+
+    def spoiled(model, fields, rows, **kwargs):
+        if model is Position:
+            chunks.append(rows)
+            if len(chunks) == 6:
+                other = Stance.objects.exclude(question_id=rows[0][1]).values_list("pk", flat=True).first()
+                rows = [(rows[0][0], rows[0][1], other, *rows[0][3:]), *rows[1:]]
+        return insert_rows(model, fields, rows, **kwargs)
+
+    monkeypatch.setattr(importer, "insert_rows", spoiled)
+    message = refused(tmp_path, build(30))
+    assert "the database refused the import, so nothing was written" in message
+    assert "position_stance_of_question" in message
+    assert len(chunks) == 6
+    assert set(row_counts().values()) == {0}
 
 
 def test_progress_goes_to_the_terminal_for_large_files(tmp_path):

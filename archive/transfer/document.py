@@ -20,6 +20,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -210,6 +211,12 @@ def format_date(date: datetime.date | None, precision: str) -> str | None:
     return date.isoformat()
 
 
+@cache
+def choices_of(model_field: dj_models.Field) -> list[str]:
+    """A choice field's stored values (``flatchoices`` builds them afresh on every access)."""
+    return [choice for choice, _ in model_field.flatchoices]
+
+
 class ItemReader:
     """Reads the keys of one item against a spec and the model's own field rules."""
 
@@ -296,7 +303,7 @@ class ItemReader:
             add(where, key, "cannot be empty")
             return
         if kind == "choice":
-            allowed = [choice for choice, _ in model_field.flatchoices]
+            allowed = choices_of(model_field)
             if value not in allowed:
                 add(where, key, f"{describe(value)} is not one of: {', '.join(allowed)}")
                 return

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -36,6 +36,14 @@ TAKE_FIELDS = (
     "language",
     "status",
 )
+
+#: A new take's columns: the file's fields (or the model's defaults), its references, its timestamps.
+NEW_TAKE_DEFAULTS = [
+    (name, models.Take._meta.get_field(name).get_default()) for name in (*TAKE_FIELDS, "publication", "collection")
+]
+NEW_TAKE_COLUMNS = [*TAKE_FIELDS, "publication_id", "collection_id", "created", "updated"]
+PUBLISHED_AT = TAKE_FIELDS.index("published")
+REFERENCE_AT = (("publication", len(TAKE_FIELDS)), ("collection", len(TAKE_FIELDS) + 1))
 
 
 @dataclass
@@ -725,12 +733,29 @@ class Importer:
                 values[f"{key}_id"] = self.ids[section][fields[key]] if fields[key] else None
         return values
 
+    def new_take_rows(self, plans: list[TakePlan]) -> list[tuple]:
+        """Rows of ``NEW_TAKE_COLUMNS`` for new takes, in database form: what ``bulk_create`` would
+        insert (the model's defaults for fields the file leaves out, both timestamps now)."""
+        ops = connection.ops
+        now = ops.adapt_datetimefield_value(timezone.now())
+        ids = {
+            key: self.ids[section] for key, section in (("publication", "publications"), ("collection", "collections"))
+        }
+        rows = []
+        for plan in plans:
+            fields = plan.fields
+            row = [fields.get(name, default) for name, default in NEW_TAKE_DEFAULTS]
+            row[PUBLISHED_AT] = ops.adapt_datefield_value(row[PUBLISHED_AT])
+            for key, at in REFERENCE_AT:
+                row[at] = ids[key][fields[key]] if fields.get(key) else None
+            rows.append((*row, now, now))
+        return rows
+
     def write_take_chunk(self, plans: list[TakePlan]) -> None:
         new = [p for p in plans if p.is_new]
-        takes = [models.Take(**self.take_values(p.fields)) for p in new]
-        models.Take.objects.bulk_create(takes)
-        for plan, take in zip(new, takes, strict=True):
-            plan.take_id = take.pk
+        take_ids = insert_rows(models.Take, NEW_TAKE_COLUMNS, self.new_take_rows(new), returning=True)
+        for plan, take_id in zip(new, take_ids, strict=True):
+            plan.take_id = take_id
             self.final_slugs[plan.record.slug] = plan
 
         changed = [p for p in plans if not p.is_new and p.fields]
@@ -824,21 +849,23 @@ class Importer:
 
     def write_responses(self, plans: list[TakePlan]) -> None:
         for chunk in chunked(plans, WRITE_CHUNK):
-            old = [p.take_id for p in chunk]
+            old = [p.take_id for p in chunk if not p.is_new]  # a new take has no responses yet
             models.Response.objects.filter(take_id__in=old).delete()
-            models.Response.objects.bulk_create(
+            insert_rows(
+                models.Response,
+                ["take_id", "expert_id", "relation", "target_take_id", "quote_id", "note"],
                 [
-                    models.Response(
-                        take_id=p.take_id,
-                        expert_id=self.ids["experts"][row["expert"]],
-                        relation=row["relation"],
-                        target_take_id=self.target_id(row["target_take"]),
-                        quote_id=p.quote_ids[row["quote"]] if row["quote"] is not None else None,
-                        note=row["note"],
+                    (
+                        p.take_id,
+                        self.ids["experts"][row["expert"]],
+                        row["relation"],
+                        self.target_id(row["target_take"]),
+                        p.quote_ids[row["quote"]] if row["quote"] is not None else None,
+                        row["note"],
                     )
                     for p in chunk
                     for row in p.record.lists["responses"]
-                ]
+                ],
             )
 
     def target_id(self, slug: str | None) -> int | None:
