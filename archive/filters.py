@@ -9,6 +9,7 @@ without another lookup.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -16,7 +17,9 @@ from urllib.parse import urlencode
 import django_filters
 from django import forms
 from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import Case, Count, QuerySet, When
+from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 
 from archive import data_version
@@ -591,8 +594,8 @@ class TakeFilter(ResolvingFilterSet):
 
         over = {name: newest(base)[1] for name, base in bases.items()}
 
-        def matching(name: str) -> list[int]:
-            return newest(bases[name])[0]
+        def matching(name: str) -> RawSQL:
+            return id_list(newest(bases[name])[0], self.queryset.db)
 
         # The page's total: the length of its own ids when they fit under the cap, else counted.
         exact = self.filtered()
@@ -711,6 +714,15 @@ def _compiled(qs: QuerySet, using: str) -> tuple[str, tuple] | None:
     except EmptyResultSet:
         return None
     return sql, tuple(params)
+
+
+def id_list(ids: list[int], using: str) -> RawSQL:
+    """``ids`` as the right-hand side of ``__in``, bound as one parameter: a PostgreSQL array, a
+    JSON array on SQLite. A list of 1,000 ids as 1,000 placeholders cost ~15 ms of Python per
+    query in Django's per-value preparation and psycopg's placeholder rewriting."""
+    if connections[using].vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", (list(ids),))
+    return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(list(ids)),))
 
 
 def newest_ids(queryset: QuerySet, cap: int) -> tuple[list[int], bool]:
