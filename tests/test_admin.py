@@ -126,3 +126,39 @@ def test_every_changelist_renders_with_facets(admin_client, seed_collection, url
 def test_view_on_site_reaches_the_public_page(admin_client, seed_collection):
     take = Take.objects.first()
     assert admin_client.get(take.get_absolute_url()).status_code == 200
+
+
+def test_the_expert_and_outlet_change_lists_count_per_row_not_over_a_grouped_join(admin_client):
+    """Count() over authorships × quotes grouped the whole table: 202 s at 10,000 experts."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import QuoteFactory
+
+    ann, bob = ExpertFactory(name="Ann Avery"), ExpertFactory(name="Bob Brown")
+    outlet = PublicationFactory(name="Daily Outlet")
+    for n in range(3):
+        take = TakeFactory(publication=outlet, authors=[ann, bob] if n else [ann])
+        QuoteFactory(take=take, speaker=ann)
+        QuoteFactory(take=take, speaker=ann)
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(reverse("admin:archive_expert_changelist"))
+    rows = {expert.name: (expert.take_count, expert.quote_count) for expert in response.context["cl"].result_list}
+    assert rows == {"Ann Avery": (3, 6), "Bob Brown": (2, 0)}
+    assert not any('GROUP BY "archive_expert"."id"' in q["sql"] for q in queries.captured_queries)
+    response = admin_client.get(reverse("admin:archive_expert_changelist") + "?o=-4")  # most takes first
+    assert [e.name for e in response.context["cl"].result_list] == ["Ann Avery", "Bob Brown"]
+    response = admin_client.get(reverse("admin:archive_publication_changelist"))
+    assert {p.name: p.take_count for p in response.context["cl"].result_list}["Daily Outlet"] == 3
+
+
+def test_expert_autocomplete_pages_are_ordered_and_carry_no_counts(admin_client, recwarn):
+    for name in ("Cho Ahn", "Abe Bell", "Bea Cole"):
+        ExpertFactory(name=name, sort_name=name.split()[1])
+    response = admin_client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "archive", "model_name": "quote", "field_name": "speaker", "term": ""},
+    )
+    assert response.status_code == 200
+    assert [r["text"] for r in response.json()["results"]][:3] == ["Cho Ahn", "Abe Bell", "Bea Cole"]
+    assert not [w for w in recwarn if "UnorderedObjectListWarning" in type(w.message).__name__]
