@@ -337,5 +337,11 @@ def test_a_common_word_under_selective_filters_finds_exactly_the_filtered_matche
         page = search_page(base, q, per_page=50)
         assert {quote.pk for quote in page} == expected, q
         assert page.count == len(expected) and not page.capped
-    assert engine.filter_matches_in_runs(base, parse("korea"), 2).count() == 2
+    newest_two = sorted(engine.filter_matches(base, parse("korea")).values_list("pk", flat=True))[-2:]
+    assert sorted(engine.filter_matches_in_runs(base, parse("korea"), 2).values_list("pk", flat=True)) == newest_two
+    # Past the cap, the page lists the most recently added matches, and says the count is capped.
+    monkeypatch.setattr(search_results, "COUNT_CAP", 2)
+    capped = search_page(base, "korea", per_page=50)
+    assert capped.capped and capped.count == 2
+    assert sorted(quote.pk for quote in capped) == newest_two
     assert not engine.filter_matches_in_runs(base.none(), parse("korea"), 10).exists()

@@ -88,8 +88,9 @@ def filter_matches_walking(queryset: QuerySet, query: Query) -> QuerySet:
 
 
 def filter_matches_in_runs(queryset: QuerySet, query: Query, limit: int) -> QuerySet:
-    """SQLite: up to ``limit`` rows of ``queryset`` matching ``query``, for a common word under
-    selective filters (the rows the filters keep are few, the word's matches many).
+    """SQLite: up to ``limit`` rows of ``queryset`` matching ``query``, the most recently added
+    first, for a common word under selective filters (the rows the filters keep are few, the
+    word's matches many).
 
     Testing each filtered row against the index costs a seek in the word's long match list
     (~70 µs a row, 0.6 s for 7,400 quotes). The filtered rows' ids come in runs instead (a take's
@@ -97,11 +98,17 @@ def filter_matches_in_runs(queryset: QuerySet, query: Query, limit: int) -> Quer
     ids and FTS5 reads each run as one rowid range — a seek per run rather than per row (56 ms for
     those 7,400 quotes in ~740 runs). Every id inside a run is a filtered row, so nothing outside
     the filters can slip in; scattered ids make one-row runs, which cost what a probe does.
+
+    The runs are read highest first and the read stops at ``limit`` matches: a page needs the
+    newest ``COUNT_CAP + 1``, not all 7,400 (whose dates alone cost ~15 ms to convert). The
+    order comes from the materialised runs, the outer loop of the join; an ``ORDER BY`` on the
+    join itself would let the planner put FTS5 outside and scan the whole index once per run.
     """
     if not query.is_searchable:
         return queryset.none()
     if vendor(queryset.db) == "postgresql":
-        return filter_matches(queryset, query)[:limit]
+        newest = filter_matches(queryset, query).order_by("-pk").values("pk")[:limit]
+        return queryset.model._default_manager.using(queryset.db).filter(pk__in=newest)
     table = queryset.model._meta.db_table
     try:
         ids_sql, ids_params = queryset.order_by().values("pk").query.get_compiler(queryset.db).as_sql()
@@ -111,7 +118,7 @@ def filter_matches_in_runs(queryset: QuerySet, query: Query, limit: int) -> Quer
         f"""
         WITH filtered(id) AS ({ids_sql}),
              numbered AS (SELECT id, id - ROW_NUMBER() OVER (ORDER BY id) AS run FROM filtered),
-             runs AS (SELECT min(id) AS lo, max(id) AS hi FROM numbered GROUP BY run)
+             runs AS (SELECT min(id) AS lo, max(id) AS hi FROM numbered GROUP BY run ORDER BY lo DESC)
         SELECT {table}_fts.rowid FROM runs, {table}_fts
         WHERE {table}_fts MATCH %s AND {table}_fts.rowid BETWEEN runs.lo AND runs.hi
         LIMIT %s

@@ -46,8 +46,6 @@ def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
 SQLITE_WINDOW = 2 * (COUNT_CAP + 1)
 #: SQLite: capped candidates spread over more than this many rowids each are not scored by bm25.
 SPREAD = 20
-#: SQLite, a common word under selective filters: at most this many filtered matches are listed.
-WALK_LIMIT = 10 * (COUNT_CAP + 1)
 
 
 def _sqlite_window(base: QuerySet, query: Query) -> tuple[list, int, bool] | None:
@@ -113,8 +111,8 @@ def _candidates(
         if engine.vendor(base.db) == "sqlite":
             # The window was full (a common word) but the filters kept few of it: read the word's
             # matches only inside the runs of ids the filters keep, rather than list its 900,000
-            # matches or probe the index row by row; at most WALK_LIMIT matches, the newest kept.
-            walked = engine.filter_matches_in_runs(base, query, WALK_LIMIT)
+            # matches or probe the index row by row; the COUNT_CAP + 1 most recently added.
+            walked = engine.filter_matches_in_runs(base, query, COUNT_CAP + 1)
             rows = sorted(walked.order_by().values_list("pk", date_field(walked)), reverse=True)
             if len(rows) <= COUNT_CAP:
                 return rows, len(rows), False, True
