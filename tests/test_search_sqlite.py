@@ -1,5 +1,7 @@
 """SQLite specifics: FTS5 serves the search; a missing trigger is re-created and the index rebuilt."""
 
+import io
+
 import pytest
 from django.db import connection
 
@@ -58,3 +60,63 @@ def test_it_lists_indexed_words_for_spelling_suggestions():
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM archive_search_words_vocab WHERE term = 'punggye'")
         assert cursor.fetchone() == (0,)
+
+
+def segments(table: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(DISTINCT segid) FROM {table}_fts_idx")  # noqa: S608 (a fixed name)
+        return cursor.fetchone()[0]
+
+
+@pytest.fixture
+def fragmented_index():
+    """Quotes written in separate savepoints: FTS5 flushes a segment at each, as separate
+    transactions and large loads do."""
+    from django.db import transaction
+
+    for n in range(4):
+        with transaction.atomic():
+            QuoteFactory(text=f"Segment {n} of the Korea index")
+    assert segments("archive_quote") > 1
+
+
+def test_merging_the_index_leaves_one_segment_and_the_same_matches(fragmented_index):
+    before = set(Quote.objects.search("korea").values_list("pk", flat=True))
+    schema.optimize(connection)
+    assert segments("archive_quote") == 1
+    assert set(Quote.objects.search("korea").values_list("pk", flat=True)) == before and len(before) == 4
+
+
+def test_a_large_import_merges_the_index(fragmented_index, tmp_path, monkeypatch):
+    import json
+
+    from django.core.management import call_command
+
+    from archive.transfer import importer
+    from tests.generate_import import build
+
+    monkeypatch.setattr(importer, "OPTIMIZE_AFTER_TAKES", 3)
+    path = tmp_path / "takes.json"
+    path.write_text(json.dumps(build(3)), encoding="utf-8")
+    call_command("import_takes", str(path), stdout=io.StringIO(), stderr=(err := io.StringIO()))
+    assert "merging the search index" in err.getvalue()
+    assert segments("archive_quote") == 1
+    assert (
+        Quote.objects.search("korea").count()
+        == 4 + Quote.objects.filter(text__icontains="korea").exclude(text__startswith="Segment").count()
+    )
+
+
+def test_a_small_import_leaves_the_index_as_it_is(fragmented_index, tmp_path):
+    import json
+
+    from django.core.management import call_command
+
+    from tests.generate_import import build
+
+    before = segments("archive_quote")
+    path = tmp_path / "takes.json"
+    path.write_text(json.dumps(build(3)), encoding="utf-8")
+    call_command("import_takes", str(path), stdout=io.StringIO(), stderr=(err := io.StringIO()))
+    assert "merging" not in err.getvalue()
+    assert segments("archive_quote") >= before > 1

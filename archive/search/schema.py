@@ -255,6 +255,23 @@ def sqlite_rebuild(connection: BaseDatabaseWrapper) -> None:
             )
 
 
+def optimize(connection: BaseDatabaseWrapper) -> None:
+    """SQLite: merge each FTS5 index into one segment (no-op on PostgreSQL, whose GIN indexes are
+    built whole after a bulk load).
+
+    A bulk load leaves each index in several segments (nine for 1,000,000 quotes), and every
+    search then seeks in each of them. That is what a common word under selective filters pays
+    once per run of ids: ~780 runs cost 50 ms over nine segments, 27 ms over one. Merging takes
+    ~5 s at 1,000,000 quotes, so it runs after bulk loads only; ordinary writes leave a few small
+    segments, which FTS5's automerge keeps in check.
+    """
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        for table in DOCUMENTS:
+            cursor.execute(f"INSERT INTO {table}_fts({table}_fts) VALUES ('optimize')")
+
+
 def _sqlite_missing(connection: BaseDatabaseWrapper) -> set[str]:
     wanted = set(_sqlite_tables()) | set(_sqlite_triggers())
     with connection.cursor() as cursor:
@@ -410,3 +427,4 @@ def bulk_load(connection: BaseDatabaseWrapper) -> Iterator[None]:
             triggers = _sqlite_triggers()
             for table in DOCUMENTS:
                 cursor.execute(triggers[f"{table}_search_ai"])
+    optimize(connection)

@@ -17,11 +17,14 @@ from django.utils.text import slugify
 
 from archive import models
 from archive.bulk import insert_rows
+from archive.search import schema
 from archive.transfer import Progress, chunked
 from archive.transfer.document import Document, ImportFailed, Record, describe
 
 QUERY_CHUNK = 500
 WRITE_CHUNK = 2000
+#: SQLite: an import that writes this many takes merges the search index afterwards (schema.optimize).
+OPTIMIZE_AFTER_TAKES = 5000
 TAKE_FIELDS = (
     "slug",
     "title",
@@ -159,6 +162,10 @@ class Importer:
             try:
                 with transaction.atomic():
                     self.write()
+                    takes = self.summary.tallies["takes"]
+                    if takes.created + takes.updated >= OPTIMIZE_AFTER_TAKES:
+                        self.say("merging the search index")
+                        schema.optimize(connection)
             except DatabaseError as exc:
                 raise ImportFailed([f"the database refused the import, so nothing was written: {exc}"]) from None
         return self.summary
