@@ -120,3 +120,56 @@ def test_a_small_import_leaves_the_index_as_it_is(fragmented_index, tmp_path):
     call_command("import_takes", str(path), stdout=io.StringIO(), stderr=(err := io.StringIO()))
     assert "merging" not in err.getvalue()
     assert segments("archive_quote") >= before > 1
+
+
+def sqlite_varint(value: int) -> bytes:
+    """SQLite's variable-length integer, written the way FTS5 writes its records."""
+    if value > 0x00FFFFFFFFFFFFFF:
+        head, last = value >> 8, value & 0xFF
+        out = [0x80 | ((head >> (7 * n)) & 0x7F) for n in range(7, -1, -1)]
+        return bytes([*out, last])
+    groups = [value & 0x7F]
+    value >>= 7
+    while value:
+        groups.append(0x80 | (value & 0x7F))
+        value >>= 7
+    return bytes(reversed(groups))
+
+
+def test_it_reads_fts5_records():
+    from archive.search import engine
+
+    values = [0, 1, 127, 128, 16_383, 16_384, 1_000_315, 2**32, 2**56 + 5, 2**64 - 1]
+    assert engine.varints(b"".join(sqlite_varint(v) for v in values)) == values
+    assert engine.varints(b"\xbd\x86{") == [1_000_315]  # an averages record's row count, as stored
+
+
+@pytest.mark.parametrize("q", ["korea", '"north korea"'])
+def test_one_phrase_is_ranked_in_bm25_order_without_bm25(q):
+    """bm25 reads every match of each phrase before its first score; a one-phrase query gets the
+    same order from the candidates' own marks and lengths."""
+    from archive.search import engine
+    from archive.search.query import parse, to_fts5_match
+
+    texts = [
+        "North Korea.",
+        "North Korea talks, and North Korea again, with North Korea in every clause.",
+        "A long passage that mentions North Korea once among many other words about the summit in Hanoi.",
+        "North Korea and North Korea.",
+        "Sanctions on North Korea stay.",
+        "Words about the summit, talks in Hanoi, and what North Korea said afterwards, at length.",
+    ]
+    ids = [QuoteFactory(text=text).pk for text in texts]
+    for n in range(10):
+        QuoteFactory(text=f"Nothing to see {n}")
+    query = parse(q)
+    with connection.cursor() as cursor:
+        fast = engine._one_phrase_scores(cursor, "archive_quote", query, ids)
+        cursor.execute(
+            "SELECT rowid, -bm25(archive_quote_fts, 10.0) FROM archive_quote_fts WHERE archive_quote_fts MATCH %s",
+            [to_fts5_match(query)],
+        )
+        exact = dict(cursor.fetchall())
+    assert set(fast) == set(exact) == set(ids)
+    assert sorted(ids, key=fast.__getitem__) == sorted(ids, key=exact.__getitem__)
+    assert len(set(fast.values())) == len(ids)  # no ties: the order above is the whole test

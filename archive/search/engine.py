@@ -167,6 +167,10 @@ def scores(using: str, table: str, query: Query, ids: list[int]) -> dict[int, fl
                 [to_tsquery_text(query), list(ids)],
             )
             return {pk: float(score) for pk, score in cursor.fetchall()}
+        if len(schema.DOCUMENTS[table]) == 1 and len(query.required) == 1 and len(query.required[0]) == 1:
+            ranked = _one_phrase_scores(cursor, table, query, ids)
+            if ranked is not None:
+                return ranked
         # One statement, so bm25's per-query statistics are computed once; the rowid range lets
         # FTS5 skip the rest of the index when the candidates are the newest matches.
         cursor.execute(
@@ -176,6 +180,69 @@ def scores(using: str, table: str, query: Query, ids: list[int]) -> dict[int, fl
         )
         wanted = set(ids)
         return {pk: float(score) for pk, score in cursor.fetchall() if pk in wanted}
+
+
+#: FTS5's bm25 constants (fts5_aux.c).
+BM25_K1 = 1.2
+BM25_B = 0.75
+
+
+def varints(blob: bytes) -> list[int]:
+    """The integers of an FTS5 record (SQLite's variable-length format: 7 bits a byte, high bit
+    set while more follow, all 8 bits of a ninth byte)."""
+    values, i = [], 0
+    while i < len(blob):
+        value = 0
+        for n in range(9):
+            byte = blob[i]
+            i += 1
+            if n == 8:
+                value = (value << 8) | byte
+                break
+            value = (value << 7) | (byte & 0x7F)
+            if not byte & 0x80:
+                break
+        values.append(value)
+    return values
+
+
+def _one_phrase_scores(cursor, table: str, query: Query, ids: list[int]) -> dict[int, float] | None:
+    """SQLite, a query of one phrase over a one-column index: bm25's order without bm25's cost.
+
+    Before its first row, bm25 counts the rows holding each phrase of the query, reading the
+    phrase's whole match list: 23 ms for a word in 900,000 quotes, whatever the candidates. With
+    one phrase, that count only scales every score alike (its inverse document frequency), so
+    the order is that of ``tf × (k1 + 1) / (tf + k1 × (1 − b + b × length / average length))``.
+    ``tf`` is the phrase's marks in ``highlight()`` (two occurrences side by side count once,
+    where bm25 counts two), the length the row's token count in the index's ``docsize`` table,
+    the average from its averages record. ~5 ms for 1,000 candidates. ``None`` when the index's
+    records cannot be read (then bm25 ranks).
+    """
+    fts = f"{table}_fts"
+    cursor.execute(
+        f"SELECT rowid, highlight({fts}, 0, %s, ''), (SELECT sz FROM {fts}_docsize WHERE id = {fts}.rowid), "
+        f"(SELECT block FROM {fts}_data WHERE id = 1) "  # the averages record, on each row (7 bytes)
+        f"FROM {fts} WHERE {fts} MATCH %s AND rowid BETWEEN %s AND %s",
+        [START, to_fts5_match(query), min(ids), max(ids)],
+    )
+    rows = cursor.fetchall()
+    if not rows:
+        return {}
+    averages = varints(rows[0][3] or b"")
+    if len(averages) != 2 or not averages[0] or not averages[1]:
+        return None
+    average_length = averages[1] / averages[0]
+    wanted = set(ids)
+    scores = {}
+    for pk, marked, size, _ in rows:
+        if pk not in wanted:
+            continue
+        lengths = varints(size or b"")
+        tf = (marked or "").count(START)
+        length = lengths[0] if lengths else average_length
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * length / average_length)
+        scores[pk] = tf * (BM25_K1 + 1) / (tf + norm) if tf else 0.0
+    return scores
 
 
 # --------------------------------------------------------------------------- snippets
