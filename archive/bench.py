@@ -265,28 +265,28 @@ def scenarios(p: Parameters) -> list[Scenario]:
         take_filters["themes__slug"] = p.theme
         take_params["theme"] = p.theme
     return [
-        Scenario("quotes: rare word", url("/quotes/", q=p.rare_word), lambda: naive_quote_search(p.rare_word), 12),
+        Scenario("quotes: rare word", url("/quotes/", q=p.rare_word), lambda: naive_quote_search(p.rare_word), 13),
         Scenario(
-            "quotes: common word", url("/quotes/", q=p.common_word), lambda: naive_quote_search(p.common_word), 13
+            "quotes: common word", url("/quotes/", q=p.common_word), lambda: naive_quote_search(p.common_word), 14
         ),
-        Scenario("quotes: phrase", url("/quotes/", q=f'"{p.phrase}"'), lambda: naive_quote_search(p.phrase), 12),
+        Scenario("quotes: phrase", url("/quotes/", q=f'"{p.phrase}"'), lambda: naive_quote_search(p.phrase), 13),
         Scenario(
             "quotes: word + 2 filters",
             url("/quotes/", q=p.common_word, publication=p.publication, question=p.question.slug, stance=p.stance),
             lambda: naive_quote_search(p.common_word, **filtered),
-            15,
+            16,
         ),
         Scenario(
             "quotes: word, newest first",
             url("/quotes/", q=p.common_word, sort="newest"),
             lambda: naive_quote_search(p.common_word, newest=True),
-            13,
+            14,
         ),
         Scenario(
             "search: quotes and takes",
             url("/search/", q=p.rare_word),
             lambda: (naive_quote_search(p.rare_word), Take.objects.filter(body__icontains=p.rare_word).count()),
-            16,
+            17,
         ),
         Scenario(
             "takes: 3 filters + facets",

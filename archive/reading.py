@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, QuerySet, Window
+from django.db.models import Count, F, Prefetch, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import HttpRequest
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString
 
 from archive import data_version
 from archive.models import Expert, Position, Question, Quote, Take, TakeAuthor
-from archive.templatetags.cards import take_card
+from archive.templatetags.cards import quote_card_tail, quote_card_with, take_card
 
 PER_PAGE = 20
 
@@ -133,6 +133,49 @@ def take_cards(takes, *, version: int | None, level: int = 3) -> list[SafeString
         "take card", [(take_id, level, where) for take_id in ids], build, version=version
     )
     return [cards[key] for key in ((take_id, level, where) for take_id in ids) if key in cards]
+
+
+def with_card_details(quotes: QuerySet) -> QuerySet:
+    """What a quote card shows: speaker, take, outlet, and the take's stances (constant queries)."""
+    return quotes.select_related("speaker", "take", "take__publication").prefetch_related(
+        Prefetch("take__authorships", queryset=TakeAuthor.objects.order_by("order", "id")),
+        Prefetch(
+            "take__positions",
+            queryset=Position.objects.select_related("question", "stance").order_by("question__order", "question_id"),
+        ),
+    )
+
+
+def with_speaker_stances(quotes: list[Quote]) -> list[Quote]:
+    """The take's stances are the speaker's when the speaker wrote the take (already prefetched)."""
+    for quote in quotes:
+        authors = {a.expert_id for a in quote.take.authorships.all()}
+        quote.speaker_positions = list(quote.take.positions.all()) if quote.speaker_id in authors else []
+    return quotes
+
+
+def quote_cards(quotes: list[Quote], *, version: int | None) -> list[SafeString]:
+    """The cards (``{% quote_card %}``) of ``quotes``, in their order: each quote needs only its
+    ``text`` and, in a search, its highlighted ``snippet``.
+
+    Everything after the passage (speaker, take, outlet, date, the speaker's stances) is the
+    same in every search that shows the quote: it costs four queries and the rows' objects, and
+    is kept per process against the data version, like the take cards above. The passage is
+    highlighted per search and put in front of it. A page whose tails are all kept makes no
+    query here.
+    """
+    where = (get_script_prefix(), get_urlconf())
+
+    def build(missing: list[tuple]) -> dict[tuple, SafeString]:
+        rows = with_speaker_stances(list(with_card_details(Quote.objects.filter(pk__in=[pk for pk, _ in missing]))))
+        return {(quote.pk, where): quote_card_tail(quote) for quote in rows}
+
+    tails = data_version.remember_many("quote card", [(quote.pk, where) for quote in quotes], build, version=version)
+    return [
+        quote_card_with(tails[(quote.pk, where)], getattr(quote, "snippet", None) or quote.text)
+        for quote in quotes
+        if (quote.pk, where) in tails
+    ]
 
 
 # --------------------------------------------------------------------------- the stance-split chart

@@ -58,6 +58,14 @@ def card_pages(archive) -> dict[str, int]:
         f"&publication={archive.publications[0].slug}": 4,
         # The take and the version: its sections, the opposing takes and their cards are kept.
         f"/takes/{archive.takes[0].slug}/": 2,
+        # Quote searches: the version, the candidates, their ranks, the page's texts and their
+        # highlighted passages; each card's tail (speaker, take, stances) is kept, and the menus.
+        "/quotes/?q=quoted": 5,
+        '/quotes/?q="words number"&sort=date': 4,  # by date: no ranks
+        # Without a search: the version, the count and the page's texts.
+        "/quotes/": 3,
+        # Both tabs: quotes as above, the takes that match (none here), expert names.
+        "/search/?q=quoted": 7,
     }
 
 

@@ -160,6 +160,7 @@ class SearchPage:
     count: int
     capped: bool
     object_list: list = field(default_factory=list)
+    cards: list = field(default_factory=list)  # the rows' HTML, when the view builds them
     ranked_only_newest: bool = False
 
     @property

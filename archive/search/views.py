@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from archive import data_version
-from archive.models import Expert, Position, Quote, Take, TakeAuthor
+from archive import data_version, reading
+from archive.models import Expert, Quote, Take
 from archive.search import engine
 from archive.search.filters import QuoteFilter
 from archive.search.query import MAX_QUERY_CHARS, Query, parse
@@ -21,27 +21,13 @@ SECTION_SIZE = 5
 TABS = ("all", "quotes", "takes")
 
 
-def quote_cards(queryset: QuerySet) -> QuerySet:
-    """What a quote card shows: speaker, take, outlet, and the take's stances (constant queries)."""
-    return queryset.select_related("speaker", "take", "take__publication").prefetch_related(
-        Prefetch("take__authorships", queryset=TakeAuthor.objects.order_by("order", "id")),
-        Prefetch(
-            "take__positions",
-            queryset=Position.objects.select_related("question", "stance").order_by("question__order", "question_id"),
-        ),
-    )
-
-
 def take_cards(queryset: QuerySet) -> QuerySet:
     return queryset.with_related()
 
 
-def with_speaker_stances(quotes: list[Quote]) -> list[Quote]:
-    """The take's stances are the speaker's when the speaker wrote the take (already prefetched)."""
-    for quote in quotes:
-        authors = {a.expert_id for a in quote.take.authorships.all()}
-        quote.speaker_positions = list(quote.take.positions.all()) if quote.speaker_id in authors else []
-    return quotes
+def bare_quotes(queryset: QuerySet) -> QuerySet:
+    """A search's quotes as the page needs them: their text; ``reading.quote_cards`` does the rest."""
+    return queryset.only("pk", "text")
 
 
 def _sort(request: HttpRequest) -> str:
@@ -97,8 +83,8 @@ def search(request: HttpRequest) -> HttpResponse:
         per_page = SECTION_SIZE if tab == "all" else PER_PAGE
         page = request.GET.get("page", 1) if tab != "all" else 1
         if tab in ("all", "quotes"):
-            quote_page = search_page(quotes, query, sort=sort, page=page, per_page=per_page, prepare=quote_cards)
-            with_speaker_stances(quote_page.object_list)
+            quote_page = search_page(quotes, query, sort=sort, page=page, per_page=per_page, prepare=bare_quotes)
+            quote_page.cards = reading.quote_cards(quote_page.object_list, version=data_version.for_request(request))
         else:
             quote_page = _counted(quotes, query)
         if tab in ("all", "takes"):
@@ -148,10 +134,10 @@ def quote_list(request: HttpRequest) -> HttpResponse:
     if q.strip() and not query.is_searchable:
         page = SearchPage(query=query, sort=sort, number=1, per_page=PER_PAGE, count=0, capped=False)
     elif q.strip():
-        page = search_page(filtered, query, sort=sort, page=request.GET.get("page", 1), prepare=quote_cards)
+        page = search_page(filtered, query, sort=sort, page=request.GET.get("page", 1), prepare=bare_quotes)
     else:
         page = _browse(filtered, request.GET.get("page", 1))
-    with_speaker_stances(page.object_list)
+    page.cards = reading.quote_cards(page.object_list, version=filterset.data_version)
     context["page"] = page
 
     if query.is_searchable and not page.count:
@@ -181,7 +167,7 @@ def _browse(queryset: QuerySet, raw_page: object) -> SearchPage:
         page.number = min(page.number, page.num_pages)
     start = (page.number - 1) * PER_PAGE
     ordered = queryset.order_by(F("take__published").desc(nulls_last=True), "take_id", "order", "pk")
-    page.object_list = list(quote_cards(ordered)[start : start + PER_PAGE])
+    page.object_list = list(bare_quotes(ordered)[start : start + PER_PAGE])
     for quote in page.object_list:
         quote.snippet = None
     return page

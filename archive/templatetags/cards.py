@@ -215,17 +215,31 @@ def take_result(take) -> SafeString:
     )
 
 
+#: A quote card up to its passage; ``quote_card_tail`` is the rest.
+QUOTE_CARD_HEAD = mark_safe('<article class="quote-card">\n  <blockquote>“')  # noqa: S308 - a constant
+
+
 @register.simple_tag
 def quote_card(quote) -> SafeString:
     """A quote in a list: the highlighted passage (``snippet``) or the text, who said it where,
     and the speaker's stances in that take (``speaker_positions``, when the speaker wrote it)."""
+    return quote_card_with(quote_card_tail(quote), getattr(quote, "snippet", None) or quote.text)
+
+
+def quote_card_with(tail: SafeString, passage) -> SafeString:
+    """A whole quote card from its tail and its passage (escaped unless already safe HTML)."""
+    return mark_safe(QUOTE_CARD_HEAD + _escaped(passage) + tail)  # noqa: S308 - escaped above
+
+
+def quote_card_tail(quote) -> SafeString:
+    """A quote card after its passage: the same for every search that shows the quote, so it can
+    be kept (``archive.reading.quote_cards``) while the passage is highlighted per search."""
     take, speaker = quote.take, quote.speaker
     publication = take.publication
     positions = getattr(quote, "speaker_positions", None)
     return format_html(
-        '<article class="quote-card">\n  <blockquote>“{}”</blockquote>\n  <p class="meta">\n    — {},\n'
+        '”</blockquote>\n  <p class="meta">\n    — {},\n'
         '    in <a href="{}">{}</a>\n    {}\n    · {}\n  </p>\n  {}\n</article>\n',
-        getattr(quote, "snippet", None) or quote.text,
         format_html('<a href="{}">{}</a>', expert_url(speaker), speaker.name) if speaker else "Unattributed",
         take_url(take),
         take.title,
