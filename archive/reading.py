@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString
 
 from archive import data_version
 from archive.models import Expert, Position, Question, Quote, Take, TakeAuthor
-from archive.templatetags.cards import quote_card_tail, quote_card_with, take_card
+from archive.templatetags.cards import quote_card_tail, quote_card_with, take_card, take_result_parts, take_result_with
 
 PER_PAGE = 20
 
@@ -175,6 +175,23 @@ def quote_cards(quotes: list[Quote], *, version: int | None) -> list[SafeString]
         quote_card_with(tails[(quote.pk, where)], getattr(quote, "snippet", None) or quote.text)
         for quote in quotes
         if (quote.pk, where) in tails
+    ]
+
+
+def take_results(takes: list[Take], *, version: int | None) -> list[SafeString]:
+    """The search-result cards (``{% take_result %}``) of ``takes``, each with its highlighted
+    ``title_html`` and ``snippet``: all but those two are kept, like ``quote_cards``."""
+    where = (get_script_prefix(), get_urlconf())
+
+    def build(missing: list[tuple]) -> dict[tuple, tuple]:
+        rows = Take.objects.filter(pk__in=[pk for pk, _ in missing]).with_related()
+        return {(take.pk, where): take_result_parts(take) for take in rows}
+
+    parts = data_version.remember_many("take result", [(take.pk, where) for take in takes], build, version=version)
+    return [
+        take_result_with(parts[(take.pk, where)], getattr(take, "title_html", ""), getattr(take, "snippet", None))
+        for take in takes
+        if (take.pk, where) in parts
     ]
 
 

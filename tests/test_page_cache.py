@@ -66,6 +66,9 @@ def card_pages(archive) -> dict[str, int]:
         "/quotes/": 3,
         # Both tabs: quotes as above, the takes that match (none here), expert names.
         "/search/?q=quoted": 7,
+        # Takes found: the version, the quotes' count, the candidates, their ranks, the page's
+        # texts and highlighted passages, expert names; each result's meta line and chips are kept.
+        "/search/?q=take&type=takes": 7,
     }
 
 

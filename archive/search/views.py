@@ -21,8 +21,10 @@ SECTION_SIZE = 5
 TABS = ("all", "quotes", "takes")
 
 
-def take_cards(queryset: QuerySet) -> QuerySet:
-    return queryset.with_related()
+def bare_takes(queryset: QuerySet) -> QuerySet:
+    """A search's takes as the page needs them: what their highlighting reads; ``reading.take_results``
+    does the rest."""
+    return queryset.only("pk", "title", "summary", "body")
 
 
 def bare_quotes(queryset: QuerySet) -> QuerySet:
@@ -88,7 +90,8 @@ def search(request: HttpRequest) -> HttpResponse:
         else:
             quote_page = _counted(quotes, query)
         if tab in ("all", "takes"):
-            take_page = search_page(takes, query, sort=sort, page=page, per_page=per_page, prepare=take_cards)
+            take_page = search_page(takes, query, sort=sort, page=page, per_page=per_page, prepare=bare_takes)
+            take_page.cards = reading.take_results(take_page.object_list, version=data_version.for_request(request))
         else:
             take_page = _counted(takes, query)
         context.update(quote_page=quote_page, take_page=take_page)

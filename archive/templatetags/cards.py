@@ -196,22 +196,39 @@ def take_card(take, level=2) -> SafeString:
 @register.simple_tag
 def take_result(take) -> SafeString:
     """A take in search results: highlighted title (``title_html``) and passage (``snippet``)."""
+    return take_result_with(take_result_parts(take), getattr(take, "title_html", ""), getattr(take, "snippet", None))
+
+
+def take_result_parts(take) -> tuple[str, SafeString, SafeString]:
+    """A search result's card around its highlighted title and passage: the take's URL, the
+    meta line (authors, outlet, date) and the stance chips. The same in every search that shows
+    the take, so ``archive.reading.take_results`` keeps them."""
     authors = format_html_join(
         ", ", '<a href="{}">{}</a>', ((expert_url(a.expert), a.expert.name) for a in take.authorships.all())
     )
     publication = take.publication
     positions = list(take.positions.all())
-    snippet = getattr(take, "snippet", None)
-    return format_html(
-        '<article class="take-card">\n  <h3><a href="{}">{}</a></h3>\n  <p class="meta">\n    {}\n    {}\n'
-        "    · {}\n  </p>\n  {}\n  {}\n</article>\n",
-        take_url(take),
-        getattr(take, "title_html", ""),
+    meta = format_html(
+        '</a></h3>\n  <p class="meta">\n    {}\n    {}\n    · {}\n  </p>\n  ',
         authors,
         format_html('· <a href="{}">{}</a>', publication_url(publication), publication.name) if publication else "",
         take.date_display,
-        format_html('<p class="snippet">{}</p>', snippet) if snippet else "",
-        format_html('<ul class="chips">\n    {}\n  </ul>', _plain_chips(positions)) if positions else "",
+    )
+    chips = format_html('<ul class="chips">\n    {}\n  </ul>', _plain_chips(positions)) if positions else ""
+    return take_url(take), meta, format_html("\n  {}\n</article>\n", chips)
+
+
+def take_result_with(parts: tuple[str, SafeString, SafeString], title_html, snippet) -> SafeString:
+    """A whole search result from ``take_result_parts`` and the search's highlighted title and passage."""
+    url, meta, end = parts
+    return mark_safe(  # noqa: S308 - every piece escaped or built by format_html
+        '<article class="take-card">\n  <h3><a href="'
+        + _escaped(url)
+        + '">'
+        + _escaped(title_html)
+        + meta
+        + (format_html('<p class="snippet">{}</p>', snippet) if snippet else "")
+        + end
     )
 
 
