@@ -88,3 +88,10 @@ def insert_rows(
             if returning:
                 ids += [row[0] for row in cursor.fetchall()]
     return ids
+
+
+def int_array(values: Sequence[int]) -> str:
+    """PostgreSQL: integers as an array literal (``'{1,2,3}'``), for ``%s::bigint[]``. Django's
+    cursor binds on the client and quotes a Python list element by element (~2.5 ms for 1,000
+    ids); one string is quoted at once."""
+    return "{" + ",".join(str(int(value)) for value in values) + "}"

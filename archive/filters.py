@@ -23,6 +23,7 @@ from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 
 from archive import data_version
+from archive.bulk import int_array
 from archive.models import (
     Collection,
     Expert,
@@ -721,7 +722,7 @@ def id_list(ids: list[int], using: str) -> RawSQL:
     JSON array on SQLite. A list of 1,000 ids as 1,000 placeholders cost ~15 ms of Python per
     query in Django's per-value preparation and psycopg's placeholder rewriting."""
     if connections[using].vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", (list(ids),))
+        return RawSQL("SELECT unnest(%s::bigint[])", (int_array(ids),))
     return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(list(ids)),))
 
 

@@ -16,6 +16,7 @@ from django.db import connections
 from django.db.models import BooleanField, Expression, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
+from archive.bulk import int_array
 from archive.search import schema
 from archive.search.highlight import END, FRAGMENT, START
 from archive.search.query import Query, to_fts5_match, to_tsquery_text
@@ -163,8 +164,8 @@ def scores(using: str, table: str, query: Query, ids: list[int]) -> dict[int, fl
         if vendor(using) == "postgresql":
             cursor.execute(
                 f"SELECT id, ts_rank(search_vector, to_tsquery('{CONFIG}'::regconfig, %s), 1) "
-                f"FROM {table} WHERE id = ANY(%s)",
-                [to_tsquery_text(query), list(ids)],
+                f"FROM {table} WHERE id = ANY(%s::bigint[])",
+                [to_tsquery_text(query), int_array(ids)],
             )
             return {pk: float(score) for pk, score in cursor.fetchall()}
         if len(schema.DOCUMENTS[table]) == 1 and len(query.required) == 1 and len(query.required[0]) == 1:
@@ -275,8 +276,8 @@ def snippets(using: str, table: str, query: Query, ids: Iterable[int]) -> dict[i
             selects = ", ".join(_pg_headline(f"t.{c}", highlight_all=(c == "title")) for c in columns)
             cursor.execute(
                 f"SELECT t.id, {selects} FROM {table} t, "
-                f"(SELECT to_tsquery('{CONFIG}'::regconfig, %s) AS query) q WHERE t.id = ANY(%s)",
-                [to_tsquery_text(query), ids],
+                f"(SELECT to_tsquery('{CONFIG}'::regconfig, %s) AS query) q WHERE t.id = ANY(%s::bigint[])",
+                [to_tsquery_text(query), int_array(ids)],
             )
         else:
             fts = f"{table}_fts"
