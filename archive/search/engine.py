@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import BooleanField, Expression, F, Q, QuerySet
+from django.db.models import BooleanField, Expression, F, FloatField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from archive.bulk import int_array
@@ -154,6 +154,19 @@ def filter_matches(queryset: QuerySet, query: Query) -> QuerySet:
         return queryset.filter(VectorMatches(table, to_tsquery_text(query)))
     matching = RawSQL(f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH %s", (to_fts5_match(query),))
     return queryset.alias(search_id=F("pk") + 0).filter(search_id__in=matching)
+
+
+def score_expression(using: str, table: str, query: Query) -> RawSQL | None:
+    """PostgreSQL: the relevance of a row of ``table`` (the same score as ``scores``), as an
+    annotation for the query that finds the rows. ``None`` on SQLite, whose bm25 needs the MATCH
+    of its own FTS5 table."""
+    if vendor(using) != "postgresql" or not query.is_searchable:
+        return None
+    return RawSQL(
+        f"ts_rank({table}.search_vector, to_tsquery('{CONFIG}'::regconfig, %s), 1)",
+        (to_tsquery_text(query),),
+        output_field=FloatField(),
+    )
 
 
 def scores(using: str, table: str, query: Query, ids: list[int]) -> dict[int, float]:

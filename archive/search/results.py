@@ -100,14 +100,15 @@ def _as_date(value) -> datetime.date | None:
 
 
 def _candidates(
-    matches: QuerySet, base: QuerySet | None = None, query: Query | None = None
-) -> tuple[list[tuple[int, datetime.date | None]], int, bool, bool]:
-    """Candidate (id, date) rows, the capped count, whether capped, and whether the word is so
-    common on SQLite that the candidates were found by probing filtered rows one by one."""
+    matches: QuerySet, base: QuerySet | None = None, query: Query | None = None, rank: bool = False
+) -> tuple[list[tuple[int, datetime.date | None]], int, bool, bool, dict[int, float] | None]:
+    """Candidate (id, date) rows, the capped count, whether capped, whether the word is so common
+    on SQLite that the candidates were found by probing filtered rows one by one, and — with
+    ``rank``, where the candidates' own query can score them (PostgreSQL) — their scores."""
     if base is not None and query is not None:
         window = _sqlite_window(base, query)
         if window is not None:
-            return (*window, False)
+            return (*window, False, None)
         if engine.vendor(base.db) == "sqlite":
             # The window was full (a common word) but the filters kept few of it: read the word's
             # matches only inside the runs of ids the filters keep, rather than list its 900,000
@@ -115,16 +116,24 @@ def _candidates(
             walked = engine.filter_matches_in_runs(base, query, COUNT_CAP + 1)
             rows = sorted(walked.order_by().values_list("pk", date_field(walked)), reverse=True)
             if len(rows) <= COUNT_CAP:
-                return rows, len(rows), False, True
-            return rows[:COUNT_CAP], COUNT_CAP, True, True
+                return rows, len(rows), False, True, None
+            return rows[:COUNT_CAP], COUNT_CAP, True, True, None
     # The most recently added COUNT_CAP + 1 in one query: when there are fewer, every match had to
     # be found anyway; when more, they are the candidates (a second, unordered query that stopped
     # at COUNT_CAP + 1 would only repeat the filters' join: 11 ms of 34 for a common word under
-    # two filters at 1,000,000 quotes).
-    rows = list(matches.order_by("-pk").values_list("pk", date_field(matches))[: COUNT_CAP + 1])
+    # two filters at 1,000,000 quotes). On PostgreSQL the same query scores them: the rows are
+    # read for the match anyway, and a separate query would look 1,000 ids up again.
+    score = engine.score_expression(matches.db, matches.model._meta.db_table, query) if rank and query else None
+    columns = ["pk", date_field(matches)]
+    if score is not None:
+        matches = matches.annotate(search_score=score)
+        columns.append("search_score")
+    fetched = list(matches.order_by("-pk").values_list(*columns)[: COUNT_CAP + 1])
+    scores = {row[0]: float(row[2]) for row in fetched} if score is not None else None
+    rows = [(row[0], row[1]) for row in fetched]
     if len(rows) <= COUNT_CAP:
-        return rows, len(rows), False, False
-    return rows[:COUNT_CAP], COUNT_CAP, True, False
+        return rows, len(rows), False, False, scores
+    return rows[:COUNT_CAP], COUNT_CAP, True, False, scores
 
 
 def _newest_key(row: tuple[int, datetime.date | None]) -> tuple:
@@ -135,12 +144,14 @@ def _newest_key(row: tuple[int, datetime.date | None]) -> tuple:
 def ranked_ids(matches: QuerySet, query: Query, base: QuerySet | None = None) -> tuple[list[int], int, bool]:
     """Ids of ``matches`` best first (a bounded set), the capped count, and whether it was capped.
 
-    Three queries at most. ``matches`` must already be filtered by ``.search(query)``; ``base``,
+    Two queries at most. ``matches`` must already be filtered by ``.search(query)``; ``base``,
     the same queryset without the search, lets SQLite read the newest matches from its index.
     """
-    rows, count, capped, common = _candidates(matches, base, query)
+    rows, count, capped, common, score = _candidates(matches, base, query, rank=True)
     ids = [pk for pk, _ in rows]
-    if common and ids and max(ids) - min(ids) > SPREAD * len(ids):
+    if score is not None:
+        pass  # PostgreSQL: scored by the candidates' own query
+    elif common and ids and max(ids) - min(ids) > SPREAD * len(ids):
         # SQLite, a common word under selective filters: the candidates lie all over the index,
         # and bm25 over that rowid range scores some 900,000 matches (~2.5 s). They come newest
         # first instead (docs/performance.md, "Where a target is missed").
@@ -235,7 +246,7 @@ def search_page(
         start = (result.number - 1) * per_page
         page_ids = ids[start : start + per_page]
     else:
-        rows, result.count, result.capped, _ = _candidates(matches, queryset, query)
+        rows, result.count, result.capped, _, _ = _candidates(matches, queryset, query)
         if not result.capped:
             rows.sort(key=_newest_key, reverse=True)
             result.number = min(number, result.num_pages)
