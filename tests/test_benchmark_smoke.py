@@ -76,3 +76,14 @@ def test_the_query_pins_catch_a_page_that_makes_more_queries(corpus, monkeypatch
     assert len(problems) == 4  # each page, served and cold
     assert all("more than 1" in problem for problem in problems)
     assert sum("cold" in problem for problem in problems) == 2
+
+
+def test_p95_is_the_nearest_rank_percentile():
+    """p95 of 20 timings is the second slowest (19 of 20 are at or below it); of 10, the slowest.
+    (Rounding 19.5 to even once made it the slowest of 20.)"""
+    twenty = [float(n) for n in range(1, 21)]
+    assert bench.Result._p(twenty, 95) == 19.0
+    assert bench.Result._p(twenty, 50) == 10.0
+    assert bench.Result._p([float(n) for n in range(1, 11)], 95) == 10.0
+    assert bench.Result._p([float(n) for n in range(1, 101)], 95) == 95.0
+    assert bench.Result._p([7.0], 95) == 7.0
