@@ -28,7 +28,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from archive import data_version
-from archive.limits import tune_garbage_collector
+from archive.limits import refreeze, tune_garbage_collector
 from archive.models import (
     Collection,
     Expert,
@@ -357,6 +357,9 @@ def _run(
 ) -> list[Result]:
     """Time every page first, then every baseline: the peak RSS after the pages is a web worker's.
 
+    Every page is requested once before any is timed, and the collector refrozen after that, as
+    a web worker does after its first requests (``limits.tune_web_garbage_collector``).
+
     Each page is timed as served (``repeat`` requests in a row: what the per-process cache of
     data_version.py keeps is reused, as it is between writes), then cold (``cold_repeat``
     requests, each after emptying that cache: the first request after a write)."""
@@ -367,10 +370,11 @@ def _run(
         for s in scenarios(params)
         if (not only or only.lower() in s.name.lower()) and (not skip or skip.lower() not in s.name.lower())
     ]
+    for result in results:  # a worker that has served a while: every page once, then refreeze()
+        result.status = client.get(result.scenario.url, secure=True).status_code
+    refreeze()
     for result in results:
         scenario = result.scenario
-        response = client.get(scenario.url, secure=True)  # warm up
-        result.status = response.status_code
         with CaptureQueriesContext(connection) as captured:
             client.get(scenario.url, secure=True)
         result.queries = len(captured.captured_queries)

@@ -11,6 +11,7 @@ migrations) never load wsgi.py, so they are not limited. SQLite has no such sett
 import gc
 
 from django.conf import settings
+from django.core.signals import request_finished
 from django.db.backends.signals import connection_created
 
 DISPATCH_UID = "archive.limits.statement_timeout"
@@ -32,6 +33,35 @@ def limit_web_requests() -> None:
 GC_YOUNGEST = 50_000
 
 
+#: After this many requests the web process freezes again what its first requests built and kept
+#: (compiled templates, URL resolvers, ORM and adapter caches): at start-up they did not exist yet.
+GC_REFREEZE_AFTER = 200
+REFREEZE_UID = "archive.limits.refreeze"
+
+
+def refreeze(**kwargs) -> None:
+    """Collect once and freeze what survives: later full collections walk only what requests
+    made since. Measured at 1,000,000 quotes: a full collection during the benchmark's pages
+    took 28–39 ms, set the p95 of whichever page it fell in, and walked mostly objects built by
+    the first requests."""
+    gc.collect()
+    gc.freeze()
+
+
+class _RefreezeAfter:
+    """``request_finished`` receiver: ``refreeze()`` once, after ``count`` requests. The signal
+    fires when the response is closed, after the WSGI server has sent it, so no reader waits."""
+
+    def __init__(self, count: int) -> None:
+        self.left = count
+
+    def __call__(self, **kwargs) -> None:
+        self.left -= 1
+        if self.left == 0:
+            request_finished.disconnect(dispatch_uid=REFREEZE_UID)
+            refreeze()
+
+
 def tune_garbage_collector() -> None:
     """Web process, after start-up: the objects loaded so far (Django, the app, compiled
     templates) are frozen out of the collector's sight, and the youngest generation is collected
@@ -41,3 +71,10 @@ def tune_garbage_collector() -> None:
     gc.freeze()
     _, middle, oldest = gc.get_threshold()
     gc.set_threshold(GC_YOUNGEST, middle, oldest)
+
+
+def tune_web_garbage_collector() -> None:
+    """``tune_garbage_collector()``, and ``refreeze()`` once the first ``GC_REFREEZE_AFTER``
+    requests have built what every later request reuses."""
+    tune_garbage_collector()
+    request_finished.connect(_RefreezeAfter(GC_REFREEZE_AFTER), dispatch_uid=REFREEZE_UID, weak=False)

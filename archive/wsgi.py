@@ -13,7 +13,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "archive.settings")
 
 application = get_wsgi_application()
 
-from archive.limits import limit_web_requests, tune_garbage_collector  # noqa: E402 - needs the settings loaded above
+from archive.limits import limit_web_requests, tune_web_garbage_collector  # noqa: E402 - needs the settings loaded above
 
 limit_web_requests()
-tune_garbage_collector()
+tune_web_garbage_collector()

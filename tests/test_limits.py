@@ -7,6 +7,7 @@ import sys
 
 import pytest
 from django.conf import settings
+from django.core.signals import request_finished
 from django.db import OperationalError, connection, transaction
 from django.db.backends.signals import connection_created
 
@@ -119,14 +120,35 @@ def test_the_web_process_freezes_start_up_objects_and_collects_less_often():
     import gc
 
     script = (
-        "import gc, archive.wsgi; from archive.limits import GC_YOUNGEST; "
-        "print(gc.get_freeze_count() > 10000, gc.get_threshold()[0] == GC_YOUNGEST)"
+        "import gc, archive.wsgi; from archive.limits import GC_YOUNGEST, REFREEZE_UID; "
+        "from django.core.signals import request_finished; "
+        "print(gc.get_freeze_count() > 10000, gc.get_threshold()[0] == GC_YOUNGEST, "
+        "any(entry[0][0] == REFREEZE_UID for entry in request_finished.receivers))"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "archive.settings"}
     run = subprocess.run(
         [sys.executable, "-c", script], cwd=settings.BASE_DIR, capture_output=True, text=True, env=env, check=False
     )
     assert run.returncode == 0, run.stderr[-2000:]
-    assert run.stdout.split() == ["True", "True"]
+    assert run.stdout.split() == ["True", "True", "True"]
     # ... and only the web process: this test process (like management commands) is untouched.
     assert gc.get_threshold()[0] != limits.GC_YOUNGEST
+    assert not any(entry[0][0] == limits.REFREEZE_UID for entry in request_finished.receivers)
+
+
+def test_the_web_process_freezes_again_once_after_its_first_requests(client):
+    """What the first requests build (compiled templates, resolvers, caches) is frozen too, once."""
+    import gc
+
+    request_finished.connect(limits._RefreezeAfter(3), dispatch_uid=limits.REFREEZE_UID, weak=False)
+    frozen = gc.get_freeze_count()
+    try:
+        client.get("/search/help/")
+        client.get("/search/help/")
+        assert gc.get_freeze_count() == frozen  # not yet
+        client.get("/search/help/")
+        assert gc.get_freeze_count() > frozen
+        assert not any(entry[0][0] == limits.REFREEZE_UID for entry in request_finished.receivers)
+    finally:
+        request_finished.disconnect(dispatch_uid=limits.REFREEZE_UID)
+        gc.unfreeze()
