@@ -253,6 +253,7 @@ def sqlite_rebuild(connection: BaseDatabaseWrapper) -> None:
                 f"INSERT INTO archive_search_words(rowid, words) "
                 f"SELECT {_sqlite_words_rowid(table, table)}, {_sqlite_words_text(table, table)} FROM {table}"
             )
+    optimize(connection)  # a rebuild leaves each index in as many segments as a bulk load does
 
 
 def optimize(connection: BaseDatabaseWrapper) -> None:
