@@ -463,7 +463,11 @@ class Take(models.Model):
         ordering = [models.F("published").desc(nulls_last=True), "-id"]
         indexes = [
             models.Index(fields=["status", "published"], name="take_status_published_idx"),
-            models.Index(fields=["publication", "status", "published"], name="take_pub_status_date_idx"),
+            # id included: "takes of this outlet" joined onward (a quote search under an outlet
+            # filter) is read from the index alone on PostgreSQL (SQLite's indexes hold the rowid).
+            models.Index(
+                fields=["publication", "status", "published"], include=["id"], name="take_pub_status_date_idx"
+            ),
             models.Index(fields=["collection", "status"], name="take_collection_status_idx"),
             models.Index(fields=["kind", "status", "published"], name="take_kind_status_date_idx"),
             models.Index(fields=["title"], name="take_title_idx"),

@@ -150,6 +150,9 @@ DATABASES = {"default": _database_config()}
 # PostgreSQL statement_timeout for the web process only (archive/limits.py; 0 turns it off).
 WEB_STATEMENT_TIMEOUT_MS = env_int("WEB_STATEMENT_TIMEOUT_MS", 5000)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# An index's included columns (Index(include=...)) are PostgreSQL's; SQLite ignores them, and needs
+# none: each of its indexes already holds the row's id, the only column included (models.Take).
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # What each web process keeps against the data version (archive/data_version.py): rendered take
 # cards (~1.5 KB each), page sections, facet counts. At most this many results and megabytes;
 # DATA_CACHE_ENTRIES=0 keeps none (every request computes everything).
