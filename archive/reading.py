@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -154,6 +155,19 @@ def with_speaker_stances(quotes: list[Quote]) -> list[Quote]:
     return quotes
 
 
+def _kept_parts(name: str, objects: list, rows: Callable[[list[int]], Iterable], parts: Callable, version) -> list:
+    """``(obj, parts(row))`` for each of ``objects`` in order, the parts kept per object id (and
+    URL prefix) against the data version; ``rows(ids)`` fetches what ``parts`` reads for the ids
+    not kept yet."""
+    where = (get_script_prefix(), get_urlconf())
+
+    def build(missing: list[tuple]) -> dict[tuple, object]:
+        return {(row.pk, where): parts(row) for row in rows([pk for pk, _ in missing])}
+
+    kept = data_version.remember_many(name, [(obj.pk, where) for obj in objects], build, version=version)
+    return [(obj, kept[(obj.pk, where)]) for obj in objects if (obj.pk, where) in kept]
+
+
 def quote_cards(quotes: list[Quote], *, version: int | None) -> list[SafeString]:
     """The cards (``{% quote_card %}``) of ``quotes``, in their order: each quote needs only its
     ``text`` and, in a search, its highlighted ``snippet``.
@@ -164,34 +178,24 @@ def quote_cards(quotes: list[Quote], *, version: int | None) -> list[SafeString]
     highlighted per search and put in front of it. A page whose tails are all kept makes no
     query here.
     """
-    where = (get_script_prefix(), get_urlconf())
-
-    def build(missing: list[tuple]) -> dict[tuple, SafeString]:
-        rows = with_speaker_stances(list(with_card_details(Quote.objects.filter(pk__in=[pk for pk, _ in missing]))))
-        return {(quote.pk, where): quote_card_tail(quote) for quote in rows}
-
-    tails = data_version.remember_many("quote card", [(quote.pk, where) for quote in quotes], build, version=version)
-    return [
-        quote_card_with(tails[(quote.pk, where)], getattr(quote, "snippet", None) or quote.text)
-        for quote in quotes
-        if (quote.pk, where) in tails
-    ]
+    kept = _kept_parts(
+        "quote card",
+        quotes,
+        lambda ids: with_speaker_stances(list(with_card_details(Quote.objects.filter(pk__in=ids)))),
+        quote_card_tail,
+        version,
+    )
+    return [quote_card_with(tail, getattr(quote, "snippet", None) or quote.text) for quote, tail in kept]
 
 
 def take_results(takes: list[Take], *, version: int | None) -> list[SafeString]:
     """The search-result cards (``{% take_result %}``) of ``takes``, each with its highlighted
     ``title_html`` and ``snippet``: all but those two are kept, like ``quote_cards``."""
-    where = (get_script_prefix(), get_urlconf())
-
-    def build(missing: list[tuple]) -> dict[tuple, tuple]:
-        rows = Take.objects.filter(pk__in=[pk for pk, _ in missing]).with_related()
-        return {(take.pk, where): take_result_parts(take) for take in rows}
-
-    parts = data_version.remember_many("take result", [(take.pk, where) for take in takes], build, version=version)
+    kept = _kept_parts(
+        "take result", takes, lambda ids: Take.objects.filter(pk__in=ids).with_related(), take_result_parts, version
+    )
     return [
-        take_result_with(parts[(take.pk, where)], getattr(take, "title_html", ""), getattr(take, "snippet", None))
-        for take in takes
-        if (take.pk, where) in parts
+        take_result_with(parts, getattr(take, "title_html", ""), getattr(take, "snippet", None)) for take, parts in kept
     ]
 
 

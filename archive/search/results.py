@@ -149,15 +149,12 @@ def ranked_ids(matches: QuerySet, query: Query, base: QuerySet | None = None) ->
     """
     rows, count, capped, common, score = _candidates(matches, base, query, rank=True)
     ids = [pk for pk, _ in rows]
-    if score is not None:
-        pass  # PostgreSQL: scored by the candidates' own query
-    elif common and ids and max(ids) - min(ids) > SPREAD * len(ids):
+    if score is None:  # PostgreSQL scored them in the candidates' own query
         # SQLite, a common word under selective filters: the candidates lie all over the index,
         # and bm25 over that rowid range scores some 900,000 matches (~2.5 s). They come newest
         # first instead (docs/performance.md, "Where a target is missed").
-        score = {}
-    else:
-        score = engine.scores(matches.db, matches.model._meta.db_table, query, ids)
+        spread = common and ids and max(ids) - min(ids) > SPREAD * len(ids)
+        score = {} if spread else engine.scores(matches.db, matches.model._meta.db_table, query, ids)
     rows.sort(key=lambda row: (score.get(row[0], 0.0), *_newest_key(row)), reverse=True)
     return [pk for pk, _ in rows], count, capped
 
