@@ -27,7 +27,7 @@ from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from archive import data_version
+from archive import cache
 from archive.limits import refreeze, tune_garbage_collector
 from archive.models import (
     Collection,
@@ -72,7 +72,7 @@ class Result:
     status: int = 0
     baseline_times: list[float] = field(default_factory=list)
     baseline_queries: int = 0
-    #: Requests with the per-process cache emptied first (data_version.clear()): what the first
+    #: Requests with the per-process cache emptied first (cache.clear()): what the first
     #: request after a write, or to a page nobody asked for since, costs.
     cold_times: list[float] = field(default_factory=list)
     cold_queries: int = 0
@@ -382,12 +382,12 @@ def _run(
         for _ in range(repeat):
             result.times.append(_time(lambda s=scenario: client.get(s.url, secure=True)))
         if cold_repeat > 0:
-            data_version.clear()
+            cache.clear()
             with CaptureQueriesContext(connection) as captured:
                 client.get(scenario.url, secure=True)
             result.cold_queries = len(captured.captured_queries)
             for _ in range(cold_repeat):
-                data_version.clear()
+                cache.clear()
                 result.cold_times.append(_time(lambda s=scenario: client.get(s.url, secure=True)))
         reset_queries()
         progress(

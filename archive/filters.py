@@ -22,7 +22,7 @@ from django.db.models import Case, Count, QuerySet, When
 from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 
-from archive import data_version
+from archive import cache
 from archive.bulk import int_array
 from archive.models import (
     Collection,
@@ -519,13 +519,13 @@ class TakeFilter(ResolvingFilterSet):
         cost more than the page's whole time budget (docs/performance.md). Each facet lists its
         ``FACET_CHOICES`` biggest choices.
 
-        The counts depend only on the filters in force and the data, so they are kept per process
+        The counts depend only on the filters in force and the data, so they are kept in the cache
         against the data version (``version``, from ``data_version.reading_version()``; ``None``
         computes afresh): every page of a list, in any order, shares them until the next write.
         """
         data = self.data_cleaned if self.is_bound else {}
         signature = tuple((name, value) for name, value in self.canonical_params() if name != "sort")
-        counts = data_version.remember("take facets", signature, self.facet_counts, version=version)
+        counts = cache.kept("take facets", signature, self.facet_counts, version=version)
         self.total = counts.total
         over, truncated = counts.over, counts.truncated
         theme_rows, expert_rows = counts.themes, counts.experts

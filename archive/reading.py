@@ -16,10 +16,9 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Prefetch, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import HttpRequest
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 from django.utils.safestring import SafeString
 
-from archive import data_version
 from archive.models import Expert, Position, Question, Quote, Take, TakeAuthor
 from archive.templatetags.cards import quote_card_tail, quote_card_with, take_card, take_result_parts, take_result_with
 
@@ -105,17 +104,11 @@ def paginate(request: HttpRequest, items, per_page: int = PER_PAGE, count: int |
 # --------------------------------------------------------------------------- take cards
 
 
-def take_cards(takes, *, version: int | None, level: int = 3) -> list[SafeString]:
+def take_cards(takes, *, level: int = 3) -> list[SafeString]:
     """The cards (``{% take_card %}``) of ``takes`` — a page of a paginated take list, a queryset
-    of takes, or their ids — in their order.
-
-    A card shows the take's title, authors, outlet, date, kind, stances and headline quotes:
-    fetching those is four queries and rendering 20 cards a few milliseconds, for every list
-    page. Cards are kept per process against the data version (``version``, from
-    ``data_version.reading_version()``): a page whose cards are all kept costs one query, for its
-    ids, and any write to the archive makes every card be built afresh. A card is built from the
-    take alone (and the site's URLs), so the same card serves every list it appears in.
-    """
+    of takes, or their ids — in their order: the rows with what a card shows (title, authors,
+    outlet, date, kind, stances, headline quotes) in four queries, whatever their number. Whole
+    pages are cached (archive/cache.py), so this runs once per page and data version."""
     if hasattr(takes, "ids"):
         ids = [row["pk"] for row in takes.ids]
     elif isinstance(takes, tuple | list) and all(isinstance(take, int) for take in takes):
@@ -124,16 +117,8 @@ def take_cards(takes, *, version: int | None, level: int = 3) -> list[SafeString
         ids = (
             [take.pk for take in takes] if not isinstance(takes, QuerySet) else list(takes.values_list("pk", flat=True))
         )
-    where = (get_script_prefix(), get_urlconf())
-
-    def build(missing: list[tuple]) -> dict[tuple, SafeString]:
-        rows = Take.objects.filter(pk__in=[take_id for take_id, _, _ in missing]).with_related()
-        return {(take.pk, level, where): take_card(take, level) for take in rows}
-
-    cards = data_version.remember_many(
-        "take card", [(take_id, level, where) for take_id in ids], build, version=version
-    )
-    return [cards[key] for key in ((take_id, level, where) for take_id in ids) if key in cards]
+    rows = {take.pk: take for take in Take.objects.filter(pk__in=ids).with_related()}
+    return [take_card(rows[take_id], level) for take_id in ids if take_id in rows]
 
 
 def with_card_details(quotes: QuerySet) -> QuerySet:
@@ -155,47 +140,32 @@ def with_speaker_stances(quotes: list[Quote]) -> list[Quote]:
     return quotes
 
 
-def _kept_parts(name: str, objects: list, rows: Callable[[list[int]], Iterable], parts: Callable, version) -> list:
-    """``(obj, parts(row))`` for each of ``objects`` in order, the parts kept per object id (and
-    URL prefix) against the data version; ``rows(ids)`` fetches what ``parts`` reads for the ids
-    not kept yet."""
-    where = (get_script_prefix(), get_urlconf())
-
-    def build(missing: list[tuple]) -> dict[tuple, object]:
-        return {(row.pk, where): parts(row) for row in rows([pk for pk, _ in missing])}
-
-    kept = data_version.remember_many(name, [(obj.pk, where) for obj in objects], build, version=version)
-    return [(obj, kept[(obj.pk, where)]) for obj in objects if (obj.pk, where) in kept]
+def _parts_by_id(objects: list, rows: Callable[[list[int]], Iterable], parts: Callable) -> list:
+    """``(obj, parts(row))`` for each of ``objects`` in order; ``rows(ids)`` fetches what ``parts``
+    reads, for all of them at once."""
+    built = {row.pk: parts(row) for row in rows([obj.pk for obj in objects])}
+    return [(obj, built[obj.pk]) for obj in objects if obj.pk in built]
 
 
-def quote_cards(quotes: list[Quote], *, version: int | None) -> list[SafeString]:
+def quote_cards(quotes: list[Quote]) -> list[SafeString]:
     """The cards (``{% quote_card %}``) of ``quotes``, in their order: each quote needs only its
-    ``text`` and, in a search, its highlighted ``snippet``.
-
-    Everything after the passage (speaker, take, outlet, date, the speaker's stances) is the
-    same in every search that shows the quote: it costs four queries and the rows' objects, and
-    is kept per process against the data version, like the take cards above. The passage is
-    highlighted per search and put in front of it. A page whose tails are all kept makes no
-    query here.
-    """
-    kept = _kept_parts(
-        "quote card",
+    ``text`` and, in a search, its highlighted ``snippet``; what follows the passage (speaker,
+    take, outlet, date, the speaker's stances) is fetched here in four queries."""
+    built = _parts_by_id(
         quotes,
         lambda ids: with_speaker_stances(list(with_card_details(Quote.objects.filter(pk__in=ids)))),
         quote_card_tail,
-        version,
     )
-    return [quote_card_with(tail, getattr(quote, "snippet", None) or quote.text) for quote, tail in kept]
+    return [quote_card_with(tail, getattr(quote, "snippet", None) or quote.text) for quote, tail in built]
 
 
-def take_results(takes: list[Take], *, version: int | None) -> list[SafeString]:
+def take_results(takes: list[Take]) -> list[SafeString]:
     """The search-result cards (``{% take_result %}``) of ``takes``, each with its highlighted
-    ``title_html`` and ``snippet``: all but those two are kept, like ``quote_cards``."""
-    kept = _kept_parts(
-        "take result", takes, lambda ids: Take.objects.filter(pk__in=ids).with_related(), take_result_parts, version
-    )
+    ``title_html`` and ``snippet``."""
+    built = _parts_by_id(takes, lambda ids: Take.objects.filter(pk__in=ids).with_related(), take_result_parts)
     return [
-        take_result_with(parts, getattr(take, "title_html", ""), getattr(take, "snippet", None)) for take, parts in kept
+        take_result_with(parts, getattr(take, "title_html", ""), getattr(take, "snippet", None))
+        for take, parts in built
     ]
 
 

@@ -91,6 +91,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Public pages cached whole, keyed by the data version (archive/cache.py): inside the
+    # middleware above, which add their headers to kept pages too.
+    "archive.cache.PageCacheMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -123,7 +126,12 @@ def _database_config() -> dict:
             "NAME": BASE_DIR / "db.sqlite3",
         }
     try:
-        config = dj_database_url.parse(url, conn_max_age=env_int("CONN_MAX_AGE", 0))
+        # Persistent connections by default: opening one per request was most of a cached page's cost
+        # under load (docs/performance.md); the health check replaces one that a database restart
+        # closed before a request uses it, instead of failing that request.
+        config = dj_database_url.parse(
+            url, conn_max_age=env_int("CONN_MAX_AGE", 600), conn_health_checks=env_bool("CONN_HEALTH_CHECKS", True)
+        )
     except Exception as exc:  # dj-database-url raises several types for bad URLs
         raise ImproperlyConfigured(f"DATABASE_URL could not be parsed: {exc}") from None
     engine = config.get("ENGINE", "")
@@ -153,11 +161,36 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # An index's included columns (Index(include=...)) are PostgreSQL's; SQLite ignores them, and needs
 # none: each of its indexes already holds the row's id, the only column included (models.Take).
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
-# What each web process keeps against the data version (archive/data_version.py): rendered take
-# cards (~1.5 KB each), page sections, facet counts. At most this many results and megabytes;
-# DATA_CACHE_ENTRIES=0 keeps none (every request computes everything).
-DATA_CACHE_ENTRIES = env_int("DATA_CACHE_ENTRIES", 10_000)
-DATA_CACHE_MB = env_int("DATA_CACHE_MB", 64)
+# --------------------------------------------------------------------------- the cache
+# One cache, Django's (archive/cache.py): whole public pages and shared figures, every key carrying
+# the data version, so a write anywhere is seen on the next request. Without REDIS_URL each process
+# keeps its own in local memory (nothing to install); with it (redis://host:6379/0) every worker
+# and every app server share one Redis. Short socket timeouts: a Redis that goes away costs a
+# request a fraction of a second and the page is served uncached, never an error.
+REDIS_URL = env_str("REDIS_URL").strip()
+CACHE_SECONDS = env_int("CACHE_SECONDS", 24 * 3600)  # an old version's entries are never read again
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "hanoi"),
+            "TIMEOUT": CACHE_SECONDS,
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "archive",
+            "TIMEOUT": CACHE_SECONDS,
+            "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 5000)},
+        }
+    }
+# PAGE_CACHE=0 turns the whole-page cache off (every request builds its page).
+PAGE_CACHE = env_bool("PAGE_CACHE", True)
+PAGE_CACHE_SKIP = ["/admin/"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

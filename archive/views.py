@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_safe
 
-from archive import data_version
+from archive import cache, data_version
 from archive.filters import MAX_QUERY_LENGTH, MAX_VALUES, ExpertFilter, TakeFilter
 from archive.models import (
     Affiliation,
@@ -75,7 +75,7 @@ def canonical_query(params: list[tuple[str, str]], page_obj=None) -> str:
 def home(request: HttpRequest) -> HttpResponse:
     published = Take.objects.published()
     version = data_version.for_request(request)
-    figures = data_version.remember("home", None, home_figures, version=version)
+    figures = cache.kept("home figures", None, home_figures, version=version)
     questions = Question.objects.prefetch_related("stances")
     return page(
         request,
@@ -87,13 +87,13 @@ def home(request: HttpRequest) -> HttpResponse:
         expert_count=figures["experts"],
         quote_count=figures["quotes"],
         splits=[stance_split(question, figures["split"]) for question in questions],
-        latest=take_cards(published.newest_first()[:6], version=version),
+        latest=take_cards(published.newest_first()[:6]),
     )
 
 
 def home_figures() -> dict:
     """The whole archive's totals and stance split: each a pass over every published row, so kept
-    per process until the data changes (archive/data_version.py)."""
+    in the cache until the data changes (archive/cache.py)."""
     return {
         "totals": Take.objects.published().aggregate(takes=Count("id"), outlets=Count("publication", distinct=True)),
         "experts": Expert.objects.public().count(),
@@ -109,7 +109,7 @@ def take_list(request: HttpRequest) -> HttpResponse:
     params = link_params(request, filterset)
     facets = filterset.facets(params, version=version)  # also counts the results, in the query that sizes the facets
     page_obj, page_notice = paginate(request, filterset.qs, count=filterset.total)
-    cards = take_cards(page_obj, version=version)
+    cards = take_cards(page_obj)
     active = filterset.active(params)
     title = "Takes" + (": " + "; ".join(label for label, _ in active[:3]) if active else "")
     return page(
@@ -134,8 +134,7 @@ def take_list(request: HttpRequest) -> HttpResponse:
 
 class TakeSections:
     """A take page's authors (with their affiliations that year), stances and themes, fetched
-    when first used: the page keeps its rendered sections against the data version
-    ({% versioned %}), so a kept page reads none of them."""
+    when the template first uses them."""
 
     def __init__(self, take: Take) -> None:
         self.take = take
@@ -181,15 +180,13 @@ class TakeSections:
         )
 
 
-def take_page_context(take: Take, version: int | None = None) -> dict:
+def take_page_context(take: Take) -> dict:
     """Everything the take page shows besides the take itself: shared by the public page and the
     editors' preview (archive/preview.py), so a preview is exactly what the public will see."""
     sections = TakeSections(take)
     description = take.summary or take.standfirst
     if not description:
-        authors = data_version.remember(
-            "take authors", take.pk, lambda: ", ".join(a.expert.name for a in sections.authorships), version=version
-        )
+        authors = ", ".join(a.expert.name for a in sections.authorships)
         description = f"{take.title}, by {authors}."
     return {
         "take": take,
@@ -198,13 +195,7 @@ def take_page_context(take: Take, version: int | None = None) -> dict:
         "og_type": "article",
         "sections": sections,
         "opposing": take_cards(
-            data_version.remember(
-                "opposing takes",
-                take.pk,
-                lambda: tuple(Take.objects.published().opposing(take).newest_first().values_list("pk", flat=True)[:6]),
-                version=version,
-            ),
-            version=version,
+            tuple(Take.objects.published().opposing(take).newest_first().values_list("pk", flat=True)[:6])
         ),
     }
 
@@ -212,7 +203,7 @@ def take_page_context(take: Take, version: int | None = None) -> dict:
 @require_safe
 def take_detail(request: HttpRequest, slug: str) -> HttpResponse:
     take = get_object_or_404(Take.objects.published().select_related("publication", "collection"), slug=slug)
-    context = take_page_context(take, version=data_version.for_request(request))
+    context = take_page_context(take)
     return page(request, "archive/take_detail.html", context.pop("title"), context.pop("description"), **context)
 
 
@@ -275,7 +266,7 @@ def expert_list(request: HttpRequest) -> HttpResponse:
     experts = filterset.qs.with_take_counts().prefetch_related("affiliations").order_by("sort_name", "name", "pk")
     signature = tuple(filterset.canonical_params())
     # The A–Z counts add up to the total when no letter is chosen: one pass over the experts, not two.
-    initials = data_version.remember(
+    initials = cache.kept(
         "expert initials",
         tuple(param for param in signature if param[0] != "letter"),
         lambda: filterset.filtered(exclude=("letter",)).initial_counts(),
@@ -296,8 +287,6 @@ def expert_list(request: HttpRequest) -> HttpResponse:
         filter=filterset,
         form_values=data,
         question=question,
-        # Read only when rendered: the form and the stance groups are kept against the data
-        # version ({% versioned %}, keyed by the filters in force and the page).
         listing=ExpertListing(page_obj, filterset, question),
         filters_key=urlencode(signature),
         page_obj=page_obj,
@@ -323,8 +312,7 @@ def expert_list(request: HttpRequest) -> HttpResponse:
 
 
 class ExpertSections:
-    """What an expert's page shows besides their takes, each read when first used: the page keeps
-    its rendered sections against the data version ({% versioned %}), so a kept page reads none."""
+    """What an expert's page shows besides their takes, each read when the template first uses it."""
 
     def __init__(self, expert: Expert) -> None:
         self.expert = expert
@@ -389,7 +377,7 @@ def expert_detail(request: HttpRequest, slug: str) -> HttpResponse:
     takes = Take.objects.published().by_experts([expert.pk]).newest_first()
     # take_count is that count already: SQLite would otherwise test every published take (90 ms).
     page_obj, page_notice = paginate(request, takes, count=expert.take_count)
-    cards = take_cards(page_obj, version=data_version.for_request(request))
+    cards = take_cards(page_obj)
     current = [str(a) for a in expert.affiliations.all() if a.current]
     return page(
         request,
@@ -401,7 +389,6 @@ def expert_detail(request: HttpRequest, slug: str) -> HttpResponse:
         expert=expert,
         page_obj=page_obj,
         cards=cards,
-        # Read only when the page's sections are rendered, not when they are kept ({% versioned %}).
         sections=ExpertSections(expert),
         notices=[page_notice],
         canonical_query=canonical_query([], page_obj),
@@ -410,7 +397,7 @@ def expert_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def question_list(request: HttpRequest) -> HttpResponse:
-    counts = data_version.cached("stance split", Position.objects.split)
+    counts = cache.kept("stance split", None, Position.objects.split, version=data_version.for_request(request))
     questions = Question.objects.prefetch_related("stances")
     return page(
         request,
@@ -466,7 +453,7 @@ class QuestionGroups:
 @require_safe
 def question_detail(request: HttpRequest, slug: str) -> HttpResponse:
     question = get_object_or_404(Question.objects.prefetch_related("stances"), slug=slug)
-    counts = data_version.remember(
+    counts = cache.kept(
         "question split",
         question.pk,
         lambda: Position.objects.filter(question=question).split(),
@@ -480,21 +467,15 @@ def question_detail(request: HttpRequest, slug: str) -> HttpResponse:
         question.description or f"{question.text} Where the experts stand, with one quote each. {split.summary}",
         question=question,
         split=split,
-        # Read only when rendered: the groups are kept against the data version ({% versioned %}).
         groups=QuestionGroups(question, counts),
     )
 
 
 @require_safe
 def publication_list(request: HttpRequest) -> HttpResponse:
-    publications = data_version.cached(
-        "outlets with takes",
-        lambda: list(
-            Publication.objects.annotate(take_count=Count("takes", filter=Q(takes__status=Status.PUBLISHED))).filter(
-                take_count__gt=0
-            )
-        ),
-    )
+    publications = Publication.objects.annotate(
+        take_count=Count("takes", filter=Q(takes__status=Status.PUBLISHED))
+    ).filter(take_count__gt=0)
     return page(
         request,
         "archive/publication_list.html",
@@ -508,7 +489,7 @@ def publication_list(request: HttpRequest) -> HttpResponse:
 def publication_detail(request: HttpRequest, slug: str) -> HttpResponse:
     publication = get_object_or_404(Publication, slug=slug)
     page_obj, notice = paginate(request, publication.takes.published().newest_first())
-    cards = take_cards(page_obj, version=data_version.for_request(request))
+    cards = take_cards(page_obj)
     collections = publication.collections.annotate(
         take_count=Count("takes", filter=Q(takes__status=Status.PUBLISHED))
     ).filter(take_count__gt=0)
@@ -531,7 +512,7 @@ def publication_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def collection_detail(request: HttpRequest, slug: str) -> HttpResponse:
     collection = get_object_or_404(Collection.objects.select_related("publication"), slug=slug)
     page_obj, notice = paginate(request, collection.takes.published().newest_first())
-    cards = take_cards(page_obj, version=data_version.for_request(request))
+    cards = take_cards(page_obj)
     return page(
         request,
         "archive/collection_detail.html",
@@ -550,7 +531,7 @@ def collection_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def theme_detail(request: HttpRequest, slug: str) -> HttpResponse:
     theme = get_object_or_404(Theme, slug=slug)
     page_obj, notice = paginate(request, theme.takes.published().newest_first())
-    cards = take_cards(page_obj, version=data_version.for_request(request))
+    cards = take_cards(page_obj)
     return page(
         request,
         "archive/theme_detail.html",

@@ -4,6 +4,16 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
+from archive import cache
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with nothing kept (archive/cache.py): pages and figures are built afresh."""
+    cache.clear()
+    yield
+    cache.clear()
+
 
 @pytest.fixture
 def seed_documents(db):

@@ -142,9 +142,9 @@ def test_an_expert_seen_only_in_drafts_is_404(client, world):
 
 
 def test_draft_takes_stay_off_an_experts_page(client, world):
-    html = client.get("/experts/cy/").content.decode()
-    assert "Dee&#x27;s draft" not in html
-    assert client.get("/experts/cy/").context["expert"].take_count == 0
+    response = client.get("/experts/cy/")
+    assert "Dee&#x27;s draft" not in response.content.decode()
+    assert response.context["expert"].take_count == 0
 
 
 def test_a_co_authored_take_lists_each_author_once_under_its_stance(client):

@@ -1,5 +1,5 @@
-"""Take cards, facet counts and page sections ({% versioned %}) are kept against the data version:
-a repeated request reads them from the cache, and any write to the archive (ORM, bulk, raw SQL)
+"""Public pages are kept whole in Django's cache against the data version (archive/cache.py): a
+repeated request reads the page from the cache, and any write to the archive (ORM, bulk, raw SQL)
 shows on the next request."""
 
 import re
@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from archive import data_version
+from archive import cache
 from archive.models import Quote, Status, Take
 from tests.archive_data import build_archive
 
@@ -28,69 +28,112 @@ def fetch(client, url: str) -> tuple[str, int]:
 
 @pytest.fixture
 def archive():
-    data_version.clear()
+    cache.clear()
     yield build_archive(30)
-    data_version.clear()
+    cache.clear()
 
 
-def card_pages(archive) -> dict[str, int]:
-    """url -> the most queries a repeated request may make."""
-    return {
-        # The version, and the page's ids; the cards and every facet count come from the cache.
-        "/takes/": 2,
-        "/takes/?page=2": 2,
-        # ... plus one query per filter, to look its slug up.
-        f"/takes/?kind=analysis&publication={archive.publications[1].slug}&theme={archive.themes[0].slug}": 4,
-        f"/takes/?question={archive.questions[0].slug}&stance={archive.stances[archive.questions[0].pk][1].slug}": 4,
-        # Home: the version, the six newest ids, the questions and their stances.
-        "/": 4,
-        f"/publications/{archive.publications[0].slug}/": 5,
-        f"/collections/{archive.collection.slug}/": 4,
-        f"/themes/{archive.themes[0].slug}/": 4,
-        # The expert, their affiliations, the version, the page's ids: the sections are kept.
-        f"/experts/{archive.experts[0].slug}/": 4,
-        # The version, the filters' look-ups, the initials: the form and the groups are kept.
-        "/experts/": 1,
-        # The question and its stances, the version: the split and the groups are kept.
-        f"/questions/{archive.questions[0].slug}/": 3,
-        f"/experts/?question={archive.questions[0].slug}": 2,
-        f"/experts/?question={archive.questions[0].slug}&stance={archive.stances[archive.questions[0].pk][1].slug}"
-        f"&publication={archive.publications[0].slug}": 4,
-        # The take and the version: its sections, the opposing takes and their cards are kept.
-        f"/takes/{archive.takes[0].slug}/": 2,
-        # Quote searches: the version, the candidates, their ranks, the page's texts and their
-        # highlighted passages; each card's tail (speaker, take, stances) is kept, and the menus.
-        "/quotes/?q=quoted": 5,
-        '/quotes/?q="words number"&sort=date': 4,  # by date: no ranks
-        # Without a search: the version, the count and the page's texts.
-        "/quotes/": 3,
-        # Both tabs: quotes as above, the takes that match (none here), expert names.
-        "/search/?q=quoted": 7,
-        # Takes found: the version, the quotes' count, the candidates, their ranks, the page's
-        # texts and highlighted passages, expert names; each result's meta line and chips are kept.
-        "/search/?q=take&type=takes": 7,
-    }
+def card_pages(archive) -> list[str]:
+    """Every kind of public page, with and without filters and searches."""
+    q0 = archive.questions[0]
+    return [
+        "/takes/",
+        "/takes/?page=2",
+        f"/takes/?kind=analysis&publication={archive.publications[1].slug}&theme={archive.themes[0].slug}",
+        f"/takes/?question={q0.slug}&stance={archive.stances[q0.pk][1].slug}",
+        "/",
+        f"/publications/{archive.publications[0].slug}/",
+        f"/collections/{archive.collection.slug}/",
+        f"/themes/{archive.themes[0].slug}/",
+        f"/experts/{archive.experts[0].slug}/",
+        "/experts/",
+        f"/questions/{q0.slug}/",
+        f"/experts/?question={q0.slug}",
+        f"/experts/?question={q0.slug}&stance={archive.stances[q0.pk][1].slug}&publication={archive.publications[0].slug}",
+        f"/takes/{archive.takes[0].slug}/",
+        "/quotes/?q=quoted",
+        '/quotes/?q="words number"&sort=date',
+        "/quotes/",
+        "/search/?q=quoted",
+        "/search/?q=take&type=takes",
+        "/questions/",
+        "/publications/",
+        "/about/",
+    ]
 
 
-def test_a_repeated_request_reads_cards_and_facet_counts_from_the_cache(client, archive):
-    for url, ceiling in card_pages(archive).items():
-        data_version.clear()  # pages share cards: start each page cold
-        first, first_queries = fetch(client, url)
-        again, again_queries = fetch(client, url)
-        assert again == first, url  # the same page, byte for byte
-        assert again_queries < first_queries, url
-        assert again_queries <= ceiling, (url, again_queries)
+def test_a_repeated_request_is_served_whole_from_the_cache_in_one_query(client, archive):
+    for url in card_pages(archive):
+        first_response = client.get(url)
+        assert first_response.status_code == 200, url
+        assert "X-Page-Cache" not in first_response
+        first = NONCE.sub("", first_response.content.decode())
+        with CaptureQueriesContext(connection) as queries:
+            again_response = client.get(url)
+        assert again_response["X-Page-Cache"] == "hit", url
+        assert NONCE.sub("", again_response.content.decode()) == first, url  # byte for byte
+        assert len(queries) == 1, (url, [q["sql"] for q in queries])  # the data version, nothing else
+        assert "no-cache" in again_response["Cache-Control"]  # browsers revalidate: never stale after a write
 
 
-def test_a_page_of_cards_is_the_same_when_built_afresh(client, archive, settings):
+def test_a_page_is_the_same_when_built_afresh(client, archive, settings):
     warm_pages = {}
     for url in card_pages(archive):
         fetch(client, url)
         warm_pages[url] = fetch(client, url)[0]
-    settings.DATA_CACHE_ENTRIES = 0  # keep nothing: every request builds every card and count
-    data_version.clear()
+    settings.PAGE_CACHE = False  # every request builds its page
+    cache.clear()
     for url, warm in warm_pages.items():
         assert fetch(client, url)[0] == warm, url
+
+
+def test_signed_in_editors_admin_pages_and_errors_are_not_kept(client, archive, django_user_model):
+    assert client.get("/takes/no-such-take/").status_code == 404
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/takes/no-such-take/").status_code == 404
+    assert len(queries) > 1  # a 404 is not kept: built again
+    editor = django_user_model.objects.create_superuser("editor", "editor@example.com", "pw-for-tests-only")
+    client.force_login(editor)
+    client.get("/takes/")
+    response = client.get("/takes/")
+    assert "X-Page-Cache" not in response  # an editor's request is served fresh and not stored
+    assert client.get("/admin/").status_code == 200
+    assert "X-Page-Cache" not in client.get("/admin/")
+    client.logout()
+    assert "X-Page-Cache" not in client.get("/takes/")  # nothing the editor saw was stored
+
+
+def test_figures_kept_through_the_cache_follow_the_version():
+    calls = []
+
+    def compute(key):
+        calls.append(key)
+        return key * 2
+
+    assert cache.kept("test", 4, lambda: compute(4), version=1) == 8
+    assert cache.kept("test", 4, lambda: compute(99), version=1) == 8  # kept
+    assert calls == [4]
+    assert cache.kept("test", 4, lambda: compute(4), version=2) == 8  # another version: afresh
+    assert calls == [4, 4]
+    found = cache.kept_many("many", [1, 2], lambda keys: {k: -k for k in keys}, version=2)
+    assert found == {1: -1, 2: -2}
+    assert cache.kept_many("many", [2, 7], lambda keys: {k: 0 for k in keys}, version=2) == {2: -2, 7: 0}
+    assert cache.kept("test", 5, lambda: "fresh", version=None) == "fresh"  # a writing transaction: not kept
+    assert cache.kept("test", 5, lambda: "again", version=None) == "again"
+
+
+def test_an_unreachable_cache_serves_pages_uncached_without_errors(client, archive, monkeypatch):
+    from django.core.cache import cache as django_cache
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache server went away")
+
+    monkeypatch.setattr(django_cache, "get_many", broken)
+    monkeypatch.setattr(django_cache, "set_many", broken)
+    for url in card_pages(archive)[:6]:
+        assert client.get(url).status_code == 200, url
+        response = client.get(url)
+        assert response.status_code == 200 and "X-Page-Cache" not in response, url
 
 
 def test_cards_and_counts_follow_writes_that_bypass_django(client, archive):
@@ -132,45 +175,6 @@ def test_cards_of_a_paginated_list_keep_their_order(client, archive):
     assert titles != re.findall(r'class="take-title"><a href="[^"]+">([^<]+)</a>', newest)
     expected = list(Take.objects.published().oldest_first().values_list("title", flat=True)[:20])
     assert [t.replace("&#x27;", "'").replace("&amp;", "&") for t in titles] == expected
-
-
-def test_the_cache_keeps_at_most_the_configured_number_of_results(settings):
-    data_version.clear()
-    settings.DATA_CACHE_ENTRIES = 3
-    calls = []
-
-    def compute(key):
-        calls.append(key)
-        return key * 2
-
-    for key in range(5):
-        assert data_version.remember("test", key, lambda key=key: compute(key), version=1) == key * 2
-    assert len(data_version._store.entries) == 3
-    assert data_version.remember("test", 4, lambda: compute(99), version=1) == 8  # kept
-    assert data_version.remember("test", 0, lambda: compute(0), version=1) == 0  # pushed out: computed again
-    assert calls == [0, 1, 2, 3, 4, 0]
-    assert data_version.remember("test", 4, lambda: compute(4), version=2) == 8  # another version: afresh
-    assert calls[-1] == 4
-    found = data_version.remember_many("many", [1, 2], lambda keys: {k: -k for k in keys}, version=2)
-    assert found == {1: -1, 2: -2}
-    assert data_version.remember_many("many", [2, 7], lambda keys: {k: 0 for k in keys}, version=2) == {2: -2, 7: 0}
-    assert data_version.remember("test", 5, lambda: "fresh", version=None) == "fresh"
-    data_version.clear()
-
-
-def test_the_cache_keeps_at_most_the_configured_megabytes_and_drops_old_versions(settings):
-    data_version.clear()
-    settings.DATA_CACHE_MB = 1
-    big = "x" * 300_000
-    for key in range(5):
-        data_version.remember("big", key, lambda: big, version=7)
-    assert len(data_version._store.entries) == 3  # 3 × 300 KB fit in 1 MB, 4 do not
-    assert data_version._store.size <= 1024 * 1024
-    data_version.remember("huge", 0, lambda: "y" * 2_000_000, version=7)  # larger than the budget: not kept
-    assert ("default", "huge", 0) not in data_version._store.entries
-    data_version.remember("small", 0, lambda: "new", version=8)  # the version moved: version 7 is dropped
-    assert list(data_version._store.entries) == [("default", "small", 0)]
-    data_version.clear()
 
 
 def test_kept_page_sections_follow_writes_that_bypass_django(client, archive):

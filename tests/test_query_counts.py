@@ -23,11 +23,9 @@ def urls(archive) -> dict[str, tuple[str, int]]:
         f"&collection={archive.collection.slug}&date_from=2019-01-01&date_to=2019-12-31&sort=oldest"
     )
     return {
-        # Home, questions and outlets: one query more for the data version; a repeated request
-        # reads its whole-archive figures from the cache instead (tests/test_data_version.py).
-        # Pages of take cards: one query more for the data version, and the page's ids apart from
-        # its rows; a repeated request reads the cards and facet counts from the cache instead
-        # (test_a_repeated_request_reads_cards_and_facet_counts_from_the_cache below).
+        # The first request after a write (the counts below) reads the data version, which keys the
+        # whole-page cache (archive/cache.py); a repeated request makes that one query alone
+        # (tests/test_page_cache.py). Pages of take cards read the page's ids apart from its rows.
         "home": ("/", 12),
         "takes": ("/takes/", 13),
         # Every filter: each facet's takes differ (all filters but its own), and each set of ids is
@@ -58,7 +56,9 @@ def urls(archive) -> dict[str, tuple[str, int]]:
         "outlet": (f"/publications/{archive.publications[0].slug}/", 9),
         "collection": (f"/collections/{archive.collection.slug}/", 8),
         "theme": (f"/themes/{archive.themes[0].slug}/", 8),
-        "about": ("/about/", 3),
+        # The questions, their stances, the outlets; and the data version that keys the whole-page
+        # cache (archive/cache.py): a repeated request makes that one query alone.
+        "about": ("/about/", 4),
     }
 
 

@@ -13,7 +13,7 @@ import django_filters
 from django.db import connections
 from django.db.models import Exists, OuterRef, QuerySet
 
-from archive import data_version
+from archive import cache
 from archive.models import Expert, Publication, Question, Quote, Response, Stance, Status, TakeAuthor, Theme
 
 CHOICES_LISTED = 100
@@ -142,7 +142,7 @@ class QuoteFilter(django_filters.FilterSet):
                 return tuple(field.queryset.values_list("slug", label)[: CHOICES_LISTED + 1])
 
             # The same for every request until the next write: kept against the data version.
-            rows = list(data_version.remember("quote menu", name, listed, version=self.data_version))
+            rows = list(cache.kept("quote menu", name, listed, version=self.data_version))
             note = ""
             if len(rows) > CHOICES_LISTED:
                 rows = [(chosen[name].slug, str(chosen[name]))] if chosen.get(name) else []
@@ -160,7 +160,7 @@ class QuoteFilter(django_filters.FilterSet):
 
     @property
     def stances(self) -> tuple[Stance, ...]:
-        return data_version.remember(
+        return cache.kept(
             "quote menu",
             "stance",
             lambda: tuple(

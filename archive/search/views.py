@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from archive import data_version, reading
+from archive.cache import not_kept
 from archive.models import Expert, Quote, Take
 from archive.search import engine
 from archive.search.filters import QuoteFilter
@@ -86,12 +87,12 @@ def search(request: HttpRequest) -> HttpResponse:
         page = request.GET.get("page", 1) if tab != "all" else 1
         if tab in ("all", "quotes"):
             quote_page = search_page(quotes, query, sort=sort, page=page, per_page=per_page, prepare=bare_quotes)
-            quote_page.cards = reading.quote_cards(quote_page.object_list, version=data_version.for_request(request))
+            quote_page.cards = reading.quote_cards(quote_page.object_list)
         else:
             quote_page = _counted(quotes, query)
         if tab in ("all", "takes"):
             take_page = search_page(takes, query, sort=sort, page=page, per_page=per_page, prepare=bare_takes)
-            take_page.cards = reading.take_results(take_page.object_list, version=data_version.for_request(request))
+            take_page.cards = reading.take_results(take_page.object_list)
         else:
             take_page = _counted(takes, query)
         context.update(quote_page=quote_page, take_page=take_page)
@@ -140,7 +141,7 @@ def quote_list(request: HttpRequest) -> HttpResponse:
         page = search_page(filtered, query, sort=sort, page=request.GET.get("page", 1), prepare=bare_quotes)
     else:
         page = _browse(filtered, request.GET.get("page", 1))
-    page.cards = reading.quote_cards(page.object_list, version=filterset.data_version)
+    page.cards = reading.quote_cards(page.object_list)
     context["page"] = page
 
     if query.is_searchable and not page.count:
@@ -176,6 +177,7 @@ def _browse(queryset: QuerySet, raw_page: object) -> SearchPage:
     return page
 
 
+@not_kept
 @require_safe
 def search_help(request: HttpRequest) -> HttpResponse:
     return render(request, "archive/search_help.html")
