@@ -535,7 +535,17 @@ class TakeAuthor(models.Model):
         return f"{self.expert} on {self.take}"
 
 
-class QuoteQuerySet(models.QuerySet):
+class OfTakeQuerySet(models.QuerySet):
+    """Rows that belong to a take: quotes, responses."""
+
+    def with_take_authors(self) -> OfTakeQuerySet:
+        """Their take's authors (with the experts), in one query for all the rows."""
+        return self.prefetch_related(
+            models.Prefetch("take__authorships", queryset=TakeAuthor.objects.select_related("expert"))
+        )
+
+
+class QuoteQuerySet(OfTakeQuerySet):
     def published(self) -> QuoteQuerySet:
         """Quotes in published takes: the only ones the public sees."""
         return self.filter(take__status=Status.PUBLISHED)
@@ -708,6 +718,8 @@ class Response(models.Model):
         help_text="The quote the response is about.",
     )
     note = models.TextField(blank=True)
+
+    objects = OfTakeQuerySet.as_manager()
 
     class Meta:
         ordering = ["take", "id"]

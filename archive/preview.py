@@ -1,6 +1,6 @@
 """Editors' preview of a take (draft or not) exactly as the public take page would show it.
 
-The context comes from ``archive.views.take_page_context``, the function the public page uses,
+The context comes from ``archive.views.takes.take_page_context``, the function the public page uses,
 without the "published only" filter.
 """
 
@@ -10,14 +10,13 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 
 from archive.models import Take
+from archive.views.takes import take_page_context as public_context
 
 PREVIEW_TEMPLATE = "admin/archive/take/preview.html"
 
 
 def take_page_context(take_id: int, takes: QuerySet | None = None) -> dict:
     """What the public take page renders, for any take the editor may see (404 when it does not exist)."""
-    from archive.views import take_page_context as public_context
-
     take = get_object_or_404((takes if takes is not None else Take.objects.all()).with_details(), pk=take_id)
     return public_context(take)
 

@@ -1,0 +1,95 @@
+"""Outlets, collections and themes: the outlet list, and one page for any of them with its takes."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Model, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_safe
+
+from archive.models import Collection, Publication, Status, Theme
+from archive.reading import paginate, take_cards
+from archive.views.base import canonical_query, page
+
+
+@require_safe
+def publication_list(request: HttpRequest) -> HttpResponse:
+    publications = Publication.objects.annotate(
+        take_count=Count("takes", filter=Q(takes__status=Status.PUBLISHED))
+    ).filter(take_count__gt=0)
+    return page(
+        request,
+        "archive/publication_list.html",
+        "Outlets",
+        "The newspapers, magazines, think tanks and blogs whose takes on the Hanoi summit the archive holds.",
+        publications=publications,
+    )
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A page that shows one outlet, collection or theme and its published takes, newest first."""
+
+    model: type[Model]
+    name: str  # the object's name in the template, and the take filter that selects its takes
+    title: Any  # obj -> the page title
+    description: Any  # obj -> the meta description when the object has none of its own
+    more: Any = None  # obj -> more context for its page
+    related: tuple[str, ...] = ()  # what to fetch with the object (select_related)
+
+    @property
+    def template(self) -> str:
+        return f"archive/{self.name}_detail.html"
+
+
+def publication_collections(publication: Publication) -> dict:
+    return {
+        "collections": publication.collections.annotate(
+            take_count=Count("takes", filter=Q(takes__status=Status.PUBLISHED))
+        ).filter(take_count__gt=0)
+    }
+
+
+OUTLET = Listing(
+    Publication,
+    "publication",
+    title=lambda outlet: outlet.name,
+    description=lambda outlet: outlet.description or f"Takes on the Hanoi summit published by {outlet.name}.",
+    more=publication_collections,
+)
+COLLECTION = Listing(
+    Collection,
+    "collection",
+    title=lambda collection: collection.title,
+    description=lambda collection: collection.description
+    or collection.prompt
+    or f"Takes in the collection {collection.title}.",
+    related=("publication",),
+)
+THEME = Listing(
+    Theme,
+    "theme",
+    title=lambda theme: f"Theme: {theme.name}",
+    description=lambda theme: theme.description or f"Takes on the Hanoi summit about {theme.name.lower()}.",
+)
+
+
+@require_safe
+def listing_detail(request: HttpRequest, slug: str, listing: Listing) -> HttpResponse:
+    objects = listing.model.objects
+    obj = get_object_or_404(objects.select_related(*listing.related) if listing.related else objects, slug=slug)
+    page_obj, notice = paginate(request, obj.takes.published().newest_first())
+    return page(
+        request,
+        listing.template,
+        listing.title(obj),
+        listing.description(obj),
+        **{listing.name: obj},
+        **(listing.more(obj) if listing.more else {}),
+        page_obj=page_obj,
+        cards=take_cards(page_obj),
+        filter_query=f"{listing.name}={obj.slug}",
+        notices=[notice],
+        canonical_query=canonical_query([], page_obj),
+    )

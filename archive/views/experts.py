@@ -1,0 +1,209 @@
+"""The expert list (/experts/: by name, or grouped by stance on a question) and an expert's page."""
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, F, OuterRef, Subquery
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_safe
+
+from archive import cache, data_version
+from archive.filters import ExpertFilter
+from archive.models import (
+    Affiliation,
+    Expert,
+    Position,
+    Publication,
+    Question,
+    Quote,
+    Response,
+    Status,
+    Take,
+    TakeAuthor,
+    Theme,
+)
+from archive.reading import holders_by_stance, newest_holders, newest_positions, paginate, stances_over_time, take_cards
+from archive.views.base import active_labels, canonical_query, link_params, page
+
+#: An expert page shows this many of their quotes, newest first, and links to the rest.
+QUOTES_SHOWN = 20
+#: ... and the stances of this many of their newest positions (the timeline of a prolific author).
+POSITIONS_SHOWN = 60
+#: The expert list shows this many experts a page.
+EXPERTS_PER_PAGE = 50
+
+
+def az_index(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """A to Z with the number of experts under each, then any other initials that occur."""
+    letters = [chr(code) for code in range(ord("A"), ord("Z") + 1)]
+    return [(letter, counts.get(letter, 0)) for letter in letters + sorted(set(counts) - set(letters))]
+
+
+def with_headline_affiliation(experts: list[Expert]) -> list[Expert]:
+    """Each expert's current affiliation, or their first (``affiliations`` prefetched)."""
+    for expert in experts:
+        affiliations = list(expert.affiliations.all())
+        current = [a for a in affiliations if a.current]
+        expert.headline_affiliation = (current or affiliations or [None])[0]
+    return experts
+
+
+def stance_groups(experts: list[Expert], filterset: ExpertFilter, question: Question | None) -> list[tuple]:
+    """With a question chosen: its stances (those asked for), each with the shown experts holding it."""
+    if question is None:
+        return []
+    shown = {expert.pk: expert for expert in experts}
+    if filterset.by_summary:
+        # The newest few positions per (expert, stance) of the shown experts, with how many there
+        # are in all: one query however many takes they wrote (docs/performance.md).
+        holders = newest_holders(newest_positions(question, shown), shown)
+    else:
+        # An outlet or theme too: every position on the question from the shown experts' takes that
+        # meet them (an index probe per expert, then the other take filters on those alone).
+        their_takes = TakeAuthor.objects.filter(expert__in=shown).values("take_id")
+        positions = (
+            Position.objects.filter(question=question, take__in=their_takes)
+            .filter(take__in=filterset.takes(exclude=("question", "stance")).values("pk"))
+            .as_records()
+        )
+        holders = holders_by_stance(positions, expert_ids=set(shown))
+    wanted = {stance.pk for stance in filterset.data_cleaned.get("stance") or []}
+    return [
+        (stance, holders.get(stance.pk, [])) for stance in question.stances.all() if not wanted or stance.pk in wanted
+    ]
+
+
+@dataclass
+class ExpertListing:
+    """The experts of a page of /experts/ and, with a question chosen, their stance groups."""
+
+    experts: list[Expert]
+    groups: list[tuple]
+
+
+def filter_choices() -> dict:
+    """The menus of the expert filters (querysets, read as the form renders)."""
+    public = Expert.objects.public()
+    return {
+        "questions": Question.objects.prefetch_related("stances"),
+        "publications": Publication.objects.with_published_takes(),
+        # A scalar subquery with LIMIT 1, not EXISTS: PostgreSQL turned the semi-join into a hash of
+        # each theme's ~7,000 tags (110 ms at 100,000 takes); this stops at the first published take.
+        "themes": Theme.objects.alias(
+            tagged=Subquery(
+                Take.themes.through.objects.filter(theme=OuterRef("pk"), take__status=Status.PUBLISHED).values("pk")[:1]
+            )
+        ).filter(tagged__isnull=False),
+        # Semi-joins (EXISTS): an index probe per outlet, theme or role, not a DISTINCT over every take.
+        "organizations": Affiliation.objects.filter(Exists(public.filter(pk=OuterRef("expert_id"))))
+        .values_list("organization", flat=True)
+        .order_by("organization")
+        .distinct(),
+    }
+
+
+@require_safe
+def expert_list(request: HttpRequest) -> HttpResponse:
+    filterset = ExpertFilter(request.GET, queryset=Expert.objects.public())
+    experts = filterset.qs.with_take_counts().prefetch_related("affiliations").order_by("sort_name", "name", "pk")
+    signature = tuple(filterset.canonical_params())
+    # The A–Z counts add up to the total when no letter is chosen: one pass over the experts, not two.
+    initials = cache.kept(
+        "expert initials",
+        tuple(param for param in signature if param[0] != "letter"),
+        lambda: filterset.filtered(exclude=("letter",)).initial_counts(),
+        version=data_version.for_request(request),
+    )
+    total = None if filterset.data_cleaned.get("letter") else sum(initials.values())
+    page_obj, page_notice = paginate(request, experts, per_page=EXPERTS_PER_PAGE, count=total)
+    data = filterset.data_cleaned
+    question = data["question"][0] if data.get("question") else None
+    params = link_params(request, filterset)
+    active = filterset.active(params)
+    shown = with_headline_affiliation(list(page_obj))
+    return page(
+        request,
+        "archive/expert_list.html",
+        "Experts" + (": " + active_labels(active, 3) if active else ""),
+        "Experts on the Hanoi summit, grouped by where they stand on each question, with the dates of their takes.",
+        link_query=params,
+        filter=filterset,
+        form_values=data,
+        question=question,
+        listing=ExpertListing(experts=shown, groups=stance_groups(shown, filterset, question)),
+        page_obj=page_obj,
+        active=active,
+        letters=az_index(initials),
+        **filter_choices(),
+        notices=[*filterset.notices, page_notice],
+        canonical_query=canonical_query(filterset.canonical_params(), page_obj),
+    )
+
+
+@dataclass
+class ExpertSections:
+    """What an expert's page shows besides their takes."""
+
+    stances: list  # reading.StanceOverTime per question, from their newest POSITIONS_SHOWN positions
+    more_positions: bool
+    quotes: list[Quote]  # their newest QUOTES_SHOWN quotes; the rest on /quotes/?speaker=…
+    more_quotes: bool
+    answered: list[Response]  # what their takes say of other experts
+    received: list[Response]  # what others' takes say of them
+
+
+def expert_sections(expert: Expert) -> ExpertSections:
+    positions = list(
+        Position.objects.published()
+        .filter(take__authorships__expert=expert)
+        .select_related("take", "question", "stance", "evidence", "evidence__speaker")
+        .order_by(F("take__published").desc(nulls_last=True), "-take_id", "question_id")[: POSITIONS_SHOWN + 1]
+    )
+    # An expert quoted thousands of times: the newest few here, the rest on /quotes/?speaker=…
+    quotes = list(
+        Quote.objects.published()
+        .filter(speaker=expert)
+        .select_related("take", "take__publication")
+        .with_take_authors()
+        .order_by("-take__published", "take_id", "order", "id")[: QUOTES_SHOWN + 1]
+    )
+    return ExpertSections(
+        stances=stances_over_time(positions[:POSITIONS_SHOWN]),
+        more_positions=len(positions) > POSITIONS_SHOWN,
+        quotes=quotes[:QUOTES_SHOWN],
+        more_quotes=len(quotes) > QUOTES_SHOWN,
+        answered=list(
+            Response.objects.filter(take__status=Status.PUBLISHED, take__authorships__expert=expert)
+            .select_related("take", "expert", "target_take")
+            .order_by("relation", "expert__sort_name")
+        ),
+        received=list(
+            Response.objects.filter(expert=expert, take__status=Status.PUBLISHED)
+            .select_related("take", "take__publication", "quote")
+            .with_take_authors()
+            .order_by("relation", "-take__published", "id")
+        ),
+    )
+
+
+@require_safe
+def expert_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    expert = get_object_or_404(Expert.objects.public().with_take_counts().prefetch_related("affiliations"), slug=slug)
+    takes = Take.objects.published().by_experts([expert.pk]).newest_first()
+    # take_count is that count already: SQLite would otherwise test every published take (90 ms).
+    page_obj, page_notice = paginate(request, takes, count=expert.take_count)
+    current = [str(a) for a in expert.affiliations.all() if a.current]
+    return page(
+        request,
+        "archive/expert_detail.html",
+        expert.name,
+        expert.bio
+        or f"{expert.name}{', ' + current[0] if current else ''}: takes, quotes and stances on the Hanoi summit.",
+        og_type="profile",
+        expert=expert,
+        page_obj=page_obj,
+        cards=take_cards(page_obj),
+        sections=expert_sections(expert),
+        notices=[page_notice],
+        canonical_query=canonical_query([], page_obj),
+    )

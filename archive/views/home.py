@@ -1,0 +1,51 @@
+"""The home page and the About page."""
+
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_safe
+
+from archive import cache, data_version
+from archive.models import Expert, Position, Publication, Question, Quote, Take
+from archive.reading import stance_split, take_cards
+from archive.views.base import page
+
+
+def home_figures() -> dict:
+    """The whole archive's totals and stance split: each a pass over every published row, so kept
+    in the cache until the data changes (archive/cache.py)."""
+    return {
+        "totals": Take.objects.published().aggregate(takes=Count("id"), outlets=Count("publication", distinct=True)),
+        "experts": Expert.objects.public().count(),
+        "quotes": Quote.objects.published().count(),
+        "split": Position.objects.split(),
+    }
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    figures = cache.kept("home figures", None, home_figures, version=data_version.for_request(request))
+    questions = Question.objects.prefetch_related("stances")
+    return page(
+        request,
+        "archive/home.html",
+        "Who said what about the Hanoi summit",
+        "Expert opinion on the February 2019 Trump–Kim summit in Hanoi: takes, quotes, and where each "
+        "expert stands on the questions the summit raised.",
+        totals=figures["totals"],
+        expert_count=figures["experts"],
+        quote_count=figures["quotes"],
+        splits=[stance_split(question, figures["split"]) for question in questions],
+        latest=take_cards(Take.objects.published().newest_first()[:6]),
+    )
+
+
+@require_safe
+def about(request: HttpRequest) -> HttpResponse:
+    return page(
+        request,
+        "archive/about.html",
+        "About the data",
+        "What the archive records, what a stance means, how editors assign positions, and where the takes come from.",
+        questions=Question.objects.prefetch_related("stances"),
+        publications=Publication.objects.with_published_takes(),
+    )

@@ -1,0 +1,99 @@
+"""The take list (/takes/, with its filters and facets) and a take's own page."""
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_safe
+
+from archive import data_version
+from archive.filters import TakeFilter
+from archive.models import Position, Quote, Response, Status, Take, TakeAuthor, Theme
+from archive.reading import paginate, take_cards
+from archive.views.base import active_labels, canonical_query, link_params, page
+
+
+@require_safe
+def take_list(request: HttpRequest) -> HttpResponse:
+    filterset = TakeFilter(request.GET, queryset=Take.objects.published())
+    params = link_params(request, filterset)
+    # Also counts the results, in the query that sizes the facets (kept in the cache per filters).
+    facets = filterset.facets(params, version=data_version.for_request(request))
+    page_obj, page_notice = paginate(request, filterset.qs, count=filterset.total)
+    active = filterset.active(params)
+    count = page_obj.paginator.count
+    return page(
+        request,
+        "archive/take_list.html",
+        "Takes" + (": " + active_labels(active, 3) if active else ""),
+        f"{count} take{'s' if count != 1 else ''} on the Hanoi summit"
+        + (", filtered by " + active_labels(active) if active else "")
+        + ": titles, authors, outlets, stances and headline quotes.",
+        filter=filterset,
+        form_values=filterset.data_cleaned,
+        page_obj=page_obj,
+        cards=take_cards(page_obj),
+        active=active,
+        facets=facets,
+        link_query=params,
+        notices=[*filterset.notices, page_notice],
+        kept=[(k, v) for k, v in filterset.canonical_params() if k not in ("q", "date_from", "date_to", "sort")],
+        canonical_query=canonical_query(filterset.canonical_params(), page_obj),
+    )
+
+
+@dataclass
+class TakeSections:
+    """What a take page shows besides the take itself."""
+
+    authorships: list[TakeAuthor]  # each with ``affiliations_then``: the author's affiliations that year
+    positions: list[Position]
+    themes: list[Theme]
+    quotes: list[Quote]
+    responses: list[Response]  # what this take says of other experts
+    answered_by: list[Response]  # published takes that answer this one
+
+
+def take_sections(take: Take) -> TakeSections:
+    """The sections of ``take``'s page: ``take`` comes loaded with ``TakeQuerySet.with_details()``."""
+    year = take.published.year if take.published else None
+    authorships = list(take.authorships.all())
+    for authorship in authorships:
+        authorship.affiliations_then = [a for a in authorship.expert.affiliations.all() if a.held_in(year)]
+    return TakeSections(
+        authorships=authorships,
+        positions=list(take.positions.all()),
+        themes=list(take.themes.all()),
+        quotes=list(take.quotes.select_related("speaker")),
+        responses=list(take.responses.select_related("expert", "target_take", "quote", "quote__speaker")),
+        answered_by=list(
+            Response.objects.filter(target_take=take, take__status=Status.PUBLISHED)
+            .select_related("take", "take__publication")
+            .with_take_authors()
+        ),
+    )
+
+
+def take_page_context(take: Take) -> dict:
+    """Everything the take page shows: shared by the public page and the editors' preview
+    (archive/preview.py), so a preview is exactly what the public will see. ``take`` comes loaded
+    with ``TakeQuerySet.with_details()``."""
+    sections = take_sections(take)
+    description = take.summary or take.standfirst
+    if not description:
+        description = f"{take.title}, by {', '.join(a.expert.name for a in sections.authorships)}."
+    return {
+        "take": take,
+        "title": take.title,
+        "description": " ".join(description.split())[:300],
+        "og_type": "article",
+        "sections": sections,
+        "opposing": take_cards(Take.objects.published().opposing(take).newest_first()[:6]),
+    }
+
+
+@require_safe
+def take_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    take = get_object_or_404(Take.objects.published().with_details(), slug=slug)
+    context = take_page_context(take)
+    return page(request, "archive/take_detail.html", context.pop("title"), context.pop("description"), **context)
