@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 
 from archive import data_version
+from archive.db import search_index
 from archive.models import (
     Collection,
     Confidence,
@@ -39,7 +40,6 @@ from archive.models import (
     TakeKind,
     Theme,
 )
-from archive.search import schema
 
 SYNTHETIC = "synthetic"
 START = datetime.date(2019, 2, 1)
@@ -316,7 +316,7 @@ def generate(spec: CorpusSpec, progress: Callable[[str], None] = lambda message:
     began = time.perf_counter()
     tag = f"{SYNTHETIC}-s{spec.seed}"
 
-    with transaction.atomic(), schema.bulk_load(connection), data_version.lifted(connection):
+    with transaction.atomic(), search_index.bulk_load(connection), data_version.lifted(connection):
         publications = Publication.objects.bulk_create(
             Publication(
                 name=f"Synthetic Outlet {n} (seed {spec.seed})",

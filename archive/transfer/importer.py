@@ -17,13 +17,13 @@ from django.utils.text import slugify
 
 from archive import models
 from archive.bulk import insert_rows
-from archive.search import schema
+from archive.db import search_index
 from archive.transfer import Progress, chunked
 from archive.transfer.document import Document, ImportFailed, Record, describe
 
 QUERY_CHUNK = 500
 WRITE_CHUNK = 2000
-#: SQLite: an import that writes this many takes merges the search index afterwards (schema.optimize).
+#: SQLite: an import that writes this many takes merges the search index afterwards (search_index.optimize).
 OPTIMIZE_AFTER_TAKES = 5000
 TAKE_FIELDS = (
     "slug",
@@ -165,7 +165,7 @@ class Importer:
                     takes = self.summary.tallies["takes"]
                     if takes.created + takes.updated >= OPTIMIZE_AFTER_TAKES:
                         self.say("merging the search index")
-                        schema.optimize(connection)
+                        search_index.optimize(connection)
             except DatabaseError as exc:
                 raise ImportFailed([f"the database refused the import, so nothing was written: {exc}"]) from None
         return self.summary
