@@ -27,7 +27,7 @@ from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from archive import data_version
+from archive import data_version, db
 from archive.limits import refreeze, tune_garbage_collector
 from archive.models import (
     Collection,
@@ -426,7 +426,7 @@ def peak_rss_mb() -> float:
 def corpus_size() -> str:
     return (
         f"{Quote.objects.count():,} quotes / {Take.objects.count():,} takes / "
-        f"{Expert.objects.count():,} experts on {connection.vendor}"
+        f"{Expert.objects.count():,} experts on {db.engine_name(connection)}"
     )
 
 

@@ -23,6 +23,7 @@ from django.db import connection, transaction
 
 from archive import data_version
 from archive.db import search_index
+from archive.db.bulk import copy_rows
 from archive.models import (
     Collection,
     Confidence,
@@ -175,24 +176,6 @@ def _dates(rng: random.Random, count: int) -> list[datetime.date]:
     return dates
 
 
-def _insert_rows(model, columns: list[str], rows: list[tuple]) -> None:
-    """A plain bulk insert (COPY on PostgreSQL): the ORM's per-object work costs more than the database's here."""
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(model._meta.get_field(c).column) for c in columns)
-    table = quote(model._meta.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            placeholders = ", ".join(["%s"] * len(columns))
-            sql = f"INSERT INTO {table} ({names}) VALUES ({placeholders})"  # noqa: S608 (identifiers from model meta)
-            cursor.executemany(sql, rows)
-
-
 def _chunks(total: int, size: int) -> Iterator[range]:
     for start in range(0, total, size):
         yield range(start, min(total, start + size))
@@ -295,10 +278,10 @@ def _store(plans: list[_TakePlan]) -> dict[str, int]:
         quotes += [(pk, text, speaker, headline, order) for text, speaker, headline, order in plan.quotes]
         tags += [(pk, theme.pk) for theme in plan.themes]
         positions += [(pk, question, stance, confidence, "") for question, stance, confidence in plan.positions]
-    _insert_rows(TakeAuthor, ["take", "expert", "order"], authorships)
-    _insert_rows(Quote, ["take", "text", "speaker", "is_headline", "order"], quotes)
-    _insert_rows(Position, ["take", "question", "stance", "confidence", "note"], positions)
-    _insert_rows(Take.themes.through, ["take", "theme"], tags)
+    copy_rows(TakeAuthor, ["take", "expert", "order"], authorships)
+    copy_rows(Quote, ["take", "text", "speaker", "is_headline", "order"], quotes)
+    copy_rows(Position, ["take", "question", "stance", "confidence", "note"], positions)
+    copy_rows(Take.themes.through, ["take", "theme"], tags)
     return {
         "takes": len(plans),
         "authorships": len(authorships),

@@ -15,8 +15,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.models.deletion import ProtectedError
 
-from archive import bulk
-from archive.db import search_index, stances
+from archive.db import bulk, search_index, stances
 from archive.models import Expert, ExpertStance, Position, Question, Stance, Status, Take, TakeAuthor
 from tests.factories import ExpertFactory, PositionFactory, QuestionFactory, StanceFactory, TakeFactory
 from tests.generate_import import build
