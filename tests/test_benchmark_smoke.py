@@ -1,6 +1,6 @@
 """The benchmark, small: a 10,000-quote synthetic corpus, every scenario once, on whichever database
 the suite runs on. It fails on a page that is not 200 or that makes more queries than its pin
-(``Scenario.max_queries`` in archive/bench.py), never on timings: speed targets are measured at
+(``Scenario.max_queries`` in archive/benchmark/run.py), never on timings: speed targets are measured at
 full size and recorded in docs/performance.md.
 """
 
@@ -9,7 +9,8 @@ import io
 import pytest
 from django.core.management import call_command
 
-from archive import bench, data_version
+from archive import data_version
+from archive.benchmark import run as bench
 
 # Committed (transaction=True): a PostgreSQL transaction that has written keeps nothing in the
 # per-process cache, so inside one every served request would be a cold one.

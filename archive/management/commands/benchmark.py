@@ -4,7 +4,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from archive import bench
+from archive.benchmark import run as bench
 
 
 class Command(BaseCommand):

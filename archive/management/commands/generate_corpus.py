@@ -2,7 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from archive import corpus
+from archive.benchmark import corpus
 
 
 class Command(BaseCommand):
