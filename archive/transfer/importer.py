@@ -17,7 +17,7 @@ from django.utils.text import slugify
 
 from archive import models
 from archive.bulk import insert_rows
-from archive.db import search_index
+from archive.db import search_index, stats
 from archive.transfer import Progress, chunked
 from archive.transfer.document import Document, ImportFailed, Record, describe
 
@@ -168,6 +168,10 @@ class Importer:
                         search_index.optimize(connection)
             except DatabaseError as exc:
                 raise ImportFailed([f"the database refused the import, so nothing was written: {exc}"]) from None
+            takes = self.summary.tallies["takes"]
+            if takes.created + takes.updated >= stats.ANALYZE_AFTER_TAKES:
+                self.say(stats.PROGRESS)
+                stats.analyze(connection)
         return self.summary
 
     def plan(self) -> None:
