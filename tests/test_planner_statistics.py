@@ -35,7 +35,7 @@ def probe():
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TABLE {PROBE} (id integer PRIMARY KEY, word varchar(20))")
         cursor.execute(f"CREATE INDEX {PROBE}_word ON {PROBE} (word)")
-        cursor.execute(f"INSERT INTO {PROBE} (id, word) VALUES (1, 'kim'), (2, 'trump'), (3, 'hanoi')")
+        cursor.execute(f"INSERT INTO {PROBE} (id, word) VALUES (1, 'kim'), (2, 'trump'), (3, 'hanoi')")  # noqa: S608 - a fixed name
     yield PROBE
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE {PROBE}")
