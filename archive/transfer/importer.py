@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from archive import models
-from archive.bulk import insert_rows
 from archive.db import search_index, stats
+from archive.db.bulk import insert_rows
 from archive.transfer import Progress, chunked
 from archive.transfer.document import Document, ImportFailed, Record, describe
 
