@@ -291,6 +291,88 @@ def _store(plans: list[_TakePlan]) -> dict[str, int]:
     }
 
 
+def _outlets_and_experts(
+    spec: CorpusSpec, rng: random.Random, tag: str, report: CorpusReport, progress: Callable[[str], None]
+) -> tuple[list[Publication], list[Expert]]:
+    """The synthetic outlets and experts, stored."""
+    publications = Publication.objects.bulk_create(
+        Publication(
+            name=f"Synthetic Outlet {n} (seed {spec.seed})",
+            slug=f"{tag}-outlet-{n}",
+            kind=rng.choice(PublicationKind.values),
+            homepage=f"https://outlet-{n}.{SYNTHETIC}.invalid/",
+            description="Synthetic outlet generated for benchmarks.",
+        )
+        for n in range(spec.outlet_count())
+    )
+    report.rows["publications"] = len(publications)
+
+    experts: list[Expert] = []
+    for chunk in _chunks(spec.experts, spec.batch_size):
+        experts += Expert.objects.bulk_create(
+            Expert(
+                name=f"Synthetic Expert {n}",
+                slug=f"{tag}-expert-{n}",
+                sort_name=f"Expert {n:07d}, Synthetic",
+                bio="Synthetic expert generated for benchmarks.",
+            )
+            for n in chunk
+        )
+    report.rows["experts"] = len(experts)
+    progress(f"{len(publications)} outlets, {len(experts)} experts")
+    return publications, experts
+
+
+def _make_world(
+    spec: CorpusSpec,
+    rng: random.Random,
+    text: TextMaker,
+    tag: str,
+    report: CorpusReport,
+    progress: Callable[[str], None],
+) -> _World:
+    """Outlets, experts, collections and themes stored; what the takes will be drawn from."""
+    publications, experts = _outlets_and_experts(spec, rng, tag, report, progress)
+    # Many authors per outlet: each expert has a home outlet; a Zipf share of takes per expert.
+    home = {e.pk: publications[i % len(publications)] for i, e in enumerate(experts)}
+    # The busiest experts are spread through the alphabet, not bunched at the start of the A–Z list.
+    author_weights = [1.0 / (rank + 1) ** 0.8 for rank in range(len(experts))]
+    rng.shuffle(author_weights)
+    questions = _questions()
+    themes = _themes(tag)
+    theme_weights = [1.0 / (rank + 1) for rank in range(len(themes))]
+    # A few outlets run series (collections) of answers to one prompt.
+    collections = Collection.objects.bulk_create(
+        Collection(
+            title=f"Synthetic collection {n}",
+            slug=f"{tag}-collection-{n}",
+            prompt="What should come after Hanoi? (synthetic)",
+            publication=publications[n % len(publications)],
+        )
+        for n in range(max(1, spec.takes // 500))
+    )
+    report.rows["themes"] = len(themes)
+    report.rows["collections"] = len(collections)
+    stance_weights = {q.pk: [rng.random() ** 2 + 0.05 for _ in stances] for q, stances in questions}
+
+    dates = _dates(rng, spec.takes)
+    return _World(
+        spec=spec,
+        rng=rng,
+        text=text,
+        tag=tag,
+        dates=dates,
+        experts=experts,
+        author_weights=author_weights,
+        home=home,
+        collections=collections,
+        themes=themes,
+        theme_weights=theme_weights,
+        questions=questions,
+        stance_weights=stance_weights,
+    )
+
+
 def generate(spec: CorpusSpec, progress: Callable[[str], None] = lambda message: None) -> CorpusReport:
     """Fill the database with a synthetic corpus. Takes are inserted in date order (rowid order = date order)."""
     rng = random.Random(spec.seed)
@@ -300,71 +382,8 @@ def generate(spec: CorpusSpec, progress: Callable[[str], None] = lambda message:
     tag = f"{SYNTHETIC}-s{spec.seed}"
 
     with transaction.atomic(), search_index.bulk_load(connection), data_version.lifted(connection):
-        publications = Publication.objects.bulk_create(
-            Publication(
-                name=f"Synthetic Outlet {n} (seed {spec.seed})",
-                slug=f"{tag}-outlet-{n}",
-                kind=rng.choice(PublicationKind.values),
-                homepage=f"https://outlet-{n}.{SYNTHETIC}.invalid/",
-                description="Synthetic outlet generated for benchmarks.",
-            )
-            for n in range(spec.outlet_count())
-        )
-        report.rows["publications"] = len(publications)
-
-        experts: list[Expert] = []
-        for chunk in _chunks(spec.experts, spec.batch_size):
-            experts += Expert.objects.bulk_create(
-                Expert(
-                    name=f"Synthetic Expert {n}",
-                    slug=f"{tag}-expert-{n}",
-                    sort_name=f"Expert {n:07d}, Synthetic",
-                    bio="Synthetic expert generated for benchmarks.",
-                )
-                for n in chunk
-            )
-        report.rows["experts"] = len(experts)
-        progress(f"{len(publications)} outlets, {len(experts)} experts")
-
-        # Many authors per outlet: each expert has a home outlet; a Zipf share of takes per expert.
-        home = {e.pk: publications[i % len(publications)] for i, e in enumerate(experts)}
-        # The busiest experts are spread through the alphabet, not bunched at the start of the A–Z list.
-        author_weights = [1.0 / (rank + 1) ** 0.8 for rank in range(len(experts))]
-        rng.shuffle(author_weights)
-        questions = _questions()
-        themes = _themes(tag)
-        theme_weights = [1.0 / (rank + 1) for rank in range(len(themes))]
-        # A few outlets run series (collections) of answers to one prompt.
-        collections = Collection.objects.bulk_create(
-            Collection(
-                title=f"Synthetic collection {n}",
-                slug=f"{tag}-collection-{n}",
-                prompt="What should come after Hanoi? (synthetic)",
-                publication=publications[n % len(publications)],
-            )
-            for n in range(max(1, spec.takes // 500))
-        )
-        report.rows["themes"] = len(themes)
-        report.rows["collections"] = len(collections)
-        stance_weights = {q.pk: [rng.random() ** 2 + 0.05 for _ in stances] for q, stances in questions}
-
-        dates = _dates(rng, spec.takes)
+        world = _make_world(spec, rng, text, tag, report, progress)
         counts = {"takes": 0, "authorships": 0, "quotes": 0, "positions": 0, "theme tags": 0}
-        world = _World(
-            spec=spec,
-            rng=rng,
-            text=text,
-            tag=tag,
-            dates=dates,
-            experts=experts,
-            author_weights=author_weights,
-            home=home,
-            collections=collections,
-            themes=themes,
-            theme_weights=theme_weights,
-            questions=questions,
-            stance_weights=stance_weights,
-        )
         # The next chunk is planned (pure Python: text, choices) in a second thread while this one
         # waits for the database to store the current chunk: the two overlap instead of taking
         # turns. Only the planning thread draws random numbers, chunk after chunk, so the corpus

@@ -354,6 +354,53 @@ def _check_deferred(cursor) -> None:
     cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
+def _postgres_index_new_rows(cursor, before: dict[str, int]) -> None:
+    """After a bulk load: the new rows' words into the word list, the GIN indexes built whole."""
+    _check_deferred(cursor)
+    # The word list's DISTINCT and the index builds, in memory rather than spilled to disk.
+    cursor.execute(f"SET LOCAL maintenance_work_mem = '{PG_BULK_MEMORY}'")
+    cursor.execute(f"SET LOCAL work_mem = '{PG_BULK_MEMORY}'")
+    # The new rows' words, collected by a parallel plan (CREATE TABLE AS may use one; INSERT
+    # … SELECT may not): half the time on two cores. Ids are integers read before the load.
+    selects = []
+    for table in _PG_WORD_COLLECTORS:
+        text = " || ' ' || ".join(f"coalesce({column}, '')" for column, _, _ in DOCUMENTS[table])
+        selects.append(f"SELECT lexeme FROM {table}, {pg_lexemes(text)} WHERE {table}.id > {int(before[table])}")
+    cursor.execute(
+        "CREATE TEMPORARY TABLE archive_bulk_words ON COMMIT DROP AS SELECT DISTINCT lexeme AS word "
+        f"FROM ({' UNION ALL '.join(selects)}) AS words "
+        "WHERE length(lexeme) BETWEEN 3 AND 40 AND lexeme !~ '^[0-9]+$'"
+    )
+    cursor.execute(
+        "INSERT INTO archive_search_word (word) SELECT word FROM archive_bulk_words ORDER BY word "
+        "ON CONFLICT DO NOTHING"
+    )
+    cursor.execute("DROP TABLE archive_bulk_words")
+    for table, function in _PG_WORD_COLLECTORS.items():
+        cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {function}_inserted")
+    for sql in _PG_GIN_INDEXES.values():
+        cursor.execute(sql)
+
+
+def _sqlite_index_new_rows(cursor, before: dict[str, int]) -> None:
+    """After a bulk load: the new rows into the FTS5 tables and the word list, set-wise."""
+    for table, columns in DOCUMENTS.items():
+        names = ", ".join(column for column, _, _ in columns)
+        cursor.execute(
+            f"INSERT INTO {table}_fts(rowid, {names}) SELECT id, {names} FROM {table} WHERE id > %s",
+            [before[table]],
+        )
+        cursor.execute(
+            f"INSERT INTO archive_search_words(rowid, words) "
+            f"SELECT {_sqlite_words_rowid(table, table)}, {_sqlite_words_text(table, table)} "
+            f"FROM {table} WHERE id > %s",
+            [before[table]],
+        )
+    triggers = _sqlite_triggers()
+    for table in DOCUMENTS:
+        cursor.execute(triggers[f"{table}_search_ai"])
+
+
 @contextmanager
 def bulk_load(connection: BaseDatabaseWrapper) -> Iterator[None]:
     """Index the rows inserted inside the block in one statement per table, not row by row.
@@ -386,46 +433,7 @@ def bulk_load(connection: BaseDatabaseWrapper) -> Iterator[None]:
         yield
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            _check_deferred(cursor)
-            # The word list's DISTINCT and the index builds, in memory rather than spilled to disk.
-            cursor.execute(f"SET LOCAL maintenance_work_mem = '{PG_BULK_MEMORY}'")
-            cursor.execute(f"SET LOCAL work_mem = '{PG_BULK_MEMORY}'")
-            # The new rows' words, collected by a parallel plan (CREATE TABLE AS may use one; INSERT
-            # … SELECT may not): half the time on two cores. Ids are integers read above.
-            selects = []
-            for table in _PG_WORD_COLLECTORS:
-                text = " || ' ' || ".join(f"coalesce({column}, '')" for column, _, _ in DOCUMENTS[table])
-                selects.append(
-                    f"SELECT lexeme FROM {table}, {pg_lexemes(text)} WHERE {table}.id > {int(before[table])}"
-                )
-            cursor.execute(
-                "CREATE TEMPORARY TABLE archive_bulk_words ON COMMIT DROP AS SELECT DISTINCT lexeme AS word "
-                f"FROM ({' UNION ALL '.join(selects)}) AS words "
-                "WHERE length(lexeme) BETWEEN 3 AND 40 AND lexeme !~ '^[0-9]+$'"
-            )
-            cursor.execute(
-                "INSERT INTO archive_search_word (word) SELECT word FROM archive_bulk_words ORDER BY word "
-                "ON CONFLICT DO NOTHING"
-            )
-            cursor.execute("DROP TABLE archive_bulk_words")
-            for table, function in _PG_WORD_COLLECTORS.items():
-                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {function}_inserted")
-            for sql in _PG_GIN_INDEXES.values():
-                cursor.execute(sql)
+            _postgres_index_new_rows(cursor, before)
         else:
-            for table, columns in DOCUMENTS.items():
-                names = ", ".join(column for column, _, _ in columns)
-                cursor.execute(
-                    f"INSERT INTO {table}_fts(rowid, {names}) SELECT id, {names} FROM {table} WHERE id > %s",
-                    [before[table]],
-                )
-                cursor.execute(
-                    f"INSERT INTO archive_search_words(rowid, words) "
-                    f"SELECT {_sqlite_words_rowid(table, table)}, {_sqlite_words_text(table, table)} "
-                    f"FROM {table} WHERE id > %s",
-                    [before[table]],
-                )
-            triggers = _sqlite_triggers()
-            for table in DOCUMENTS:
-                cursor.execute(triggers[f"{table}_search_ai"])
+            _sqlite_index_new_rows(cursor, before)
     optimize(connection)
