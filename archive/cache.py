@@ -36,7 +36,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 
-from archive import data_version
+from archive.db import data_version
 
 log = logging.getLogger(__name__)
 

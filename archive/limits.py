@@ -14,14 +14,13 @@ from django.conf import settings
 from django.core.signals import request_finished
 from django.db.backends.signals import connection_created
 
+from archive.db import session
+
 DISPATCH_UID = "archive.limits.statement_timeout"
 
 
 def set_statement_timeout(sender, connection, **kwargs) -> None:
-    milliseconds = int(settings.WEB_STATEMENT_TIMEOUT_MS)
-    if connection.vendor == "postgresql" and milliseconds > 0:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('statement_timeout', %s, false)", [f"{milliseconds}ms"])
+    session.set_statement_timeout(connection, int(settings.WEB_STATEMENT_TIMEOUT_MS))
 
 
 def limit_web_requests() -> None:

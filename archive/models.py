@@ -750,7 +750,7 @@ class ExpertStanceQuerySet(models.QuerySet):
 class ExpertStance(models.Model):
     """Who holds what: a stance an expert took on a question in their published takes, with how often.
 
-    Derived data, written only by the database's triggers (archive/stances.py): one row per
+    Derived data, written only by the database's triggers (archive/db/stances.py): one row per
     (expert, question, stance) with at least one published take the expert wrote or co-wrote
     holding it. ``takes`` counts those takes; ``newest`` is the latest date among them (empty when
     all are undated). Never written from Python: the triggers keep it exact whatever writes takes,

@@ -1,6 +1,6 @@
 """The benchmark, small: a 10,000-quote synthetic corpus, every scenario once, on whichever database
 the suite runs on. It fails on a page that is not 200 or that makes more queries than its pin
-(``Scenario.max_queries`` in archive/bench.py), never on timings: speed targets are measured at
+(``Scenario.max_queries`` in archive/benchmark/run.py), never on timings: speed targets are measured at
 full size and recorded in docs/performance.md.
 """
 
@@ -9,10 +9,11 @@ import io
 import pytest
 from django.core.management import call_command
 
-from archive import bench, cache
+from archive import cache
+from archive.benchmark import run as bench
 
 # Committed (transaction=True): a PostgreSQL transaction that has written keeps nothing in the
-# per-process cache, so inside one every served request would be a cold one.
+# cache, so inside one every served request would be a cold one.
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SCENARIOS = {
@@ -33,7 +34,7 @@ SCENARIOS = {
 
 @pytest.fixture
 def corpus():
-    cache.clear()  # each test starts from an empty per-process cache, as in test_page_cache.py
+    cache.clear()  # each test starts from an empty cache, as in test_page_cache.py
     call_command("generate_corpus", takes=1000, quotes_per_take=10, experts=300, seed=11, verbosity=0)
     yield
     cache.clear()

@@ -1,9 +1,9 @@
-"""archive.bulk.insert_rows: the import's plain multi-row insert, on both databases."""
+"""archive.db.bulk.insert_rows: the import's plain multi-row insert, on both databases."""
 
 import pytest
 from django.db import IntegrityError, transaction
 
-from archive import bulk
+from archive.db import bulk
 from archive.models import Quote
 from tests.factories import ExpertFactory, TakeFactory
 

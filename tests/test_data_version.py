@@ -6,7 +6,8 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.urls import reverse
 
-from archive import cache, data_version
+from archive import cache
+from archive.db import data_version
 from archive.models import Position, Publication, Quote, Take, Theme
 from tests.factories import PositionFactory, QuoteFactory, TakeFactory
 

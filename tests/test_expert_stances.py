@@ -1,4 +1,4 @@
-"""The who-holds-what table (archive/stances.py) stays exact whatever writes takes, positions or authors.
+"""The who-holds-what table (archive/db/stances.py) stays exact whatever writes takes, positions or authors.
 
 After every kind of write the table must equal an aggregate computed here in Python from the base
 tables: per (expert, question, stance), the published takes the expert (co-)wrote holding it and
@@ -15,9 +15,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.models.deletion import ProtectedError
 
-from archive import bulk, stances
+from archive.db import bulk, search_index, stances
 from archive.models import Expert, ExpertStance, Position, Question, Stance, Status, Take, TakeAuthor
-from archive.search import schema
 from tests.factories import ExpertFactory, PositionFactory, QuestionFactory, StanceFactory, TakeFactory
 from tests.generate_import import build
 
@@ -267,7 +266,7 @@ def test_import_takes_and_a_reimport_changing_a_stance(tmp_path):
 
 
 def test_a_bulk_load_sums_its_rows_set_wise_and_puts_the_triggers_back(world):
-    with transaction.atomic(), schema.bulk_load(connection):
+    with transaction.atomic(), search_index.bulk_load(connection):
         take = Take.objects.create(title="Bulk", slug="bulk", status=Status.PUBLISHED, published=MAY)
         TakeAuthor.objects.create(take=take, expert=world.cy)
         Position.objects.create(take=take, question=world.q, stance=world.partly)

@@ -5,8 +5,8 @@ import io
 import pytest
 from django.db import connection
 
+from archive.db import search_index
 from archive.models import Quote, Take
-from archive.search import schema
 from tests.factories import QuoteFactory, TakeFactory
 
 pytestmark = [
@@ -46,9 +46,9 @@ def test_it_recreates_a_missing_trigger_and_reindexes_what_it_missed():
         cursor.execute("DROP TRIGGER archive_take_search_au")
     Take.objects.filter(pk=take.pk).update(title="Missed Sohae")
     assert list(Take.objects.search("sohae")) == []  # stale: the trigger was gone
-    assert schema.install(connection) is True
+    assert search_index.install(connection) is True
     assert list(Take.objects.search("sohae")) == [take]
-    assert schema.install(connection) is False  # nothing missing: no rebuild
+    assert search_index.install(connection) is False  # nothing missing: no rebuild
 
 
 def test_it_lists_indexed_words_for_spelling_suggestions():
@@ -82,7 +82,7 @@ def fragmented_index():
 
 def test_merging_the_index_leaves_one_segment_and_the_same_matches(fragmented_index):
     before = set(Quote.objects.search("korea").values_list("pk", flat=True))
-    schema.optimize(connection)
+    search_index.optimize(connection)
     assert segments("archive_quote") == 1
     assert set(Quote.objects.search("korea").values_list("pk", flat=True)) == before and len(before) == 4
 
@@ -179,9 +179,9 @@ def test_a_rebuild_merges_what_it_wrote(fragmented_index, monkeypatch):
     """A rebuild of 1,000,000 quotes wrote nine segments; a few rows fit in one, so the test
     checks that the rebuild merges, and that the rebuilt index finds the same rows."""
     merged = []
-    real = schema.optimize
-    monkeypatch.setattr(schema, "optimize", lambda conn: (merged.append(conn), real(conn)))
-    schema.sqlite_rebuild(connection)
+    real = search_index.optimize
+    monkeypatch.setattr(search_index, "optimize", lambda conn: (merged.append(conn), real(conn)))
+    search_index.sqlite_rebuild(connection)
     assert merged == [connection]
     assert segments("archive_quote") == 1
     assert Quote.objects.search("korea").count() == 4

@@ -1,18 +1,11 @@
-"""Who holds what (archive/stances.py): the summary table ``archive_expertstance``, its triggers on
-both databases, and a set-wise backfill. Re-checked after every migrate (archive/apps.py)."""
+"""Who holds what (archive/db/stances.py): the summary table ``archive_expertstance``, its triggers on
+both databases, and a set-wise backfill (installing the missing triggers fills the table).
+Re-checked after every migrate (archive/db/__init__.py)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
 
-from archive import stances
-
-
-def forwards(apps, schema_editor) -> None:
-    stances.install(schema_editor.connection)  # the triggers were missing: it fills the table
-
-
-def backwards(apps, schema_editor) -> None:
-    stances.uninstall_triggers(schema_editor.connection)
+from archive import db
 
 
 class Migration(migrations.Migration):
@@ -66,5 +59,5 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(forwards, backwards),
+        db.run_python("stances"),
     ]

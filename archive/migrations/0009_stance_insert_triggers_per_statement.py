@@ -1,4 +1,4 @@
-"""PostgreSQL: the who-holds-what insert triggers run once per statement (archive/stances.py).
+"""PostgreSQL: the who-holds-what insert triggers run once per statement (archive/db/stances.py).
 
 An import's multi-row inserts of positions and authorships made one upsert per row; a statement
 trigger over the inserted rows makes one grouped upsert per statement, with the same result.
@@ -7,7 +7,7 @@ SQLite keeps its row triggers (it has no statement triggers): nothing changes th
 
 from django.db import migrations
 
-from archive import stances
+from archive.db import stances
 
 
 def forwards(apps, schema_editor) -> None:

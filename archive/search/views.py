@@ -10,8 +10,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from archive import data_version, reading
+from archive import reading
 from archive.cache import not_kept
+from archive.db import data_version
 from archive.models import Expert, Quote, Take
 from archive.search import engine
 from archive.search.filters import QuoteFilter

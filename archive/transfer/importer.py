@@ -16,14 +16,14 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from archive import models
-from archive.bulk import insert_rows
-from archive.search import schema
+from archive.db import search_index, stats
+from archive.db.bulk import insert_rows
 from archive.transfer import Progress, chunked
 from archive.transfer.document import Document, ImportFailed, Record, describe
 
 QUERY_CHUNK = 500
 WRITE_CHUNK = 2000
-#: SQLite: an import that writes this many takes merges the search index afterwards (schema.optimize).
+#: SQLite: an import that writes this many takes merges the search index afterwards (search_index.optimize).
 OPTIMIZE_AFTER_TAKES = 5000
 TAKE_FIELDS = (
     "slug",
@@ -165,9 +165,13 @@ class Importer:
                     takes = self.summary.tallies["takes"]
                     if takes.created + takes.updated >= OPTIMIZE_AFTER_TAKES:
                         self.say("merging the search index")
-                        schema.optimize(connection)
+                        search_index.optimize(connection)
             except DatabaseError as exc:
                 raise ImportFailed([f"the database refused the import, so nothing was written: {exc}"]) from None
+            takes = self.summary.tallies["takes"]
+            if takes.created + takes.updated >= stats.ANALYZE_AFTER_TAKES:
+                self.say(stats.PROGRESS)
+                stats.analyze(connection)
         return self.summary
 
     def plan(self) -> None:

@@ -7,7 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
-from archive import cache, data_version
+from archive import cache
+from archive.db import data_version
 from archive.filters import ExpertFilter
 from archive.models import (
     Affiliation,

@@ -4,7 +4,8 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
-from archive import cache, data_version
+from archive import cache
+from archive.db import data_version
 from archive.models import Expert, Position, Publication, Question, Quote, Take
 from archive.reading import stance_split, take_cards
 from archive.views.base import page

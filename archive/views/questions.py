@@ -5,7 +5,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
-from archive import cache, data_version
+from archive import cache
+from archive.db import data_version
 from archive.models import ExpertStance, Position, Question
 from archive.reading import StanceHolder, newest_holders, newest_positions, stance_split
 from archive.views.base import page

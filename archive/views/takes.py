@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
-from archive import data_version
+from archive.db import data_version
 from archive.filters import TakeFilter
 from archive.models import Position, Quote, Response, Status, Take, TakeAuthor, Theme
 from archive.reading import paginate, take_cards

@@ -3,8 +3,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
-from archive import bench
+from archive.benchmark import run as bench
+from archive.db import stats
 
 
 class Command(BaseCommand):
@@ -34,6 +36,8 @@ class Command(BaseCommand):
             self.stderr.write("Note: DEBUG is on; templates and the query log run slower. Measure with DEBUG=0.")
         size = bench.corpus_size()
         self.stderr.write(f"Benchmarking {size}")
+        statistics = stats.describe(connection)
+        self.stderr.write(statistics)
         results = bench.run(
             repeat=options["repeat"],
             cold_repeat=options["cold_repeat"],
@@ -44,7 +48,7 @@ class Command(BaseCommand):
             progress=lambda message: self.stderr.write(f"  {message}"),
         )
         report = (
-            f"Corpus: {size}\n\n{bench.table(results)}\n\n"
+            f"Corpus: {size}\n{statistics}\n\n{bench.table(results)}\n\n"
             f"Peak RSS serving the pages (a web worker, target ≤ 200 MB): {bench.WORKER_PEAK_RSS_MB:.0f} MB; "
             f"after the naive baselines too: {bench.peak_rss_mb():.0f} MB\n"
         )

@@ -9,5 +9,5 @@ class Command(BaseCommand):
         try:
             connection.ensure_connection()
         except Exception as exc:
-            raise CommandError(f"{connection.vendor} database is unreachable: {exc}") from None
-        self.stdout.write(f"{connection.vendor} database is reachable.")
+            raise CommandError(f"{connection.display_name} database is unreachable: {exc}") from None
+        self.stdout.write(f"{connection.display_name} database is reachable.")

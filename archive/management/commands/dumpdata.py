@@ -1,4 +1,4 @@
-"""``dumpdata`` without derived tables: the who-holds-what summary (archive/stances.py) is the
+"""``dumpdata`` without derived tables: the who-holds-what summary (archive/db/stances.py) is the
 database's own work, rebuilt by its triggers as the dumped rows load again, so it is never dumped."""
 
 from django.core.management.commands import dumpdata

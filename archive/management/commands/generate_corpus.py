@@ -1,8 +1,10 @@
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
-from archive import corpus
+from archive.benchmark import corpus
+from archive.db import stats
 
 
 class Command(BaseCommand):
@@ -52,6 +54,9 @@ class Command(BaseCommand):
         report = corpus.generate(spec, progress=progress)
         if not quiet and sys.stderr.isatty():
             sys.stderr.write("\n")
+        if not quiet:
+            self.stderr.write(stats.PROGRESS)
+        stats.analyze(connection)
         rows = ", ".join(f"{count:,} {name}" for name, count in report.rows.items())
         self.stdout.write(
             f"Generated {rows} in {report.seconds:,.1f}s ({report.rows_per_second:,.0f} rows/s), seed {seed}."

@@ -5,6 +5,9 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from archive.db import stats
 
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
 SEED = "seed.json"  # the two source documents, modelled completely (Django fixture)
@@ -44,3 +47,6 @@ class Command(BaseCommand):
             if verbosity:
                 self.stdout.write(f"Importing {name}")
             call_command("import_takes", str(FIXTURES / name), verbosity=verbosity)
+        if verbosity:
+            self.stderr.write(stats.PROGRESS)
+        stats.analyze(connection)

@@ -1,11 +1,11 @@
-"""Recompute the who-holds-what table (archive/stances.py) from scratch, or check that it is exact."""
+"""Recompute the who-holds-what table (archive/db/stances.py) from scratch, or check that it is exact."""
 
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from archive import stances
+from archive.db import stances
 
 
 class Command(BaseCommand):

@@ -17,9 +17,10 @@ PostgreSQL:
   from the base tables: every author of the take × every question its positions answer.
 
 ``install()`` is idempotent. Migrations 0006 and 0009 call it; so does every ``migrate`` (post_migrate,
-archive/apps.py): SQLite drops a table's triggers when Django rebuilds the table, and the lifted
-triggers must come back, with the table rebuilt when any was missing. ``rebuild()`` recomputes the
-table from scratch; ``differences()`` compares it with a fresh aggregate (``manage.py rebuild_stances``).
+through the registry in archive/db/__init__.py): SQLite drops a table's triggers when Django
+rebuilds the table, and the lifted triggers must come back, with the table rebuilt when any was
+missing. ``rebuild()`` recomputes the table from scratch; ``differences()`` compares it with a
+fresh aggregate (``manage.py rebuild_stances``).
 """
 
 # ruff: noqa: S608 - SQL here is built from fixed fragments in this module, never from input.
@@ -262,7 +263,7 @@ def differences(connection: BaseDatabaseWrapper) -> int:
 def bulk_load(connection: BaseDatabaseWrapper) -> Iterator[None]:
     """Lift the insert triggers for the block and rebuild the table set-wise at its end.
 
-    Must run inside a transaction (``archive.search.schema.bulk_load`` uses it). Update and delete
+    Must run inside a transaction (``archive.db.search_index.bulk_load`` uses it). Update and delete
     triggers stay in force; the final rebuild makes every row exact whatever the block wrote.
     """
     if not connection.in_atomic_block:

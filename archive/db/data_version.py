@@ -1,11 +1,8 @@
-"""A number the database changes whenever an archive row changes: what the cache is keyed by.
+"""A number the database changes whenever an archive row changes (the *data version*).
 
-Whole pages and the figures several pages share are kept in Django's cache (archive/cache.py)
-under keys that carry the *data version*; when it moves, every key changes and the next request
-builds afresh.
-
-The version is kept by the database, so no write can leave a cached figure stale — the admin,
-the ORM, bulk inserts, ``loaddata``, ``import_takes``, raw SQL:
+What the pages derive from the whole archive is cached against it (archive/data_version.py), and
+recomputed when it has moved. The version is kept by the database, so no write can leave a cached
+result stale — the admin, the ORM, bulk inserts, ``loaddata``, ``import_takes``, raw SQL:
 
 PostgreSQL
     A one-row table ``archive_data_version`` set from a sequence by a trigger on every editorial
@@ -21,8 +18,9 @@ SQLite
 The version is read *before* the figures are computed: a write committed in between is then
 cached under the old number, which no reader will see again.
 
-``install()`` is idempotent. Migration 0007 calls it, and so does every ``migrate``
-(post_migrate, archive/apps.py): SQLite drops a table's triggers when it rebuilds the table.
+``install()`` is idempotent. Migration 0007 calls it, and so does every ``migrate`` (post_migrate,
+through the registry in archive/db/__init__.py): SQLite drops a table's triggers when it rebuilds
+the table.
 """
 
 # ruff: noqa: S608 - SQL here is built from the fixed table names in TABLES, never from input.

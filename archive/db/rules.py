@@ -9,7 +9,8 @@
 Triggers run whatever writes the rows: the admin, the ORM, bulk inserts, loaddata or raw SQL.
 Each raises an integrity error whose message starts with the rule's name.
 
-``install()`` is idempotent. Migration 0002 calls it, and so does every ``migrate`` (post_migrate):
+``install()`` is idempotent. Migration 0002 calls it, and so does every ``migrate`` (post_migrate,
+through the registry in archive/db/__init__.py):
 SQLite drops a table's triggers when Django rebuilds the table to alter it, so later migrations
 would otherwise lose them silently.
 """

@@ -27,7 +27,7 @@ from django.db.models import Count
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from archive import cache
+from archive import cache, db
 from archive.limits import refreeze, tune_garbage_collector
 from archive.models import (
     Collection,
@@ -72,7 +72,7 @@ class Result:
     status: int = 0
     baseline_times: list[float] = field(default_factory=list)
     baseline_queries: int = 0
-    #: Requests with the per-process cache emptied first (cache.clear()): what the first
+    #: Requests with the cache emptied first (cache.clear()): what the first
     #: request after a write, or to a page nobody asked for since, costs.
     cold_times: list[float] = field(default_factory=list)
     cold_queries: int = 0
@@ -360,9 +360,9 @@ def _run(
     Every page is requested once before any is timed, and the collector refrozen after that, as
     a web worker does after its first requests (``limits.tune_web_garbage_collector``).
 
-    Each page is timed as served (``repeat`` requests in a row: what the per-process cache of
-    data_version.py keeps is reused, as it is between writes), then cold (``cold_repeat``
-    requests, each after emptying that cache: the first request after a write)."""
+    Each page is timed as served (``repeat`` requests in a row: the page kept whole in the cache,
+    archive/cache.py, as between writes), then cold (``cold_repeat`` requests, each after emptying
+    the cache: the first request after a write)."""
     client = Client(HTTP_HOST="127.0.0.1")
     params = Parameters.from_corpus()
     results = [
@@ -426,7 +426,7 @@ def peak_rss_mb() -> float:
 def corpus_size() -> str:
     return (
         f"{Quote.objects.count():,} quotes / {Take.objects.count():,} takes / "
-        f"{Expert.objects.count():,} experts on {connection.vendor}"
+        f"{Expert.objects.count():,} experts on {db.engine_name(connection)}"
     )
 
 

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-from archive import data_version
+from archive.db import data_version, search_index
+from archive.db.bulk import copy_rows
 from archive.models import (
     Collection,
     Confidence,
@@ -39,7 +40,6 @@ from archive.models import (
     TakeKind,
     Theme,
 )
-from archive.search import schema
 
 SYNTHETIC = "synthetic"
 START = datetime.date(2019, 2, 1)
@@ -175,24 +175,6 @@ def _dates(rng: random.Random, count: int) -> list[datetime.date]:
     return dates
 
 
-def _insert_rows(model, columns: list[str], rows: list[tuple]) -> None:
-    """A plain bulk insert (COPY on PostgreSQL): the ORM's per-object work costs more than the database's here."""
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(model._meta.get_field(c).column) for c in columns)
-    table = quote(model._meta.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            placeholders = ", ".join(["%s"] * len(columns))
-            sql = f"INSERT INTO {table} ({names}) VALUES ({placeholders})"  # noqa: S608 (identifiers from model meta)
-            cursor.executemany(sql, rows)
-
-
 def _chunks(total: int, size: int) -> Iterator[range]:
     for start in range(0, total, size):
         yield range(start, min(total, start + size))
@@ -295,10 +277,10 @@ def _store(plans: list[_TakePlan]) -> dict[str, int]:
         quotes += [(pk, text, speaker, headline, order) for text, speaker, headline, order in plan.quotes]
         tags += [(pk, theme.pk) for theme in plan.themes]
         positions += [(pk, question, stance, confidence, "") for question, stance, confidence in plan.positions]
-    _insert_rows(TakeAuthor, ["take", "expert", "order"], authorships)
-    _insert_rows(Quote, ["take", "text", "speaker", "is_headline", "order"], quotes)
-    _insert_rows(Position, ["take", "question", "stance", "confidence", "note"], positions)
-    _insert_rows(Take.themes.through, ["take", "theme"], tags)
+    copy_rows(TakeAuthor, ["take", "expert", "order"], authorships)
+    copy_rows(Quote, ["take", "text", "speaker", "is_headline", "order"], quotes)
+    copy_rows(Position, ["take", "question", "stance", "confidence", "note"], positions)
+    copy_rows(Take.themes.through, ["take", "theme"], tags)
     return {
         "takes": len(plans),
         "authorships": len(authorships),
@@ -306,6 +288,88 @@ def _store(plans: list[_TakePlan]) -> dict[str, int]:
         "positions": len(positions),
         "theme tags": len(tags),
     }
+
+
+def _outlets_and_experts(
+    spec: CorpusSpec, rng: random.Random, tag: str, report: CorpusReport, progress: Callable[[str], None]
+) -> tuple[list[Publication], list[Expert]]:
+    """The synthetic outlets and experts, stored."""
+    publications = Publication.objects.bulk_create(
+        Publication(
+            name=f"Synthetic Outlet {n} (seed {spec.seed})",
+            slug=f"{tag}-outlet-{n}",
+            kind=rng.choice(PublicationKind.values),
+            homepage=f"https://outlet-{n}.{SYNTHETIC}.invalid/",
+            description="Synthetic outlet generated for benchmarks.",
+        )
+        for n in range(spec.outlet_count())
+    )
+    report.rows["publications"] = len(publications)
+
+    experts: list[Expert] = []
+    for chunk in _chunks(spec.experts, spec.batch_size):
+        experts += Expert.objects.bulk_create(
+            Expert(
+                name=f"Synthetic Expert {n}",
+                slug=f"{tag}-expert-{n}",
+                sort_name=f"Expert {n:07d}, Synthetic",
+                bio="Synthetic expert generated for benchmarks.",
+            )
+            for n in chunk
+        )
+    report.rows["experts"] = len(experts)
+    progress(f"{len(publications)} outlets, {len(experts)} experts")
+    return publications, experts
+
+
+def _make_world(
+    spec: CorpusSpec,
+    rng: random.Random,
+    text: TextMaker,
+    tag: str,
+    report: CorpusReport,
+    progress: Callable[[str], None],
+) -> _World:
+    """Outlets, experts, collections and themes stored; what the takes will be drawn from."""
+    publications, experts = _outlets_and_experts(spec, rng, tag, report, progress)
+    # Many authors per outlet: each expert has a home outlet; a Zipf share of takes per expert.
+    home = {e.pk: publications[i % len(publications)] for i, e in enumerate(experts)}
+    # The busiest experts are spread through the alphabet, not bunched at the start of the A–Z list.
+    author_weights = [1.0 / (rank + 1) ** 0.8 for rank in range(len(experts))]
+    rng.shuffle(author_weights)
+    questions = _questions()
+    themes = _themes(tag)
+    theme_weights = [1.0 / (rank + 1) for rank in range(len(themes))]
+    # A few outlets run series (collections) of answers to one prompt.
+    collections = Collection.objects.bulk_create(
+        Collection(
+            title=f"Synthetic collection {n}",
+            slug=f"{tag}-collection-{n}",
+            prompt="What should come after Hanoi? (synthetic)",
+            publication=publications[n % len(publications)],
+        )
+        for n in range(max(1, spec.takes // 500))
+    )
+    report.rows["themes"] = len(themes)
+    report.rows["collections"] = len(collections)
+    stance_weights = {q.pk: [rng.random() ** 2 + 0.05 for _ in stances] for q, stances in questions}
+
+    dates = _dates(rng, spec.takes)
+    return _World(
+        spec=spec,
+        rng=rng,
+        text=text,
+        tag=tag,
+        dates=dates,
+        experts=experts,
+        author_weights=author_weights,
+        home=home,
+        collections=collections,
+        themes=themes,
+        theme_weights=theme_weights,
+        questions=questions,
+        stance_weights=stance_weights,
+    )
 
 
 def generate(spec: CorpusSpec, progress: Callable[[str], None] = lambda message: None) -> CorpusReport:
@@ -316,72 +380,9 @@ def generate(spec: CorpusSpec, progress: Callable[[str], None] = lambda message:
     began = time.perf_counter()
     tag = f"{SYNTHETIC}-s{spec.seed}"
 
-    with transaction.atomic(), schema.bulk_load(connection), data_version.lifted(connection):
-        publications = Publication.objects.bulk_create(
-            Publication(
-                name=f"Synthetic Outlet {n} (seed {spec.seed})",
-                slug=f"{tag}-outlet-{n}",
-                kind=rng.choice(PublicationKind.values),
-                homepage=f"https://outlet-{n}.{SYNTHETIC}.invalid/",
-                description="Synthetic outlet generated for benchmarks.",
-            )
-            for n in range(spec.outlet_count())
-        )
-        report.rows["publications"] = len(publications)
-
-        experts: list[Expert] = []
-        for chunk in _chunks(spec.experts, spec.batch_size):
-            experts += Expert.objects.bulk_create(
-                Expert(
-                    name=f"Synthetic Expert {n}",
-                    slug=f"{tag}-expert-{n}",
-                    sort_name=f"Expert {n:07d}, Synthetic",
-                    bio="Synthetic expert generated for benchmarks.",
-                )
-                for n in chunk
-            )
-        report.rows["experts"] = len(experts)
-        progress(f"{len(publications)} outlets, {len(experts)} experts")
-
-        # Many authors per outlet: each expert has a home outlet; a Zipf share of takes per expert.
-        home = {e.pk: publications[i % len(publications)] for i, e in enumerate(experts)}
-        # The busiest experts are spread through the alphabet, not bunched at the start of the A–Z list.
-        author_weights = [1.0 / (rank + 1) ** 0.8 for rank in range(len(experts))]
-        rng.shuffle(author_weights)
-        questions = _questions()
-        themes = _themes(tag)
-        theme_weights = [1.0 / (rank + 1) for rank in range(len(themes))]
-        # A few outlets run series (collections) of answers to one prompt.
-        collections = Collection.objects.bulk_create(
-            Collection(
-                title=f"Synthetic collection {n}",
-                slug=f"{tag}-collection-{n}",
-                prompt="What should come after Hanoi? (synthetic)",
-                publication=publications[n % len(publications)],
-            )
-            for n in range(max(1, spec.takes // 500))
-        )
-        report.rows["themes"] = len(themes)
-        report.rows["collections"] = len(collections)
-        stance_weights = {q.pk: [rng.random() ** 2 + 0.05 for _ in stances] for q, stances in questions}
-
-        dates = _dates(rng, spec.takes)
+    with transaction.atomic(), search_index.bulk_load(connection), data_version.lifted(connection):
+        world = _make_world(spec, rng, text, tag, report, progress)
         counts = {"takes": 0, "authorships": 0, "quotes": 0, "positions": 0, "theme tags": 0}
-        world = _World(
-            spec=spec,
-            rng=rng,
-            text=text,
-            tag=tag,
-            dates=dates,
-            experts=experts,
-            author_weights=author_weights,
-            home=home,
-            collections=collections,
-            themes=themes,
-            theme_weights=theme_weights,
-            questions=questions,
-            stance_weights=stance_weights,
-        )
         # The next chunk is planned (pure Python: text, choices) in a second thread while this one
         # waits for the database to store the current chunk: the two overlap instead of taking
         # turns. Only the planning thread draws random numbers, chunk after chunk, so the corpus
