@@ -16,31 +16,12 @@ from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Substr, Upper
 from django.urls import reverse
 
+from archive.search.results import filter_search, order_by_relevance
+
 
 def choice_check(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
     """A database check that ``field`` holds one of ``choices``."""
     return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
-
-
-def _search(queryset: models.QuerySet, query: str) -> models.QuerySet:
-    from archive.search import engine, parse
-
-    if not (query or "").strip():
-        return queryset
-    return engine.filter_matches(queryset, parse(query))
-
-
-def _by_relevance(queryset: models.QuerySet, query: str) -> models.QuerySet:
-    from archive.search import parse, ranked_ids
-
-    parsed = parse(query)
-    if not parsed.is_searchable:
-        return _search(queryset, query)
-    ids, _, _ = ranked_ids(_search(queryset, query), parsed)
-    if not ids:
-        return queryset.none()
-    order = models.Case(*(models.When(pk=pk, then=rank) for rank, pk in enumerate(ids)))
-    return queryset.filter(pk__in=ids).order_by(order)
 
 
 # --------------------------------------------------------------------------- outlets
@@ -352,7 +333,7 @@ class TakeQuerySet(models.QuerySet):
         OR. A blank query leaves the queryset as it is; a query with nothing searchable in it (only
         punctuation or stop words) matches nothing: ``archive.search.parse(q).message`` says why.
         """
-        return _search(self, query)
+        return filter_search(self, query)
 
     def by_relevance(self, query: str) -> TakeQuerySet:
         """The matching takes, best first (see ``archive.search.ranked_ids``: ranks at most 1,000).
@@ -361,7 +342,7 @@ class TakeQuerySet(models.QuerySet):
         """
         if not (query or "").strip():
             return self.newest_first()
-        return _by_relevance(self, query)
+        return order_by_relevance(self, query)
 
     def newest_first(self) -> TakeQuerySet:
         return self.order_by(models.F("published").desc(nulls_last=True), "-id")
@@ -552,11 +533,11 @@ class QuoteQuerySet(OfTakeQuerySet):
 
     def search(self, query: str) -> QuoteQuerySet:
         """Quotes whose words match the reader's query (same rules as ``TakeQuerySet.search``)."""
-        return _search(self, query)
+        return filter_search(self, query)
 
     def by_relevance(self, query: str) -> QuoteQuerySet:
         """The matching quotes, best first (ranks at most 1,000)."""
-        return _by_relevance(self, query)
+        return order_by_relevance(self, query)
 
 
 class Quote(models.Model):

@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 
 from archive.models import Quote, Status, Take
-from archive.search import parse, search_page
+from archive.search import backends, parse, search_page
 from archive.search import results as search_results
-from archive.search.engine import similar_experts
+from archive.search.backends import sqlite as sqlite_backend
 from tests.factories import ExpertFactory, QuoteFactory, TakeFactory, ThemeFactory
 
 pytestmark = pytest.mark.django_db
@@ -205,6 +205,7 @@ def test_it_finds_misspelt_and_reordered_expert_names(client):
     ExpertFactory(name="Graham Allison", sort_name="Allison, Graham")
     from archive.models import Expert
 
+    similar_experts = backends.backend("default").similar_experts
     assert [e.name for e in similar_experts(Expert.objects.all(), "Kim Soo")] == ["Soo Kim"]
     assert [e.name for e in similar_experts(Expert.objects.all(), "Larrison")][0] == "Daniel Larison"
     assert similar_experts(Expert.objects.all(), "nuclear deterrence") == []
@@ -317,9 +318,7 @@ def test_search_queryset_methods_compose_with_other_filters(db):
 def test_a_common_word_under_selective_filters_finds_exactly_the_filtered_matches(monkeypatch):
     """SQLite's path for a word in most rows whose filters keep few of them (runs of ids read as
     rowid ranges): the same rows as matching every row, on both databases."""
-    from archive.search import engine
-
-    monkeypatch.setattr(search_results, "SQLITE_WINDOW", 4)  # the newest 4 matches decide nothing here
+    monkeypatch.setattr(sqlite_backend, "WINDOW", 4)  # the newest 4 matches decide nothing here
     kept, other = TakeFactory(title="Kept outlet take"), TakeFactory(title="Other outlet take")
     late = TakeFactory(title="Kept, added later", publication=kept.publication)
     texts = ["Korea talks", "Korea and sanctions", "Nothing here", "Korea, again", "korean wording"]
@@ -331,17 +330,18 @@ def test_a_common_word_under_selective_filters_finds_exactly_the_filtered_matche
     for _ in range(6):
         QuoteFactory(take=other, text="Korea elsewhere")
     base = Quote.objects.published().filter(take__publication=kept.publication)
+    engine = backends.for_queryset(base)
     for q in ["korea", "korea -sanctions", "korea OR nothing", '"korea again"', "korea talks"]:
         expected = set(engine.filter_matches(base, parse(q)).values_list("pk", flat=True))
-        assert set(engine.filter_matches_in_runs(base, parse(q), 100).values_list("pk", flat=True)) == expected, q
+        assert set(engine.newest_matches(base, parse(q), 100).values_list("pk", flat=True)) == expected, q
         page = search_page(base, q, per_page=50)
         assert {quote.pk for quote in page} == expected, q
         assert page.count == len(expected) and not page.capped
     newest_two = sorted(engine.filter_matches(base, parse("korea")).values_list("pk", flat=True))[-2:]
-    assert sorted(engine.filter_matches_in_runs(base, parse("korea"), 2).values_list("pk", flat=True)) == newest_two
+    assert sorted(engine.newest_matches(base, parse("korea"), 2).values_list("pk", flat=True)) == newest_two
     # Past the cap, the page lists the most recently added matches, and says the count is capped.
     monkeypatch.setattr(search_results, "COUNT_CAP", 2)
     capped = search_page(base, "korea", per_page=50)
     assert capped.capped and capped.count == 2
     assert sorted(quote.pk for quote in capped) == newest_two
-    assert not engine.filter_matches_in_runs(base.none(), parse("korea"), 10).exists()
+    assert not engine.newest_matches(base.none(), parse("korea"), 10).exists()

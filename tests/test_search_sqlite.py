@@ -137,7 +137,7 @@ def sqlite_varint(value: int) -> bytes:
 
 
 def test_it_reads_fts5_records():
-    from archive.search import engine
+    from archive.search.backends import sqlite as engine
 
     values = [0, 1, 127, 128, 16_383, 16_384, 1_000_315, 2**32, 2**56 + 5, 2**64 - 1]
     assert engine.varints(b"".join(sqlite_varint(v) for v in values)) == values
@@ -148,7 +148,7 @@ def test_it_reads_fts5_records():
 def test_one_phrase_is_ranked_in_bm25_order_without_bm25(q):
     """bm25 reads every match of each phrase before its first score; a one-phrase query gets the
     same order from the candidates' own marks and lengths."""
-    from archive.search import engine
+    from archive.search.backends import sqlite as engine
     from archive.search.query import parse, to_fts5_match
 
     texts = [

@@ -11,14 +11,6 @@ ARCHIVE = Path(settings.BASE_DIR) / "archive"
 #: engines' backends, and migrations (which must run on both databases).
 VENDOR_PACKAGES = ("archive/db/", "archive/search/backends/", "archive/migrations/")
 
-#: Temporary: the search modules the parallel search-backends work is still turning into
-#: archive/search/backends/. The lead engineer removes this list once that branch is merged.
-PENDING_SEARCH_BACKENDS = {
-    "archive/search/engine.py",
-    "archive/search/results.py",
-    "archive/search/filters.py",
-}
-
 VENDOR = re.compile(r"connection\.vendor|\.vendor\s*[!=]=|\bvendor\(")
 
 
@@ -29,7 +21,7 @@ def modules() -> list[str]:
 def test_no_module_outside_the_database_packages_branches_on_the_vendor():
     offenders = []
     for name in modules():
-        if name.startswith(VENDOR_PACKAGES) or name in PENDING_SEARCH_BACKENDS:
+        if name.startswith(VENDOR_PACKAGES):
             continue
         text = (ARCHIVE.parent / name).read_text(encoding="utf-8")
         offenders += [
@@ -45,8 +37,3 @@ def test_the_check_sees_a_vendor_branch():
     assert VENDOR.search("if connections[using].vendor != 'sqlite':")
     assert VENDOR.search("if engine.vendor(using) == 'sqlite':")
     assert not VENDOR.search("connection.display_name")
-
-
-def test_the_pending_search_modules_still_exist():
-    """A file the search work has removed or renamed must leave the allowance list too."""
-    assert set(modules()) >= PENDING_SEARCH_BACKENDS

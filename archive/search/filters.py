@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from archive import cache
 from archive.models import Expert, Publication, Question, Quote, Response, Stance, Status, TakeAuthor, Theme
+from archive.search import backends
 
 CHOICES_LISTED = 100
 TOO_MANY = {
@@ -36,32 +37,31 @@ def first_public_experts(limit: int) -> list[tuple[str, str]]:
     authorship first (~100 ms at 100,000 takes) even under ``LIMIT 101``. Each test alone is a
     semi-join walked in name order that stops after ``limit`` rows (~1 ms), and the first
     ``limit`` of the union of the three firsts are the first ``limit`` overall. SQLite cannot
-    order and limit the parts of a UNION; it runs the OR row by row in name order already.
+    order and limit the parts of a UNION; it runs the OR row by row in name order already. Each
+    database's way is its search backend's ``first_of_any``.
     """
     using = Expert.objects.db
-    sql, params = _first_public_sql(using, connections[using].vendor, limit)
+    sql, params = _first_public_sql(using, limit)
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         return [(slug, name) for slug, name, *_ in cursor.fetchall()]
 
 
 @functools.lru_cache(maxsize=16)
-def _first_public_sql(using: str, vendor: str, limit: int) -> tuple[str, tuple]:
+def _first_public_sql(using: str, limit: int) -> tuple[str, tuple]:
     """The query of ``first_public_experts``, compiled once per process: it depends on nothing but
-    the code and the database (compiling the three EXISTS parts cost more than running them)."""
+    the code and the database (compiling the three EXISTS parts cost more than running them).
+    The three tests are ``Expert.objects.public()``'s."""
     published = Status.PUBLISHED
     order = ("sort_name", "name", "pk")
     columns = ("slug", "name", *order)
-    if not connections[using].features.supports_slicing_ordering_in_compound:
-        rows = Expert.objects.public().order_by(*order).values_list(*columns)[:limit]
-    else:
-        tests = [
-            Exists(TakeAuthor.objects.filter(expert=OuterRef("pk"), take__status=published)),
-            Exists(Quote.objects.filter(speaker=OuterRef("pk"), take__status=published)),
-            Exists(Response.objects.filter(expert=OuterRef("pk"), take__status=published)),
-        ]
-        firsts = [Expert.objects.filter(test).order_by(*order).values_list(*columns)[:limit] for test in tests]
-        rows = firsts[0].union(*firsts[1:]).order_by(*order)[:limit]
+    tests = [
+        Exists(TakeAuthor.objects.filter(expert=OuterRef("pk"), take__status=published)),
+        Exists(Quote.objects.filter(speaker=OuterRef("pk"), take__status=published)),
+        Exists(Response.objects.filter(expert=OuterRef("pk"), take__status=published)),
+    ]
+    parts = [Expert.objects.using(using).filter(test).values_list(*columns) for test in tests]
+    rows = backends.backend(using).first_of_any(parts, order, limit)
     sql, params = rows.query.get_compiler(using).as_sql()
     return sql, tuple(params)
 

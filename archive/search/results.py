@@ -1,13 +1,16 @@
 """A page of search results in a fixed number of queries, cheap even for a word in every row.
 
-1. One query fetches up to ``COUNT_CAP + 1`` matching ids with their dates (no ORDER BY, so the
-   database stops as soon as it has them). It gives the count, capped ("1,000+"), and — when the
-   matches are few — every candidate, so the plan of what follows is chosen from it.
+1. One query fetches the most recently added ``COUNT_CAP + 1`` matching ids with their dates (on
+   SQLite from the index's newest matches, ``backends.sqlite``). It gives the count, capped
+   ("1,000+"), and — when the matches are few — every candidate, so the plan of what follows is
+   chosen from it.
 2. Relevance: rank the candidates (all matches when few; the ``COUNT_CAP`` most recently added
    matches when many) in one query, sort, and keep the ids of the page shown.
    Date: when few, sort the candidates in Python; when many, let the database walk its date order.
 3. Fetch the page's rows with what their cards show (select_related/prefetch_related).
 4. Highlight the page's rows only: one ts_headline/snippet() query.
+
+Everything engine-specific is a call to the database's search backend (``archive.search.backends``).
 """
 
 from __future__ import annotations
@@ -17,11 +20,10 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import connections
-from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
-from django.db.models.expressions import RawSQL
+from django.db.models import Case, F, QuerySet, When
 
-from archive.search import engine, highlight
+from archive.search import backends, highlight
+from archive.search.backends import Candidates
 from archive.search.query import Query, parse
 
 COUNT_CAP = 1000
@@ -42,89 +44,23 @@ def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
     return min(found, cap), found > cap
 
 
-#: SQLite: how many of the newest FTS5 matches to try before listing every match.
-SQLITE_WINDOW = 2 * (COUNT_CAP + 1)
-#: SQLite: capped candidates spread over more than this many rowids each are not scored by bm25.
-SPREAD = 20
-
-
-def _sqlite_window(base: QuerySet, query: Query) -> tuple[list, int, bool] | None:
-    """SQLite: candidates from the newest ``SQLITE_WINDOW`` matches of the FTS5 index, filtered by
-    ``base`` (the caller's queryset, without the search). ``None`` when that is not conclusive.
-
-    A common word matches 900,000 quotes: listing them all to test the filters against costs
-    ~0.5 s, reading the newest 2,002 from the index ~5 ms. When more than ``COUNT_CAP`` of those
-    pass the filters, they are the newest matches (capped); when the index had fewer matches
-    than the window, the result is exact. Otherwise (a common word with selective filters) the
-    caller lists every match as before.
-    """
-    window = engine.newest_matches_sql(base.db, base.model._meta.db_table, query, SQLITE_WINDOW)
-    if window is None:
-        return None
-    window_sql, window_params = window
-    # Driven by the window's ids (rowid look-ups), each tested against the caller's filters in a
-    # correlated EXISTS: a join here lets SQLite's planner (no statistics) walk every published
-    # take and probe the whole id list for each, 97,000 × 4,004 probes (docs/performance.md).
-    model = base.model
-    rows = model._default_manager.using(base.db).filter(
-        Exists(base.order_by().filter(pk=OuterRef("pk"))),
-        pk__in=RawSQL(window_sql, window_params),  # noqa: S611 (fixed SQL, the query bound)
-    )
-    if model._meta.db_table == "archive_quote":
-        take = model._meta.get_field("take").related_model
-        rows = rows.annotate(when=Subquery(take.objects.filter(pk=OuterRef("take_id")).values("published")[:1]))
-    else:
-        rows = rows.annotate(when=F("published"))
-    sql, params = rows.order_by().values_list("pk", "when").query.get_compiler(base.db).as_sql()
-    # One query: the rows, and a last row (NULL, NULL, how many matches the window held). The
-    # count has a column of its own: the second column's declared type (date) would convert it.
-    with connections[base.db].cursor() as cursor:
-        cursor.execute(
-            f"SELECT *, NULL FROM ({sql}) UNION ALL SELECT NULL, NULL, (SELECT COUNT(*) FROM ({window_sql}))",  # noqa: S608
-            [*params, *window_params],
-        )
-        fetched = cursor.fetchall()
-    held = next(int(size) for pk, _, size in fetched if pk is None)
-    found = sorted(((pk, _as_date(when)) for pk, when, _ in fetched if pk is not None), reverse=True)
-    if len(found) > COUNT_CAP:
-        return found[:COUNT_CAP], COUNT_CAP, True
-    if held < SQLITE_WINDOW:
-        return found, len(found), False
-    return None
-
-
-def _as_date(value) -> datetime.date | None:
-    if value is None or isinstance(value, datetime.date):
-        return value
-    return datetime.date.fromisoformat(str(value))
-
-
-def _candidates(
-    matches: QuerySet, base: QuerySet | None = None, query: Query | None = None, rank: bool = False
-) -> tuple[list[tuple[int, datetime.date | None]], int, bool, bool, dict[int, float] | None]:
-    """Candidate (id, date) rows, the capped count, whether capped, whether the word is so common
-    on SQLite that the candidates were found by probing filtered rows one by one, and — with
-    ``rank``, where the candidates' own query can score them (PostgreSQL) — their scores."""
-    if base is not None and query is not None:
-        window = _sqlite_window(base, query)
-        if window is not None:
-            return (*window, False, None)
-        if engine.vendor(base.db) == "sqlite":
-            # The window was full (a common word) but the filters kept few of it: read the word's
-            # matches only inside the runs of ids the filters keep, rather than list its 900,000
-            # matches or probe the index row by row; the COUNT_CAP + 1 most recently added.
-            walked = engine.filter_matches_in_runs(base, query, COUNT_CAP + 1)
-            rows = sorted(walked.order_by().values_list("pk", date_field(walked)), reverse=True)
-            if len(rows) <= COUNT_CAP:
-                return rows, len(rows), False, True, None
-            return rows[:COUNT_CAP], COUNT_CAP, True, True, None
+def _candidates(queryset: QuerySet, query: Query, rank: bool = False) -> Candidates:
+    """The candidates of ``queryset`` (the caller's filters, without the search) for ``query``:
+    every match when there are at most ``COUNT_CAP``, else the ``COUNT_CAP`` most recently added,
+    with the capped count; with ``rank``, scored in the same query where the engine can."""
+    engine = backends.for_queryset(queryset)
+    window = engine.newest_window(queryset, query, COUNT_CAP, date_field(queryset))
+    if window is not None:
+        return window
     # The most recently added COUNT_CAP + 1 in one query: when there are fewer, every match had to
     # be found anyway; when more, they are the candidates (a second, unordered query that stopped
     # at COUNT_CAP + 1 would only repeat the filters' join: 11 ms of 34 for a common word under
-    # two filters at 1,000,000 quotes). On PostgreSQL the same query scores them: the rows are
-    # read for the match anyway, and a separate query would look 1,000 ids up again.
-    score = engine.score_expression(matches.db, matches.model._meta.db_table, query) if rank and query else None
-    columns = ["pk", date_field(matches)]
+    # two filters at 1,000,000 quotes). Where the engine can (PostgreSQL), the same query scores
+    # them: the rows are read for the match anyway, and a separate query would look 1,000 ids up
+    # again.
+    matches = engine.filter_matches(queryset, query)
+    score = engine.score_expression(queryset.model._meta.db_table, query) if rank else None
+    columns = ["pk", date_field(queryset)]
     if score is not None:
         matches = matches.annotate(search_score=score)
         columns.append("search_score")
@@ -132,8 +68,8 @@ def _candidates(
     scores = {row[0]: float(row[2]) for row in fetched} if score is not None else None
     rows = [(row[0], row[1]) for row in fetched]
     if len(rows) <= COUNT_CAP:
-        return rows, len(rows), False, False, scores
-    return rows[:COUNT_CAP], COUNT_CAP, True, False, scores
+        return Candidates(rows, len(rows), False, scores)
+    return Candidates(rows[:COUNT_CAP], COUNT_CAP, True, scores)
 
 
 def _newest_key(row: tuple[int, datetime.date | None]) -> tuple:
@@ -141,22 +77,46 @@ def _newest_key(row: tuple[int, datetime.date | None]) -> tuple:
     return (when is not None, when or _OLDEST, pk)
 
 
-def ranked_ids(matches: QuerySet, query: Query, base: QuerySet | None = None) -> tuple[list[int], int, bool]:
-    """Ids of ``matches`` best first (a bounded set), the capped count, and whether it was capped.
+def ranked_ids(queryset: QuerySet, q: str | Query) -> tuple[list[int], int, bool]:
+    """Ids of ``queryset``'s rows matching ``q``, best first (a bounded set), the capped count, and
+    whether it was capped. The one ranking of the archive: /search/, /quotes/ and /takes/?q=
+    (``TakeQuerySet.by_relevance``) all rank through it.
 
-    Two queries at most. ``matches`` must already be filtered by ``.search(query)``; ``base``,
-    the same queryset without the search, lets SQLite read the newest matches from its index.
+    ``queryset`` carries the caller's filters; the search is applied here (a queryset already
+    searched gives the same rows). Two queries at most, three for a common word under selective
+    filters on SQLite.
     """
-    rows, count, capped, common, score = _candidates(matches, base, query, rank=True)
-    ids = [pk for pk, _ in rows]
-    if score is None:  # PostgreSQL scored them in the candidates' own query
-        # SQLite, a common word under selective filters: the candidates lie all over the index,
-        # and bm25 over that rowid range scores some 900,000 matches (~2.5 s). They come newest
-        # first instead (docs/performance.md, "Where a target is missed").
-        spread = common and ids and max(ids) - min(ids) > SPREAD * len(ids)
-        score = {} if spread else engine.scores(matches.db, matches.model._meta.db_table, query, ids)
-    rows.sort(key=lambda row: (score.get(row[0], 0.0), *_newest_key(row)), reverse=True)
-    return [pk for pk, _ in rows], count, capped
+    query = parse(q)
+    if not query.is_searchable:
+        return [], 0, False
+    found = _candidates(queryset, query, rank=True)
+    score = found.scores
+    if score is None:
+        table = queryset.model._meta.db_table
+        score = backends.for_queryset(queryset).scores(table, query, [pk for pk, _ in found.rows])
+    rows = sorted(found.rows, key=lambda row: (score.get(row[0], 0.0), *_newest_key(row)), reverse=True)
+    return [pk for pk, _ in rows], found.count, found.capped
+
+
+def filter_search(queryset: QuerySet, q: str | Query) -> QuerySet:
+    """``queryset`` narrowed to the rows matching ``q`` (``TakeQuerySet.search``): a blank query
+    leaves it as it is, a query with nothing searchable in it matches nothing."""
+    if not isinstance(q, Query) and not (q or "").strip():
+        return queryset
+    return backends.for_queryset(queryset).filter_matches(queryset, parse(q))
+
+
+def order_by_relevance(queryset: QuerySet, q: str | Query) -> QuerySet:
+    """``queryset``'s rows matching ``q``, best first, as ``ranked_ids`` ranks them
+    (``TakeQuerySet.by_relevance``)."""
+    query = parse(q)
+    if not query.is_searchable:
+        return filter_search(queryset, q)
+    ids, _, _ = ranked_ids(queryset, query)
+    if not ids:
+        return queryset.none()
+    order = Case(*(When(pk=pk, then=rank) for rank, pk in enumerate(ids)))
+    return queryset.filter(pk__in=ids).order_by(order)
 
 
 @dataclass
@@ -234,25 +194,24 @@ def search_page(
     result = SearchPage(query=query, sort=sort, number=number, per_page=per_page, count=0, capped=False)
     if not query.is_searchable:
         return result
-    matches = engine.filter_matches(queryset, query)
-    when = date_field(queryset)
     if sort == "relevance":
-        ids, result.count, result.capped = ranked_ids(matches, query, base=queryset)
+        ids, result.count, result.capped = ranked_ids(queryset, query)
         result.ranked_only_newest = result.capped
         result.number = min(number, result.num_pages)
         start = (result.number - 1) * per_page
         page_ids = ids[start : start + per_page]
     else:
-        rows, result.count, result.capped, _, _ = _candidates(matches, queryset, query)
-        if not result.capped:
-            rows.sort(key=_newest_key, reverse=True)
+        found = _candidates(queryset, query)
+        result.count, result.capped = found.count, found.capped
+        if not found.capped:
+            rows = sorted(found.rows, key=_newest_key, reverse=True)
             result.number = min(number, result.num_pages)
             start = (result.number - 1) * per_page
             page_ids = [pk for pk, _ in rows[start : start + per_page]]
         else:
             start = (number - 1) * per_page
-            walked = engine.filter_matches_walking(queryset, query)
-            ordered = walked.order_by(F(when).desc(nulls_last=True), "-pk")
+            walked = backends.for_queryset(queryset).filter_matches_walking(queryset, query)
+            ordered = walked.order_by(F(date_field(queryset)).desc(nulls_last=True), "-pk")
             page_ids = list(ordered.values_list("pk", flat=True)[start : start + per_page])
     rows = (prepare or (lambda qs: qs))(queryset.model._default_manager.using(queryset.db).filter(pk__in=page_ids))
     by_id = {obj.pk: obj for obj in rows}
@@ -273,7 +232,7 @@ def attach_snippets(objects: list, q: str | Query) -> None:
     model = type(objects[0])
     table = model._meta.db_table
     using = objects[0]._state.db or "default"
-    marked = engine.snippets(using, table, query, [obj.pk for obj in objects])
+    marked = backends.backend(using).snippets(table, query, [obj.pk for obj in objects])
     words = [word for group in query.required for phrase in group for word in phrase.words]
     for obj in objects:
         parts = marked.get(obj.pk, {})

@@ -14,7 +14,7 @@ from archive import reading
 from archive.cache import not_kept
 from archive.db import data_version
 from archive.models import Expert, Quote, Take
-from archive.search import engine
+from archive.search import backends
 from archive.search.filters import QuoteFilter
 from archive.search.query import MAX_QUERY_CHARS, Query, parse
 from archive.search.results import PER_PAGE, SORTS, SearchPage, capped_count, page_number, search_page
@@ -59,13 +59,18 @@ def _query_string(request: HttpRequest, **changes: str | None) -> str:
 
 def _spelling(queryset: QuerySet, query: Query) -> Query | None:
     """A respelt query that finds something, when the reader's found nothing (two queries)."""
-    fixes = engine.suggest_words(queryset.db, query.plain_words)
+    engine = backends.for_queryset(queryset)
+    fixes = engine.suggest_words(query.plain_words)
     if not fixes:
         return None
     suggestion = query
     for word, better in fixes.items():
         suggestion = suggestion.replace_word(word, better)
     return suggestion if engine.filter_matches(queryset, suggestion).exists() else None
+
+
+def _similar_experts(experts: QuerySet, text: str) -> list:
+    return backends.for_queryset(experts).similar_experts(experts, text)
 
 
 def _name_text(query: Query) -> str:
@@ -98,9 +103,7 @@ def search(request: HttpRequest) -> HttpResponse:
             take_page = _counted(takes, query)
         context.update(quote_page=quote_page, take_page=take_page)
         nothing = not quote_page.count and not take_page.count
-        context["experts"] = (
-            engine.similar_experts(Expert.objects.public(), _name_text(query)) if query.plain_words else []
-        )
+        context["experts"] = _similar_experts(Expert.objects.public(), _name_text(query)) if query.plain_words else []
         if nothing:
             suggestion = _spelling(quotes, query) or _spelling(takes, query)
             if suggestion:
@@ -114,7 +117,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 def _counted(queryset: QuerySet, query: Query) -> SearchPage:
     """A page with no rows, only the capped count (for the tab that is not shown)."""
-    count, capped = capped_count(engine.filter_matches(queryset, query))
+    count, capped = capped_count(backends.for_queryset(queryset).filter_matches(queryset, query))
     return SearchPage(query=query, sort="relevance", number=1, per_page=PER_PAGE, count=count, capped=capped)
 
 
@@ -147,7 +150,7 @@ def quote_list(request: HttpRequest) -> HttpResponse:
 
     if query.is_searchable and not page.count:
         if filterset.active:
-            unfiltered, capped = capped_count(engine.filter_matches(base, query))
+            unfiltered, capped = capped_count(backends.for_queryset(base).filter_matches(base, query))
             if unfiltered:
                 context["without_filters"] = {
                     "count": f"{unfiltered:,}+" if capped else f"{unfiltered:,}",

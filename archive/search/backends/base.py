@@ -1,0 +1,124 @@
+"""What a search engine provides: the operations everything above ``backends/`` calls.
+
+Each database's backend (``postgresql.py``, ``sqlite.py``) implements every operation with its own
+index and SQL; ``archive.search.backends.backend(using)`` picks one per database alias. Callers
+pass querysets and parsed queries (``archive.search.query.Query``), never raw text.
+"""
+
+from __future__ import annotations
+
+import abc
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db.models import BooleanField, Expression, QuerySet
+
+from archive.search.query import Query
+
+#: Words in a snippet of the matching passage.
+SNIPPET_WORDS = 32
+
+#: The highlighted columns of each searched table (takes' titles are highlighted whole).
+SNIPPET_COLUMNS = {"archive_take": ("title", "summary", "body"), "archive_quote": ("text",)}
+
+
+@dataclass
+class Candidates:
+    """The rows relevance ranks: at most the cap, the most recently added first or in any order.
+
+    ``rows`` are ``(id, date)``; ``count`` is capped at the cap, ``capped`` says there were more.
+    ``scores``: ``None`` when the rows still need scoring (``SearchBackend.scores``), a dict when the
+    query that found them scored them too; an empty dict means "scoring would cost more than it is
+    worth: rank them newest first".
+    """
+
+    rows: list[tuple[int, datetime.date | None]]
+    count: int
+    capped: bool
+    scores: dict[int, float] | None = None
+
+
+class OwnTableCondition(Expression):
+    """A WHERE condition on the queryset's own table, whatever alias the query gives it."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, table: str, match: str) -> None:
+        super().__init__()
+        self.table, self.match = table, match
+        self.alias: str | None = None
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
+        clone = self.copy()
+        clone.alias = query.get_initial_alias()
+        return clone
+
+    def relabeled_clone(self, change_map):
+        clone = self.copy()
+        clone.alias = change_map.get(self.alias, self.alias)
+        return clone
+
+
+class SearchBackend(abc.ABC):
+    """One database's full-text search. ``using`` is the database alias it serves."""
+
+    def __init__(self, using: str) -> None:
+        self.using = using
+
+    # -- matching
+
+    @abc.abstractmethod
+    def filter_matches(self, queryset: QuerySet, query: Query) -> QuerySet:
+        """``queryset`` narrowed to rows whose document matches ``query``, served by the index.
+        Any other filter composes with it. A query with nothing searchable matches nothing."""
+
+    @abc.abstractmethod
+    def filter_matches_walking(self, queryset: QuerySet, query: Query) -> QuerySet:
+        """Like ``filter_matches``, for a walk in the queryset's own order that stops early (a page
+        of a common word by date)."""
+
+    @abc.abstractmethod
+    def newest_matches(self, queryset: QuerySet, query: Query, limit: int) -> QuerySet:
+        """Up to ``limit`` rows of ``queryset`` matching ``query``, the most recently added (highest
+        ids), as a queryset of those rows (in no particular order)."""
+
+    # -- candidates and ranking
+
+    @abc.abstractmethod
+    def newest_window(self, base: QuerySet, query: Query, cap: int, date_field: str) -> Candidates | None:
+        """The candidates of ``base`` (the caller's filters, without the search) for ``query``, read
+        from the index's newest matches, when the engine has such a shortcut; ``None`` when the
+        caller's one query for the most recently added ``cap + 1`` matches is the way.
+        ``date_field`` is the date each row is sorted by (``published``, ``take__published``)."""
+
+    @abc.abstractmethod
+    def score_expression(self, table: str, query: Query) -> Expression | None:
+        """The relevance of a row of ``table`` (the same score as ``scores``) as an annotation for the
+        query that finds the candidates, or ``None`` when the engine scores only in ``scores``."""
+
+    @abc.abstractmethod
+    def scores(self, table: str, query: Query, ids: list[int]) -> dict[int, float]:
+        """Relevance of each of ``ids`` (a bounded candidate set), higher is better. One query."""
+
+    # -- what the page shows
+
+    @abc.abstractmethod
+    def snippets(self, table: str, query: Query, ids: Iterable[int]) -> dict[int, dict[str, str]]:
+        """Marked-up text (``highlight`` sentinel characters, not HTML) of the shown rows only, by
+        column of ``SNIPPET_COLUMNS``. One query."""
+
+    @abc.abstractmethod
+    def suggest_words(self, words: list[str]) -> dict[str, str]:
+        """A close, indexed spelling for each word that is not in the index itself. One query."""
+
+    @abc.abstractmethod
+    def similar_experts(self, queryset: QuerySet, text: str, limit: int = 5) -> list:
+        """Experts of ``queryset`` whose name is close to ``text``: misspelt ("Larrison") or
+        reordered ("Kim Soo"), closest first, each with ``name_score``."""
+
+    @abc.abstractmethod
+    def first_of_any(self, parts: Sequence[QuerySet], order: Sequence[str], limit: int) -> QuerySet:
+        """The first ``limit`` rows, in ``order``, of the rows any of ``parts`` holds (querysets of
+        one model, each with one condition, the same ``values_list``)."""
