@@ -210,7 +210,7 @@ class QuoteInline(admin.StackedInline):
     model = Quote
     extra = 1
     autocomplete_fields = ["speaker"]
-    fields = ["text", "speaker", "is_headline", "order"]
+    fields = ["text", "speaker", "is_headline", "source_url", "order"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)

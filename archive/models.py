@@ -548,6 +548,14 @@ class Quote(models.Model):
     speaker = models.ForeignKey(Expert, on_delete=models.PROTECT, null=True, blank=True, related_name="quotes")
     is_headline = models.BooleanField("headline quote", default=False)
     order = models.PositiveSmallIntegerField(default=0)
+    source_url = models.URLField(
+        "read at",
+        max_length=1000,
+        blank=True,
+        default="",
+        db_default="",  # raw bulk inserts (the synthetic corpus) that do not name the column still work
+        help_text="The page the quote's text was read on (the original or a faithful republished copy).",
+    )
 
     objects = QuoteQuerySet.as_manager()
 

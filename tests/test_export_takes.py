@@ -87,7 +87,14 @@ def varied_archive():
     )
     draft = TakeFactory(slug="c-draft", status=Status.DRAFT, published=None, url="", authors=[lee])
     TakeFactory(slug="d-year", published=datetime.date(2019, 1, 1), date_precision=DatePrecision.YEAR, authors=[lee])
-    headline = QuoteFactory(take=first, speaker=soo, is_headline=True, order=0, text="Line one\nline two.")
+    headline = QuoteFactory(
+        take=first,
+        speaker=soo,
+        is_headline=True,
+        order=0,
+        text="Line one\nline two.",
+        source_url="https://copy.example/first?page=2",
+    )
     QuoteFactory(take=first, speaker=None, order=1)
     stance = StanceFactory(slug="never", position=0)
     PositionFactory(take=first, stance=stance, evidence=headline, note="Firm.")
@@ -129,8 +136,14 @@ def test_the_export_is_sorted_indented_json(tmp_path, varied_archive):
     assert [t["slug"] for t in data["takes"]] == ["a-month", "b-first", "c-draft", "d-year"]
     take = data["takes"][1]
     assert take["authors"] == [a.expert.slug for a in varied_archive.authorships.order_by("order")]
-    assert take["quotes"][0] == {"headline": True, "speaker": "soo", "text": "Line one\nline two."}
+    assert take["quotes"][0] == {
+        "headline": True,
+        "source_url": "https://copy.example/first?page=2",
+        "speaker": "soo",
+        "text": "Line one\nline two.",
+    }
     assert take["quotes"][1]["speaker"] is None
+    assert take["quotes"][1]["source_url"] == ""
     assert take["positions"][0]["quote"] == 0
     assert {d["published"] for d in data["takes"]} == {"2019-03", "2019-03-04", None, "2019"}
     assert data["experts"][[e["slug"] for e in data["experts"]].index("soo")]["affiliations"][1]["current"] is True

@@ -104,7 +104,12 @@ def document() -> dict:
                 "status": "published",
                 "themes": ["Sanctions", "yongbyon"],
                 "quotes": [
-                    {"text": "Walking away was right.", "speaker": "jean-lee", "headline": True},
+                    {
+                        "text": "Walking away was right.",
+                        "speaker": "jean-lee",
+                        "headline": True,
+                        "source_url": "https://copy.example/no-deal",
+                    },
                     {"text": "We will not give up.", "speaker": "kim-jong-un", "headline": False},
                     {"text": "Unattributed words."},
                 ],
@@ -167,6 +172,7 @@ def test_it_imports_every_section_and_nested_list(tmp_path):
     assert [q.text for q in quotes] == ["Walking away was right.", "We will not give up.", "Unattributed words."]
     assert [q.is_headline for q in quotes] == [True, False, False]
     assert quotes[2].speaker is None
+    assert [q.source_url for q in quotes] == ["https://copy.example/no-deal", "", ""]
     position = take.positions.get()
     assert (position.question.slug, position.stance.slug, position.confidence) == ("walkout", "yes", Confidence.HIGH)
     assert position.evidence == quotes[0]
@@ -267,6 +273,18 @@ def test_a_changed_file_updates_in_place(tmp_path):
     assert (position.stance.slug, position.evidence) == ("no", quotes[1])
     assert take.responses.get().quote == quotes[0]  # untouched, still pointing at its quote
     assert Expert.objects.get(slug="jean-lee").bio == "Reporter."
+
+
+def test_a_changed_quote_source_url_alone_updates_the_quote_in_place(tmp_path):
+    run(tmp_path, document())
+    quote = Take.objects.get(slug="no-deal-better").quotes.get(order=0)
+    changed = document()
+    changed["takes"][0]["quotes"][0]["source_url"] = "https://outlet.example/no-deal"
+    out, _err = run(tmp_path, changed)
+    assert "takes: 0 created, 1 updated, 3 unchanged" in out
+    assert Quote.objects.get(pk=quote.pk).source_url == "https://outlet.example/no-deal"
+    out, _err = run(tmp_path, changed)
+    assert "takes: 0 created, 0 updated, 4 unchanged" in out
 
 
 def test_a_take_is_matched_by_url_when_its_slug_is_new(tmp_path):
@@ -405,6 +423,7 @@ REFUSALS = [
     ("unknown target take", set_nested(0, "responses", 0, "take", "missing"), ["responses[0].take", "missing"]),
     ("bad relation", set_nested(0, "responses", 0, "relation", "likes"), ["responses[0]", "relation"]),
     ("two headlines", set_nested(0, "quotes", 1, "headline", True), ["quotes", "more than one quote"]),
+    ("quote source url", set_nested(0, "quotes", 0, "source_url", "read it somewhere"), ["quotes[0]", "source_url"]),
     ("duplicate slug", set_take(1, "slug", "no-deal-better"), ["takes[1]", "slug", "used twice"]),
     ("duplicate url", set_take(1, "url", "https://outlet.example/no-deal"), ["url", "used twice"]),
     ("no slug or url", lambda d: d["takes"][3].pop("url"), ["takes[3]", "needs a"]),

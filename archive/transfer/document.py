@@ -153,6 +153,7 @@ QUOTE = (
     Spec("text", required=True),
     Spec("speaker", "ref"),
     Spec("headline", "bool", attr="is_headline"),
+    Spec("source_url"),
 )
 POSITION = (
     Spec("question", "ref", required=True),
@@ -541,6 +542,7 @@ def read_take(reader: ItemReader, item: Any, where: str) -> Record | None:
                     "text": row.get("text", ""),
                     "speaker": row.get("speaker"),
                     "is_headline": row.get("is_headline", False),
+                    "source_url": row.get("source_url", ""),
                 }
             )
         if sum(1 for row in rows if row["is_headline"]) > 1:

@@ -121,7 +121,12 @@ def take_item(t: models.Take, exported: set[str] | None) -> dict:
         "body": t.body,
         "themes": sorted(theme.name for theme in t.themes.all()),
         "quotes": [
-            {"text": q.text, "speaker": q.speaker.slug if q.speaker else None, "headline": q.is_headline}
+            {
+                "text": q.text,
+                "speaker": q.speaker.slug if q.speaker else None,
+                "headline": q.is_headline,
+                "source_url": q.source_url,
+            }
             for q in quotes
         ],
         "positions": [

@@ -576,7 +576,7 @@ class Importer:
         for row in (
             models.Quote.objects.filter(take_id__in=ids)
             .order_by("take_id", "order", "id")
-            .values_list("take_id", "id", "text", "speaker__slug", "is_headline")
+            .values_list("take_id", "id", "text", "speaker__slug", "is_headline", "source_url")
         ):
             quotes[row[0]].append(row[1:])
         for row in models.Position.objects.filter(take_id__in=ids).values_list(
@@ -607,7 +607,9 @@ class Importer:
             plan.quote_ids = [q[0] for q in have_quotes]
             index_of = {q[0]: n for n, q in enumerate(have_quotes)}
             if "quotes" in record.lists:
-                wanted_quotes = [(q["text"], q["speaker"], q["is_headline"]) for q in record.lists["quotes"]]
+                wanted_quotes = [
+                    (q["text"], q["speaker"], q["is_headline"], q["source_url"]) for q in record.lists["quotes"]
+                ]
                 plan.quotes = wanted_quotes != [q[1:] for q in have_quotes]
             if "positions" in record.lists:
                 have = sorted((q, s, c, index_of.get(e), n) for q, s, c, e, n in positions[take_id])
@@ -834,6 +836,7 @@ class Importer:
                     "text": row["text"],
                     "speaker_id": self.expert_id(row["speaker"]),
                     "is_headline": row["is_headline"],
+                    "source_url": row["source_url"],
                     "order": order,
                 }
                 if order < len(ids):
@@ -848,10 +851,12 @@ class Importer:
         if unmark:  # only one headline per take at any moment: clear them before setting the new ones
             for chunk in chunked(unmark, QUERY_CHUNK):
                 models.Quote.objects.filter(pk__in=chunk, is_headline=True).update(is_headline=False)
-        models.Quote.objects.bulk_update(updates, ["text", "speaker_id", "is_headline", "order"], batch_size=500)
+        models.Quote.objects.bulk_update(
+            updates, ["text", "speaker_id", "is_headline", "source_url", "order"], batch_size=500
+        )
         new_ids = insert_rows(
             models.Quote,
-            ["take_id", "text", "speaker_id", "is_headline", "order"],
+            ["take_id", "text", "speaker_id", "is_headline", "source_url", "order"],
             [row for _plan, row in creates],
             returning=True,
         )
