@@ -103,7 +103,7 @@ def paginate(request: HttpRequest, items, per_page: int = PER_PAGE, count: int |
 
 
 def take_cards(takes) -> list[Take]:
-    """The takes a list shows as cards (templates/archive/cards/_take_card.html) — a page of a
+    """The takes a list shows as cards (templates/jinja2/archive/cards/_take_card.html) — a page of a
     paginated take list, a queryset of takes, or their ids — in their order, loaded with what a
     card shows (authors, outlet, stances, headline quotes): four queries, whatever their number."""
     if hasattr(takes, "ids"):
@@ -152,7 +152,7 @@ def _detailed(found: list, rows: Callable[[list[int]], Iterable], *highlights: s
 
 
 def quote_cards(quotes: list[Quote]) -> list[Quote]:
-    """The quotes a page shows as cards (templates/archive/cards/_quote_card.html), in order, with
+    """The quotes a page shows as cards (templates/jinja2/archive/cards/_quote_card.html), in order, with
     speaker, take, outlet and the speaker's stances (four queries), each keeping the ``snippet``
     its search highlighted."""
     return _detailed(
@@ -161,7 +161,7 @@ def quote_cards(quotes: list[Quote]) -> list[Quote]:
 
 
 def take_results(takes: list[Take]) -> list[Take]:
-    """The takes a search shows (templates/archive/cards/_take_result.html), in order, with authors,
+    """The takes a search shows (templates/jinja2/archive/cards/_take_result.html), in order, with authors,
     outlet and stances, each keeping its highlighted ``title_html`` and ``snippet``."""
     return _detailed(takes, lambda ids: Take.objects.filter(pk__in=ids).with_related(), "title_html", "snippet")
 

@@ -65,7 +65,7 @@ def test_the_take_page_shows_everything_about_the_take(client, world):
         "https://example.org/a",
         "https://web.archive.org/a",
         "Never, ever.",
-        "Bob&#x27;s words inside Ann&#x27;s take.",
+        "Bob&#39;s words inside Ann&#39;s take.",
         "He keeps it all.",
     ):
         assert text in html, text
