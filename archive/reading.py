@@ -17,10 +17,8 @@ from django.db.models import Count, F, Prefetch, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.safestring import SafeString
 
 from archive.models import Expert, Position, Question, Quote, Take, TakeAuthor
-from archive.templatetags.cards import quote_card_tail, quote_card_with, take_card, take_result_parts, take_result_with
 
 PER_PAGE = 20
 
@@ -104,11 +102,10 @@ def paginate(request: HttpRequest, items, per_page: int = PER_PAGE, count: int |
 # --------------------------------------------------------------------------- take cards
 
 
-def take_cards(takes, *, level: int = 3) -> list[SafeString]:
-    """The cards (``{% take_card %}``) of ``takes`` — a page of a paginated take list, a queryset
-    of takes, or their ids — in their order: the rows with what a card shows (title, authors,
-    outlet, date, kind, stances, headline quotes) in four queries, whatever their number. Whole
-    pages are cached (archive/cache.py), so this runs once per page and data version."""
+def take_cards(takes) -> list[Take]:
+    """The takes a list shows as cards (templates/jinja2/archive/cards/_take_card.html) — a page of a
+    paginated take list, a queryset of takes, or their ids — in their order, loaded with what a
+    card shows (authors, outlet, stances, headline quotes): four queries, whatever their number."""
     if hasattr(takes, "ids"):
         ids = [row["pk"] for row in takes.ids]
     elif isinstance(takes, tuple | list) and all(isinstance(take, int) for take in takes):
@@ -118,7 +115,7 @@ def take_cards(takes, *, level: int = 3) -> list[SafeString]:
             [take.pk for take in takes] if not isinstance(takes, QuerySet) else list(takes.values_list("pk", flat=True))
         )
     rows = {take.pk: take for take in Take.objects.filter(pk__in=ids).with_related()}
-    return [take_card(rows[take_id], level) for take_id in ids if take_id in rows]
+    return [rows[take_id] for take_id in ids if take_id in rows]
 
 
 def with_card_details(quotes: QuerySet) -> QuerySet:
@@ -140,33 +137,33 @@ def with_speaker_stances(quotes: list[Quote]) -> list[Quote]:
     return quotes
 
 
-def _parts_by_id(objects: list, rows: Callable[[list[int]], Iterable], parts: Callable) -> list:
-    """``(obj, parts(row))`` for each of ``objects`` in order; ``rows(ids)`` fetches what ``parts``
-    reads, for all of them at once."""
-    built = {row.pk: parts(row) for row in rows([obj.pk for obj in objects])}
-    return [(obj, built[obj.pk]) for obj in objects if obj.pk in built]
+def _detailed(found: list, rows: Callable[[list[int]], Iterable], *highlights: str) -> list:
+    """``found`` (a search's page: ids and what the search highlighted) as fully loaded rows, in
+    order, each carrying the ``highlights`` attributes of its search row."""
+    by_id = {row.pk: row for row in rows([obj.pk for obj in found])}
+    detailed = []
+    for obj in found:
+        row = by_id.get(obj.pk)
+        if row is not None:
+            for name in highlights:
+                setattr(row, name, getattr(obj, name, None))
+            detailed.append(row)
+    return detailed
 
 
-def quote_cards(quotes: list[Quote]) -> list[SafeString]:
-    """The cards (``{% quote_card %}``) of ``quotes``, in their order: each quote needs only its
-    ``text`` and, in a search, its highlighted ``snippet``; what follows the passage (speaker,
-    take, outlet, date, the speaker's stances) is fetched here in four queries."""
-    built = _parts_by_id(
-        quotes,
-        lambda ids: with_speaker_stances(list(with_card_details(Quote.objects.filter(pk__in=ids)))),
-        quote_card_tail,
+def quote_cards(quotes: list[Quote]) -> list[Quote]:
+    """The quotes a page shows as cards (templates/jinja2/archive/cards/_quote_card.html), in order, with
+    speaker, take, outlet and the speaker's stances (four queries), each keeping the ``snippet``
+    its search highlighted."""
+    return _detailed(
+        quotes, lambda ids: with_speaker_stances(list(with_card_details(Quote.objects.filter(pk__in=ids)))), "snippet"
     )
-    return [quote_card_with(tail, getattr(quote, "snippet", None) or quote.text) for quote, tail in built]
 
 
-def take_results(takes: list[Take]) -> list[SafeString]:
-    """The search-result cards (``{% take_result %}``) of ``takes``, each with its highlighted
-    ``title_html`` and ``snippet``."""
-    built = _parts_by_id(takes, lambda ids: Take.objects.filter(pk__in=ids).with_related(), take_result_parts)
-    return [
-        take_result_with(parts, getattr(take, "title_html", ""), getattr(take, "snippet", None))
-        for take, parts in built
-    ]
+def take_results(takes: list[Take]) -> list[Take]:
+    """The takes a search shows (templates/jinja2/archive/cards/_take_result.html), in order, with authors,
+    outlet and stances, each keeping its highlighted ``title_html`` and ``snippet``."""
+    return _detailed(takes, lambda ids: Take.objects.filter(pk__in=ids).with_related(), "title_html", "snippet")
 
 
 # --------------------------------------------------------------------------- the stance-split chart

@@ -101,7 +101,21 @@ MIDDLEWARE = [
 ROOT_URLCONF = "archive.urls"
 WSGI_APPLICATION = "archive.wsgi.application"
 
+# Two engines. The public pages (templates/jinja2/) are Jinja2 templates, rendered by Django's Jinja2
+# backend with autoescape on (archive/jinja2.py; it renders the cards at about half Django's cost,
+# docs/architecture.md). The admin, its take screen's tools and the lockout page stay on Django
+# templates (templates/admin/). A name is looked up in that order: Jinja2 first.
 TEMPLATES = [
+    {
+        "BACKEND": "archive.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "environment": "archive.jinja2.environment",
+            "autoescape": True,
+            "keep_trailing_newline": True,  # as Django's engine does: partials end their lines
+        },
+    },
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],

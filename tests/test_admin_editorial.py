@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import jinja2.meta
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, User
 from django.db import connection
+from django.template import engines
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -202,12 +204,22 @@ def test_editors_preview_a_draft_as_the_public_page_and_the_public_gets_404(edit
     assert "Preview of a draft" in page
     assert "Unpublished &lt;thoughts&gt;" in page
     assert "Words not yet public." in page
-    assert "archive/take_detail.html" in [t.name for t in response.templates]
+    # the public take page's template, extended (a Jinja2 page reports only the template it rendered)
+    assert [t.name for t in response.templates] == ["admin/archive/take/preview.html"]
+    assert extended_by("admin/archive/take/preview.html") == "archive/take_detail.html"
+    assert '<article class="take" aria-labelledby="take-title">' in page
     assert response["X-Robots-Tag"] == "noindex, nofollow"
 
     assert client.get(draft.get_absolute_url()).status_code == 404
     anonymous = client.get(preview)
     assert anonymous.status_code == 302 and "/admin/login/" in anonymous["Location"]
+
+
+def extended_by(template_name: str) -> str | None:
+    """The template a Jinja2 page template extends."""
+    env = engines["jinja2"].env
+    source, _, _ = env.loader.get_source(env, template_name)
+    return next(jinja2.meta.find_referenced_templates(env.parse(source)), None)
 
 
 def test_the_preview_of_an_unknown_take_is_404(editor_client):

@@ -12,7 +12,7 @@ SOO_KIM_TAKE = "/takes/hanoi-summit-we-asked-soo-kim/"
 
 SEED_PAGES = {
     "/": ["Who said what about the Hanoi summit", "Will Kim Jong Un give up his nuclear weapons?", "Latest takes"],
-    "/takes/": ["Washington&#x27;s Continuing Failure", "Soo Kim", "Narrow the takes"],
+    "/takes/": ["Washington&#39;s Continuing Failure", "Soo Kim", "Narrow the takes"],
     LARISON: ["Daniel Larison", "Graham Allison", "Disputes", "Washington misread Kim"],
     SOO_KIM_TAKE: [
         "March 2019",
