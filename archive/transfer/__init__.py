@@ -1,6 +1,7 @@
 """Moving takes in and out of the archive: the JSON import/export format (docs/import-format.md).
 
-- ``document`` reads a file into checked, normalised records (no database);
+- ``reader`` reads a file into a checked, normalised ``document`` (no database), item by item with
+  ``fields`` (what each section's items may hold);
 - ``importer`` resolves the records against the database, plans and writes them in one transaction
   (``section_plans``, ``take_plans`` and ``writing`` hold its three parts);
 - ``exporter`` writes the same format, deterministically;

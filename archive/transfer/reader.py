@@ -1,4 +1,4 @@
-"""Read an import document (decoded JSON) into checked, normalised records, without touching the database.
+"""Read a decoded import document into checked, normalised records, without touching the database.
 
 Every problem is collected (not just the first) with the place it was found: the section, the
 item's index and slug, and the field, e.g. ``takes[12] "kim-wont-budge": published: ...``.
