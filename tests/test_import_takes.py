@@ -28,7 +28,7 @@ from archive.models import (
     Take,
     Theme,
 )
-from archive.transfer import importer
+from archive.transfer import writing
 from tests.factories import ExpertFactory, PositionFactory, PublicationFactory, StanceFactory, TakeFactory
 from tests.generate_import import build
 
@@ -337,7 +337,7 @@ def test_takes_written_in_many_chunks_are_the_same_as_in_one(tmp_path, monkeypat
     in_one = exported(tmp_path)
     for model in reversed(ARCHIVE_MODELS):
         model.objects.all().delete()
-    monkeypatch.setattr(importer, "WRITE_CHUNK", 4)
+    monkeypatch.setattr(writing, "WRITE_CHUNK", 4)
     out, _err = run(tmp_path, data)
     assert "takes: 30 created" in out
     assert exported(tmp_path) == in_one
@@ -347,8 +347,8 @@ def test_takes_written_in_many_chunks_are_the_same_as_in_one(tmp_path, monkeypat
 
 def test_a_row_the_database_refuses_in_a_late_chunk_leaves_nothing_written(tmp_path, monkeypatch):
     """Takes go in chunks of 4; the positions of the sixth are given a stance of another question."""
-    monkeypatch.setattr(importer, "WRITE_CHUNK", 4)
-    insert_rows, chunks = importer.insert_rows, []
+    monkeypatch.setattr(writing, "WRITE_CHUNK", 4)
+    insert_rows, chunks = writing.insert_rows, []
 
     def spoiled(model, fields, rows, **kwargs):
         if model is Position:
@@ -358,7 +358,7 @@ def test_a_row_the_database_refuses_in_a_late_chunk_leaves_nothing_written(tmp_p
                 rows = [(rows[0][0], rows[0][1], other, *rows[0][3:]), *rows[1:]]
         return insert_rows(model, fields, rows, **kwargs)
 
-    monkeypatch.setattr(importer, "insert_rows", spoiled)
+    monkeypatch.setattr(writing, "insert_rows", spoiled)
     message = refused(tmp_path, build(30))
     assert "the database refused the import, so nothing was written" in message
     assert "position_stance_of_question" in message

@@ -7,7 +7,7 @@
 - ``questions``: the questions with their stance splits; a question's page
 - ``browse``: the outlet list; one page for an outlet, a collection or a theme with its takes
 
-A view gathers what its page needs through QuerySet methods (archive/models.py) and page builders
+A view gathers what its page needs through QuerySet methods (archive/models/) and page builders
 (archive/reading.py, and the builders beside each view), then renders its template. Each page does
 a fixed number of queries whatever it shows (pinned in tests/test_query_counts.py), and public pages
 are cached whole against the data version (archive/cache.py).

@@ -7,8 +7,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from archive.transfer import Progress
 from archive.transfer.csv_rows import read_csv
-from archive.transfer.document import ImportFailed, load_json, read_document
+from archive.transfer.document import ImportFailed
 from archive.transfer.importer import import_document
+from archive.transfer.reader import load_json, read_document
 
 
 class Command(BaseCommand):

@@ -1,9 +1,14 @@
-"""The archive's data: who said what about the Hanoi summit, where, and where they stand.
+"""Takes and what each one holds: authors in byline order, quotes, positions on the questions.
 
 A *take* is one piece of commentary (an op-ed, a blog post, an answer in a collection). It has
-ordered authors, appears in a *publication*, may belong to a *collection*, holds *quotes* (whose
-speaker may be someone other than the author), takes *positions* (one stance per debated
-*question*) and *responds* to other experts.
+ordered authors, appears in a publication, may belong to a collection, carries theme tags, holds
+*quotes* (whose speaker may be someone other than the author) and takes *positions* (one stance
+per debated question). ``Position`` lives here, beside ``Take``, because the take querysets filter
+and prefetch by it and it belongs to one take; the questions and stances it points at are in
+``stances``.
+
+Relations to models of the other modules are named by string ("Publication", "Expert", ...): those
+modules query takes, so they import this one, never the other way round.
 """
 
 from __future__ import annotations
@@ -13,254 +18,10 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Substr, Upper
 from django.urls import reverse
 
+from archive.models.checks import choice_check
 from archive.search.results import filter_search, order_by_relevance
-
-
-def choice_check(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
-    """A database check that ``field`` holds one of ``choices``."""
-    return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
-
-
-# --------------------------------------------------------------------------- outlets
-
-
-class PublicationKind(models.TextChoices):
-    NEWSPAPER = "newspaper", "Newspaper"
-    MAGAZINE = "magazine", "Magazine"
-    THINK_TANK = "think-tank", "Think tank"
-    BLOG = "blog", "Blog"
-    BROADCASTER = "broadcaster", "Broadcaster"
-    NEWS_AGENCY = "news-agency", "News agency"
-    JOURNAL = "journal", "Journal"
-    GOVERNMENT = "government", "Government"
-    OTHER = "other", "Other"
-
-
-class PublicationQuerySet(models.QuerySet):
-    def with_published_takes(self) -> PublicationQuerySet:
-        """Outlets with at least one published take (EXISTS: an index probe per outlet)."""
-        return self.filter(Exists(Take.objects.filter(publication=OuterRef("pk"), status=Status.PUBLISHED)))
-
-
-class Publication(models.Model):
-    """An outlet: a newspaper, magazine, think tank or blog that publishes takes."""
-
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=100, unique=True)
-    kind = models.CharField(max_length=20, choices=PublicationKind, default=PublicationKind.OTHER)
-    homepage = models.URLField(max_length=500, blank=True)
-    country = models.CharField(max_length=100, blank=True)
-    description = models.TextField(blank=True)
-
-    objects = PublicationQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-        indexes = [models.Index(fields=["name"], name="publication_name_idx")]
-        constraints = [choice_check("kind", PublicationKind, "publication_kind_valid")]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("publication_detail", args=[self.slug])
-
-
-# --------------------------------------------------------------------------- people
-
-
-class ExpertKind(models.TextChoices):
-    EXPERT = "expert", "Expert or commentator"
-    NEWSMAKER = "newsmaker", "Newsmaker (leader or official quoted in takes)"
-
-
-#: The first letter of a sort name, as the A–Z index groups experts (an expression index backs it).
-SORT_INITIAL = Upper(Substr("sort_name", 1, 1))
-
-
-class ExpertQuerySet(models.QuerySet):
-    def commentators(self) -> ExpertQuerySet:
-        return self.filter(kind=ExpertKind.EXPERT)
-
-    def public(self) -> ExpertQuerySet:
-        """People the public archive shows: authors of, speakers in or targets of a published take.
-
-        Someone who appears only in drafts stays invisible.
-        """
-        published = Status.PUBLISHED
-        return self.filter(
-            Exists(TakeAuthor.objects.filter(expert=OuterRef("pk"), take__status=published))
-            | Exists(Quote.objects.filter(speaker=OuterRef("pk"), take__status=published))
-            | Exists(Response.objects.filter(expert=OuterRef("pk"), take__status=published))
-        )
-
-    def with_take_counts(self) -> ExpertQuerySet:
-        """Annotate ``take_count``: published takes each expert wrote (a correlated count, no row blow-up)."""
-        counts = (
-            TakeAuthor.objects.filter(expert=OuterRef("pk"), take__status=Status.PUBLISHED)
-            .order_by()
-            .values("expert")
-            .annotate(n=models.Count("take"))
-            .values("n")
-        )
-        return self.annotate(take_count=models.functions.Coalesce(models.Subquery(counts), 0))
-
-    def with_initial(self) -> ExpertQuerySet:
-        return self.alias(initial=SORT_INITIAL)
-
-    def by_initial(self, letter: str) -> ExpertQuerySet:
-        return self.with_initial().filter(initial=letter.upper())
-
-    def initial_counts(self) -> dict[str, int]:
-        """How many of these experts sort under each first letter, in one query."""
-        rows = self.order_by().annotate(letter=SORT_INITIAL).values("letter").annotate(n=models.Count("id"))
-        return {row["letter"]: row["n"] for row in rows}
-
-    def wrote_takes(self, takes: models.QuerySet) -> ExpertQuerySet:
-        """Experts who wrote at least one of ``takes`` (a take queryset)."""
-        return self.filter(Exists(TakeAuthor.objects.filter(expert=OuterRef("pk"), take__in=takes.values("pk"))))
-
-    def affiliated_with(self, organization: str) -> ExpertQuerySet:
-        return self.filter(
-            Exists(Affiliation.objects.filter(expert=OuterRef("pk"), organization__iexact=organization.strip()))
-        )
-
-
-class Expert(models.Model):
-    """A person whose words the archive records: usually an expert, sometimes a newsmaker."""
-
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=100, unique=True)
-    sort_name = models.CharField(
-        max_length=200,
-        help_text='How the name sorts: "Kim, Soo" for Soo Kim; "Kim Jong Un" stays as it is.',
-    )
-    kind = models.CharField(max_length=20, choices=ExpertKind, default=ExpertKind.EXPERT)
-    bio = models.TextField(blank=True)
-    homepage = models.URLField(max_length=500, blank=True)
-    social_handle = models.CharField(max_length=100, blank=True, help_text='For example "@mllesookim" on Twitter.')
-
-    objects = ExpertQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["sort_name", "name"]
-        indexes = [
-            models.Index(fields=["sort_name"], name="expert_sort_name_idx"),
-            models.Index(SORT_INITIAL, name="expert_sort_initial_idx"),
-        ]
-        constraints = [
-            choice_check("kind", ExpertKind, "expert_kind_valid"),
-            models.CheckConstraint(condition=~Q(sort_name=""), name="expert_sort_name_not_empty"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("expert_detail", args=[self.slug])
-
-    def save(self, *args, **kwargs) -> None:
-        if not self.sort_name:
-            self.sort_name = self.name
-        super().save(*args, **kwargs)
-
-
-class Affiliation(models.Model):
-    """A role an expert holds or held at an organization."""
-
-    expert = models.ForeignKey(Expert, on_delete=models.CASCADE, related_name="affiliations")
-    organization = models.CharField(max_length=200)
-    role = models.CharField(max_length=200, blank=True)
-    start_year = models.PositiveSmallIntegerField(null=True, blank=True)
-    end_year = models.PositiveSmallIntegerField(null=True, blank=True)
-    current = models.BooleanField(default=False, help_text="Held at the time the archive records it.")
-    order = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["expert", "order", "id"]
-        indexes = [models.Index(fields=["organization"], name="affiliation_org_idx")]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(start_year__isnull=True)
-                | Q(end_year__isnull=True)
-                | Q(end_year__gte=models.F("start_year")),
-                name="affiliation_years_ordered",
-            ),
-            models.CheckConstraint(
-                condition=(Q(start_year__isnull=True) | Q(start_year__gte=1900, start_year__lte=2200))
-                & (Q(end_year__isnull=True) | Q(end_year__gte=1900, end_year__lte=2200)),
-                name="affiliation_years_plausible",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        former = "" if self.current else "former "
-        role = f"{former}{self.role}" if self.role else former.strip()
-        return f"{role}, {self.organization}" if role else self.organization
-
-    def held_in(self, year: int | None) -> bool:
-        """Whether the role may have been held in ``year``: open-ended years count as "maybe"."""
-        if year is None:
-            return True
-        return (self.start_year is None or self.start_year <= year) and (self.end_year is None or year <= self.end_year)
-
-    @property
-    def years(self) -> str:
-        if self.start_year and self.end_year:
-            return str(self.start_year) if self.start_year == self.end_year else f"{self.start_year}–{self.end_year}"
-        if self.start_year:
-            return f"since {self.start_year}"
-        if self.end_year:
-            return f"until {self.end_year}"
-        return ""
-
-
-# --------------------------------------------------------------------------- series and tags
-
-
-class Collection(models.Model):
-    """A named series of takes, e.g. a publication's set of answers to one prompt question."""
-
-    title = models.CharField(max_length=300)
-    slug = models.SlugField(max_length=100, unique=True)
-    prompt = models.TextField(blank=True, help_text="The question the collection asked its contributors.")
-    publication = models.ForeignKey(
-        Publication, on_delete=models.PROTECT, null=True, blank=True, related_name="collections"
-    )
-    url = models.URLField(max_length=500, blank=True)
-    description = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["title"]
-
-    def __str__(self) -> str:
-        return self.title
-
-    def get_absolute_url(self) -> str:
-        return reverse("collection_detail", args=[self.slug])
-
-
-class Theme(models.Model):
-    """A topic tag on takes: sanctions, deterrence, Yongbyon, ..."""
-
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=100, unique=True)
-    description = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def get_absolute_url(self) -> str:
-        return reverse("theme_detail", args=[self.slug])
-
-
-# --------------------------------------------------------------------------- takes
 
 
 class TakeKind(models.TextChoices):
@@ -283,6 +44,23 @@ class DatePrecision(models.TextChoices):
 class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
     PUBLISHED = "published", "Published"
+
+
+class Theme(models.Model):
+    """A topic tag on takes: sanctions, deterrence, Yongbyon, ..."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("theme_detail", args=[self.slug])
 
 
 class TakeQuerySet(models.QuerySet):
@@ -419,9 +197,11 @@ class Take(models.Model):
     slug = models.SlugField(max_length=200, unique=True)
     standfirst = models.TextField(blank=True, help_text="The deck or subtitle under the headline.")
     kind = models.CharField(max_length=30, choices=TakeKind, default=TakeKind.ANALYSIS)
-    publication = models.ForeignKey(Publication, on_delete=models.PROTECT, null=True, blank=True, related_name="takes")
-    authors = models.ManyToManyField(Expert, through="TakeAuthor", related_name="takes")
-    collection = models.ForeignKey(Collection, on_delete=models.PROTECT, null=True, blank=True, related_name="takes")
+    publication = models.ForeignKey(
+        "Publication", on_delete=models.PROTECT, null=True, blank=True, related_name="takes"
+    )
+    authors = models.ManyToManyField("Expert", through="TakeAuthor", related_name="takes")
+    collection = models.ForeignKey("Collection", on_delete=models.PROTECT, null=True, blank=True, related_name="takes")
     published = models.DateField(
         null=True,
         blank=True,
@@ -504,7 +284,7 @@ class TakeAuthor(models.Model):
     """An author of a take, in byline order. Deleting an expert never deletes their takes."""
 
     take = models.ForeignKey(Take, on_delete=models.CASCADE, related_name="authorships")
-    expert = models.ForeignKey(Expert, on_delete=models.PROTECT, related_name="authorships")
+    expert = models.ForeignKey("Expert", on_delete=models.PROTECT, related_name="authorships")
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -545,7 +325,7 @@ class Quote(models.Model):
 
     take = models.ForeignKey(Take, on_delete=models.CASCADE, related_name="quotes")
     text = models.TextField()
-    speaker = models.ForeignKey(Expert, on_delete=models.PROTECT, null=True, blank=True, related_name="quotes")
+    speaker = models.ForeignKey("Expert", on_delete=models.PROTECT, null=True, blank=True, related_name="quotes")
     is_headline = models.BooleanField("headline quote", default=False)
     order = models.PositiveSmallIntegerField(default=0)
     source_url = models.URLField(
@@ -570,48 +350,6 @@ class Quote(models.Model):
     def __str__(self) -> str:
         text = self.text if len(self.text) <= 80 else self.text[:77] + "…"
         return f"{self.speaker or 'Unattributed'}: “{text}”"
-
-
-# --------------------------------------------------------------------------- stances
-
-
-class Question(models.Model):
-    """A debated question about the summit, with ordered stance choices."""
-
-    text = models.CharField(max_length=300)
-    slug = models.SlugField(max_length=100, unique=True)
-    short_label = models.CharField(max_length=100, blank=True)
-    description = models.TextField(blank=True)
-    order = models.PositiveSmallIntegerField(default=0)
-
-    class Meta:
-        ordering = ["order", "id"]
-
-    def __str__(self) -> str:
-        return self.text
-
-    def get_absolute_url(self) -> str:
-        return reverse("question_detail", args=[self.slug])
-
-
-class Stance(models.Model):
-    """One answer to a question, at a position on the question's scale."""
-
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="stances")
-    label = models.CharField(max_length=100)
-    slug = models.SlugField(max_length=100)
-    meaning = models.CharField(max_length=300, blank=True, help_text="What holding this stance means, in one line.")
-    position = models.PositiveSmallIntegerField(default=0, help_text="Place on the question's scale, from 0.")
-
-    class Meta:
-        ordering = ["question", "position", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["question", "slug"], name="stance_slug_unique_per_question"),
-            models.UniqueConstraint(fields=["question", "position"], name="stance_position_unique_per_question"),
-        ]
-
-    def __str__(self) -> str:
-        return self.label
 
 
 class PositionQuerySet(models.QuerySet):
@@ -646,8 +384,8 @@ class Position(models.Model):
     """
 
     take = models.ForeignKey(Take, on_delete=models.CASCADE, related_name="positions")
-    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="positions")
-    stance = models.ForeignKey(Stance, on_delete=models.PROTECT, related_name="positions")
+    question = models.ForeignKey("Question", on_delete=models.PROTECT, related_name="positions")
+    stance = models.ForeignKey("Stance", on_delete=models.PROTECT, related_name="positions")
     evidence = models.ForeignKey(
         Quote,
         on_delete=models.SET_NULL,
@@ -681,94 +419,3 @@ class Position(models.Model):
             errors["evidence"] = "The evidence quote must come from the same take."
         if errors:
             raise ValidationError(errors)
-
-
-class Relation(models.TextChoices):
-    AGREES = "agrees", "Agrees with"
-    DISPUTES = "disputes", "Disputes"
-    CITES = "cites", "Cites"
-
-
-class Response(models.Model):
-    """How a take answers another expert (and, when known, one of their takes)."""
-
-    take = models.ForeignKey(Take, on_delete=models.CASCADE, related_name="responses")
-    expert = models.ForeignKey(Expert, on_delete=models.PROTECT, related_name="responses_received")
-    target_take = models.ForeignKey(
-        Take, on_delete=models.SET_NULL, null=True, blank=True, related_name="responses_received"
-    )
-    relation = models.CharField(max_length=10, choices=Relation)
-    quote = models.ForeignKey(
-        Quote,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="responses",
-        help_text="The quote the response is about.",
-    )
-    note = models.TextField(blank=True)
-
-    objects = OfTakeQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["take", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["take", "expert", "relation"], name="response_once_per_relation"),
-            choice_check("relation", Relation, "response_relation_valid"),
-            models.CheckConstraint(
-                condition=Q(target_take__isnull=True) | ~Q(target_take=models.F("take")),
-                name="response_not_to_itself",
-            ),
-        ]
-        indexes = [models.Index(fields=["expert", "relation"], name="response_expert_relation_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.take} {self.get_relation_display().lower()} {self.expert}"
-
-    def clean(self) -> None:
-        if self.quote_id and self.take_id and self.quote.take_id != self.take_id:
-            raise ValidationError({"quote": "The quote must come from the same take."})
-
-
-class ExpertStanceQuerySet(models.QuerySet):
-    def on(self, question_id: int, stance_ids=None) -> ExpertStanceQuerySet:
-        rows = self.filter(question_id=question_id)
-        return rows.filter(stance_id__in=list(stance_ids)) if stance_ids else rows
-
-
-class ExpertStance(models.Model):
-    """Who holds what: a stance an expert took on a question in their published takes, with how often.
-
-    Derived data, written only by the database's triggers (archive/db/stances.py): one row per
-    (expert, question, stance) with at least one published take the expert wrote or co-wrote
-    holding it. ``takes`` counts those takes; ``newest`` is the latest date among them (empty when
-    all are undated). Never written from Python: the triggers keep it exact whatever writes takes,
-    positions or authorships.
-    """
-
-    # The unique constraint leads with expert, the index with question: no separate indexes needed.
-    expert = models.ForeignKey(
-        Expert, on_delete=models.DO_NOTHING, related_name="held_stances", editable=False, db_index=False
-    )
-    question = models.ForeignKey(
-        Question, on_delete=models.DO_NOTHING, related_name="held_stances", editable=False, db_index=False
-    )
-    stance = models.ForeignKey(Stance, on_delete=models.DO_NOTHING, related_name="held_stances", editable=False)
-    takes = models.PositiveIntegerField(editable=False)
-    newest = models.DateField(null=True, editable=False)
-
-    objects = ExpertStanceQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["expert", "question", "stance"]
-        constraints = [
-            models.UniqueConstraint(fields=["expert", "question", "stance"], name="expertstance_once"),
-            models.CheckConstraint(condition=Q(takes__gt=0), name="expertstance_takes_positive"),
-        ]
-        indexes = [
-            # Experts holding a stance on a question (or any of its stances), by expert.
-            models.Index(fields=["question", "stance", "expert"], name="expertstance_q_stance_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.expert} holds {self.stance} ({self.takes})"

@@ -1,0 +1,238 @@
+"""Planning the reference sections of an import: publications, experts (with affiliations),
+questions (with stances), collections and themes, matched by slug; and the slug look-ups the
+takes' references need. Part of ``importer.Importer``: the methods read and fill its state."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.utils.text import slugify
+
+from archive import models
+from archive.transfer import QUERY_CHUNK, chunked, fetch
+from archive.transfer.document import Record, describe
+
+SECTION_MODELS = {
+    "publications": models.Publication,
+    "experts": models.Expert,
+    "questions": models.Question,
+    "collections": models.Collection,
+    "themes": models.Theme,
+}
+
+
+def apply_changes(obj, values: dict) -> list[str]:
+    """Set the values that differ on ``obj``; the names of the fields that changed."""
+    changed = []
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed.append(name)
+    return changed
+
+
+def reference_changed(current_id: int | None, slug: str | None, ids: dict[str, int]) -> bool:
+    """Whether pointing at ``slug`` changes a foreign key that now holds ``current_id``.
+
+    A slug missing from ``ids`` names a row this import creates: that is always a change.
+    """
+    if slug is None:
+        return current_id is not None
+    return ids.get(slug) != current_id or current_id is None
+
+
+class SectionPlanning:
+    """Creates and updates for the sections that takes refer to, checked before anything is written."""
+
+    def plan_simple(self, name: str, model, records: list[Record], refs: dict | None = None):
+        """Creates and updates for a section matched by slug; ``refs`` maps a field to its section."""
+        refs = refs or {}
+        existing = {obj.slug: obj for obj in fetch(model.objects.all(), "slug", [r.slug for r in records])}
+        for slug, obj in existing.items():
+            self.ids[name][slug] = obj.pk
+        tally = self.summary.tallies[name]
+        creates, updates = [], []
+        for record in records:
+            values = dict(record.fields)
+            ref_values = {key: values.pop(key) for key in refs if key in values}
+            for key, section in refs.items():
+                if ref_values.get(key) is not None and not self.known(section, ref_values[key]):
+                    self.error(record.where, key, f"{describe(ref_values[key])} is not a known {section[:-1]} slug")
+            obj = existing.get(record.slug)
+            if obj is None:
+                obj = model(**values)
+                creates.append((obj, record, ref_values))
+                tally.created += 1
+                continue
+            changed = apply_changes(obj, values)
+            for key, slug in ref_values.items():
+                if reference_changed(getattr(obj, f"{key}_id"), slug, self.ids[refs[key]]):
+                    changed.append(key)
+            updates.append((obj, record, ref_values, changed))
+        return creates, updates
+
+    def known(self, section: str, slug: str) -> bool:
+        """Whether a slug names a row of the section, in the document or in the database."""
+        if slug in self.planned_slugs[section]:
+            return True
+        if slug not in self.ids[section] and slug not in self.checked[section]:
+            self.checked[section].add(slug)
+            model = SECTION_MODELS[section]
+            row = model.objects.filter(slug=slug).values_list("pk", flat=True).first()
+            if row is not None:
+                self.ids[section][slug] = row
+        return slug in self.ids[section]
+
+    def preload(self, section: str, slugs) -> None:
+        """Look up, in chunks, the slugs of a section the document refers to but does not define."""
+        wanted = {s for s in slugs if s and s not in self.planned_slugs[section] and s not in self.ids[section]}
+        wanted -= self.checked[section]
+        model = SECTION_MODELS[section]
+        for chunk in chunked(sorted(wanted), QUERY_CHUNK):
+            self.ids[section].update(model.objects.filter(slug__in=chunk).values_list("slug", "pk"))
+        self.checked[section] |= wanted
+
+    def finish_tally(self, name: str, updates) -> list:
+        tally = self.summary.tallies[name]
+        changed = [u for u in updates if u[-1]]
+        tally.updated += len(changed)
+        tally.unchanged += len(updates) - len(changed)
+        return changed
+
+    def plan_publications(self) -> None:
+        creates, updates = self.plan_simple("publications", models.Publication, self.doc.publications)
+        self.publication_plan = (creates, self.finish_tally("publications", updates))
+
+    def plan_collections(self) -> None:
+        creates, updates = self.plan_simple(
+            "collections", models.Collection, self.doc.collections, {"publication": "publications"}
+        )
+        self.collection_plan = (creates, self.finish_tally("collections", updates))
+
+    def plan_experts(self) -> None:
+        creates, updates = self.plan_simple("experts", models.Expert, self.doc.experts)
+        for obj, _record, _refs in creates:
+            if not obj.sort_name:
+                obj.sort_name = obj.name
+        existing_ids = [obj.pk for obj, *_ in updates]
+        current = defaultdict(list)
+        for chunk in chunked(existing_ids, QUERY_CHUNK):
+            for row in (
+                models.Affiliation.objects.filter(expert_id__in=chunk)
+                .order_by("expert_id", "order", "id")
+                .values_list("expert_id", "organization", "role", "start_year", "end_year", "current")
+            ):
+                current[row[0]].append(row[1:])
+        self.affiliation_replacements: list[tuple] = []  # (expert object, rows)
+        for obj, record, _refs in creates:
+            if record.lists.get("affiliations"):
+                self.affiliation_replacements.append((obj, record.lists["affiliations"]))
+        for obj, record, _refs, changed in updates:
+            rows = record.lists.get("affiliations")
+            if rows is None:
+                continue
+            wanted = [(r["organization"], r["role"], r["start_year"], r["end_year"], r["current"]) for r in rows]
+            if wanted != current[obj.pk]:
+                self.affiliation_replacements.append((obj, rows))
+                changed.append("affiliations")
+        self.expert_plan = (creates, self.finish_tally("experts", updates))
+
+    def plan_questions(self) -> None:
+        creates, updates = self.plan_simple("questions", models.Question, self.doc.questions)
+        stances_tally = self.summary.tallies["stances"]
+        # question slug -> stance slug -> stance id (existing) or None (new): the stances after the import
+        self.stances: dict[str, dict[str, int | None]] = {}
+        self.stance_creates: list[tuple] = []  # (question object, row)
+        self.stance_updates: list[models.Stance] = []
+        self.stance_deletes: list[models.Stance] = []
+        existing_questions = {obj.slug: obj for obj, *_ in updates}
+        current = defaultdict(dict)
+        for stance in fetch(models.Stance.objects.all(), "question_id", [q.pk for q in existing_questions.values()]):
+            current[stance.question_id][stance.slug] = stance
+        for obj, record, _refs in creates:
+            rows = record.lists.get("stances") or []
+            self.stances[record.slug] = {row["slug"]: None for row in rows}
+            self.stance_creates += [(obj, row) for row in rows]
+            stances_tally.created += len(rows)
+        for obj, record, _refs, changed in updates:
+            rows = record.lists.get("stances")
+            have = current[obj.pk]
+            if rows is None:
+                self.stances[record.slug] = {slug: stance.pk for slug, stance in have.items()}
+                continue
+            self.stances[record.slug] = {
+                row["slug"]: (have[row["slug"]].pk if row["slug"] in have else None) for row in rows
+            }
+            wanted = {row["slug"] for row in rows}
+            stances_changed = False
+            for row in rows:
+                stance = have.get(row["slug"])
+                if stance is None:
+                    self.stance_creates.append((obj, row))
+                    stances_tally.created += 1
+                    stances_changed = True
+                elif apply_changes(stance, {k: row[k] for k in ("label", "meaning", "position")}):
+                    self.stance_updates.append(stance)
+                    stances_tally.updated += 1
+                    stances_changed = True
+                else:
+                    stances_tally.unchanged += 1
+            removed = [stance for slug, stance in have.items() if slug not in wanted]
+            self.stance_deletes += [(stance, record) for stance in removed]
+            stances_tally.deleted += len(removed)
+            if stances_changed or removed:
+                changed.append("stances")
+        self.question_plan = (creates, self.finish_tally("questions", updates))
+
+    def stances_of(self, question_slug: str) -> dict[str, int | None] | None:
+        """The stances a question will have, loading them for questions the document does not list."""
+        if question_slug not in self.stances:
+            question_id = self.ids["questions"].get(question_slug)
+            if question_id is None:
+                return None
+            self.stances[question_slug] = dict(
+                models.Stance.objects.filter(question_id=question_id).values_list("slug", "pk")
+            )
+        return self.stances[question_slug]
+
+    def plan_themes(self) -> None:
+        creates, updates = self.plan_simple("themes", models.Theme, self.doc.themes)
+        # every theme, as it will be after the import: by exact name, by slug, and by folded name
+        self.theme_by_name: dict[str, str] = {}
+        self.theme_by_slug: dict[str, str] = {}
+        self.theme_by_folded: dict[str, str] = {}
+        for slug, name in models.Theme.objects.values_list("slug", "name"):
+            self._remember_theme(slug, name)
+        file_names = {}
+        for record in self.doc.themes:
+            name = record.fields.get("name")
+            self._remember_theme(record.slug, name)
+            file_names[name] = record.slug
+        for name, slug in file_names.items():
+            other = models.Theme.objects.filter(name=name).exclude(slug=slug).values_list("slug", flat=True).first()
+            if other and other not in self.planned_slugs["themes"]:
+                where = next(r.where for r in self.doc.themes if r.slug == slug)
+                self.error(where, "name", f"{describe(name)} is already the name of the theme {describe(other)}")
+        self.theme_creates = [obj for obj, *_ in creates]
+        self.theme_updates = self.finish_tally("themes", updates)
+
+    def _remember_theme(self, slug: str, name: str) -> None:
+        self.theme_by_slug[slug] = slug
+        self.theme_by_name[name] = slug
+        self.theme_by_folded.setdefault(name.casefold(), slug)
+
+    def resolve_theme(self, text: str) -> str:
+        """The slug of the theme a take names (by name or slug), creating the theme when it is new."""
+        slug = self.theme_by_name.get(text) or self.theme_by_slug.get(text) or self.theme_by_folded.get(text.casefold())
+        if slug:
+            return slug
+        base = (slugify(text) or slugify(text, allow_unicode=True) or "theme")[:90]
+        slug, n = base, 1
+        while slug in self.theme_by_slug or models.Theme.objects.filter(slug=slug).exists():
+            n += 1
+            slug = f"{base}-{n}"
+        theme = models.Theme(name=text[:100], slug=slug)
+        self.theme_creates.append(theme)
+        self.summary.tallies["themes"].created += 1
+        self._remember_theme(slug, theme.name)
+        return slug

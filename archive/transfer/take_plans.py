@@ -1,0 +1,352 @@
+"""Planning the takes of an import: match each to an existing take (by slug, then URL), check
+every reference, and record what changes (fields, authors, themes, quotes, positions, responses).
+Part of ``importer.Importer``: the methods read and fill its state."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.utils.text import slugify
+
+from archive import models
+from archive.transfer import chunked, fetch
+from archive.transfer.document import Record, describe
+
+TAKE_FIELDS = (
+    "slug",
+    "title",
+    "standfirst",
+    "kind",
+    "published",
+    "date_precision",
+    "url",
+    "archived_url",
+    "summary",
+    "body",
+    "language",
+    "status",
+)
+
+
+@dataclass
+class TakePlan:
+    """What to do with one take of the document."""
+
+    record: Record
+    take_id: int | None = None  # the existing take, or the new one once written
+    fields: dict = field(default_factory=dict)  # model values to create with, or the changed ones
+    authors: list[str] | None = None  # expert slugs, when they change
+    themes: list[str] | None = None  # theme slugs, when they change
+    quote_ids: list[int] = field(default_factory=list)  # the existing quotes, in order
+    quotes: bool = False  # whether the quotes change
+    positions: bool = False
+    responses: bool = False
+
+    is_new: bool = True  # no existing take matched (take_id is filled in once it is written)
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.fields or self.authors is not None or self.themes is not None) or (
+            self.quotes or self.positions or self.responses
+        )
+
+
+class TakePlanning:
+    """The plan for every take of the document, with each problem found recorded as an error."""
+
+    def plan_takes(self) -> None:
+        records = self.doc.takes
+        slugs = [r.slug for r in records if r.slug]
+        urls = [r.fields["url"] for r in records if r.fields.get("url")]
+        by_slug = {row[1]: row for row in fetch(models.Take.objects.values_list("id", "slug", "url"), "slug", slugs)}
+        by_url = {row[2]: row for row in fetch(models.Take.objects.values_list("id", "slug", "url"), "url", urls)}
+        self.preload_references(records)
+
+        plans = self.match_existing(records, by_slug, by_url)
+        self.assign_new_slugs([p for p in plans if not p.record.slug])
+        final_slugs: dict[str, TakePlan] = {}
+        for plan in plans:
+            final_slugs[plan.record.slug] = plan
+        self.take_plans = plans
+
+        # response targets the document does not define
+        targets = {
+            r["target_take"]
+            for record in records
+            for r in record.lists.get("responses") or ()
+            if r["target_take"] and r["target_take"] not in final_slugs
+        }
+        self.target_ids = {
+            row[0]: row[1] for row in fetch(models.Take.objects.values_list("slug", "id"), "slug", targets)
+        }
+        self.final_slugs = final_slugs
+
+        existing = [p for p in plans if not p.is_new]
+        done = 0
+        for chunk in chunked(existing, 1000):
+            self.compare_existing(chunk)
+            before, done = done, done + len(chunk)
+            if self.progress and done // self.progress.every > before // self.progress.every:
+                self.say(f"compared {done:,} of {len(existing):,} existing takes")
+        self.check_and_count(plans)
+        self.check_removed_stances()
+
+    def preload_references(self, records: list[Record]) -> None:
+        """References the document does not define: look them up in a few chunked queries."""
+        self.preload("publications", (r.fields.get("publication") for r in records))
+        self.preload("collections", (r.fields.get("collection") for r in records))
+        experts = set()
+        questions = set()
+        for record in records:
+            experts.update(record.lists.get("authors") or ())
+            experts.update(q["speaker"] for q in record.lists.get("quotes") or () if q["speaker"])
+            experts.update(r["expert"] for r in record.lists.get("responses") or ())
+            questions.update(p["question"] for p in record.lists.get("positions") or ())
+        self.preload("experts", experts)
+        self.preload("questions", questions)
+
+    def match_existing(self, records: list[Record], by_slug: dict, by_url: dict) -> list[TakePlan]:
+        """A plan per record, tied to the existing take its slug (or else its URL) names."""
+        plans: list[TakePlan] = []
+        claimed: dict[int, str] = {}  # existing take id -> the record that matched it
+        for record in records:
+            plan = TakePlan(record=record)
+            slug_row = by_slug.get(record.slug) if record.slug else None
+            url = record.fields.get("url")
+            url_row = by_url.get(url) if url else None
+            if slug_row and url_row and slug_row[0] != url_row[0]:
+                self.error(record.where, "url", f"{describe(url)} already belongs to the take {describe(url_row[1])}")
+            row = slug_row or url_row
+            if row:
+                if row[0] in claimed:
+                    self.error(record.where, None, f"matches the same existing take as {claimed[row[0]]}")
+                claimed[row[0]] = record.where
+                plan.take_id = row[0]
+                plan.is_new = False
+                if not record.slug:
+                    record.slug = row[1]
+            plans.append(plan)
+        return plans
+
+    def check_and_count(self, plans: list[TakePlan]) -> None:
+        """Check every take's references; fill in the new takes' plans; count created, updated, unchanged."""
+        tally = self.summary.tallies["takes"] if plans else None
+        for n, plan in enumerate(plans, 1):
+            self.check_references(plan)
+            if plan.is_new:
+                plan.fields = self.new_take_fields(plan.record)
+                plan.authors = plan.record.lists.get("authors") or []
+                plan.themes = [self.resolve_theme(t) for t in plan.record.lists.get("themes") or ()]
+                plan.quotes = bool(plan.record.lists.get("quotes"))
+                plan.positions = bool(plan.record.lists.get("positions"))
+                plan.responses = bool(plan.record.lists.get("responses"))
+                tally.created += 1
+            elif plan.changes:
+                tally.updated += 1
+            else:
+                tally.unchanged += 1
+            if self.progress and n % self.progress.every == 0:
+                self.say(f"planned {n:,} of {len(plans):,} takes")
+
+    def assign_new_slugs(self, plans: list[TakePlan]) -> None:
+        """Slugs for new takes given only a URL: from the title, made unique."""
+        if not plans:
+            return
+        taken = {r.slug for r in self.doc.takes if r.slug}
+        bases = [(p, (slugify(p.record.fields.get("title", "")) or "take")[:190]) for p in plans]
+        existing = set(fetch(models.Take.objects.values_list("slug", flat=True), "slug", [b for _p, b in bases]))
+        for plan, base in bases:
+            slug, n = base, 1
+            while slug in taken or slug in existing:
+                n += 1
+                slug = f"{base}-{n}"
+                if slug not in taken and models.Take.objects.filter(slug=slug).exists():
+                    existing.add(slug)
+            taken.add(slug)
+            plan.record.slug = slug
+            plan.record.fields["slug"] = slug
+
+    def new_take_fields(self, record: Record) -> dict:
+        return {**record.fields, "slug": record.slug}
+
+    def target_key(self, slug: str) -> tuple:
+        plan = self.final_slugs.get(slug)
+        if plan is not None:
+            return ("id", plan.take_id) if plan.take_id else ("new", plan.record.index)
+        return ("id", self.target_ids.get(slug))
+
+    def check_references(self, plan: TakePlan) -> None:
+        record, where = plan.record, plan.record.where
+        for key, section in (("publication", "publications"), ("collection", "collections")):
+            slug = record.fields.get(key)
+            if slug and not self.known(section, slug):
+                self.error(where, key, f"{describe(slug)} is not a known {section[:-1]} slug")
+        for n, slug in enumerate(record.lists.get("authors") or ()):
+            if not self.known("experts", slug):
+                self.error(where, f"authors[{n}]", f"{describe(slug)} is not a known expert slug")
+        for n, quote in enumerate(record.lists.get("quotes") or ()):
+            if quote["speaker"] and not self.known("experts", quote["speaker"]):
+                self.error(where, f"quotes[{n}].speaker", f"{describe(quote['speaker'])} is not a known expert slug")
+        for n, position in enumerate(record.lists.get("positions") or ()):
+            here = f"positions[{n}]"
+            question, stance = position["question"], position["stance"]
+            stances = self.stances_of(question) if self.known("questions", question) else None
+            if stances is None:
+                self.error(where, f"{here}.question", f"{describe(question)} is not a known question slug")
+            elif stance not in stances:
+                owners = self.questions_with_stance(stance)
+                if owners:
+                    self.error(
+                        where,
+                        f"{here}.stance",
+                        f"{describe(stance)} is a stance of another question ({', '.join(owners)}), "
+                        f"not of {describe(question)}",
+                    )
+                else:
+                    choices = ", ".join(sorted(stances)) or "none"
+                    self.error(
+                        where,
+                        f"{here}.stance",
+                        f"{describe(stance)} is not a stance of {describe(question)} (its stances: {choices})",
+                    )
+        own_key = ("id", plan.take_id) if plan.take_id else ("new", record.index)
+        for n, response in enumerate(record.lists.get("responses") or ()):
+            here = f"responses[{n}]"
+            if not self.known("experts", response["expert"]):
+                self.error(where, f"{here}.expert", f"{describe(response['expert'])} is not a known expert slug")
+            target = response["target_take"]
+            if target:
+                key = self.target_key(target)
+                if key == ("id", None):
+                    self.error(where, f"{here}.take", f"{describe(target)} is not a known take slug")
+                elif key == own_key:
+                    self.error(where, f"{here}.take", "a take cannot respond to itself")
+
+    def questions_with_stance(self, stance_slug: str) -> list[str]:
+        if not hasattr(self, "_stance_owners"):
+            owners = defaultdict(set)
+            for question, stances in self.stances.items():
+                for slug in stances:
+                    owners[slug].add(question)
+            self._stance_owners = owners
+        found = set(self._stance_owners.get(stance_slug, ()))
+        found |= set(
+            models.Stance.objects.filter(slug=stance_slug)
+            .exclude(question__slug__in=list(self.stances))
+            .values_list("question__slug", flat=True)
+        )
+        return [describe(slug) for slug in sorted(found)]
+
+    def compare_existing(self, plans: list[TakePlan]) -> None:
+        """Load the current state of existing takes and record what the document changes."""
+        current, lists = self.current_takes([p.take_id for p in plans])
+        for plan in plans:
+            self.compare_take(plan, current[plan.take_id], {name: rows[plan.take_id] for name, rows in lists.items()})
+
+    @staticmethod
+    def current_takes(ids: list[int]) -> tuple[dict[int, dict], dict[str, dict]]:
+        """The takes' fields by id, and their authors, themes, quotes, positions and responses by take id
+        (one query each)."""
+        current = {
+            row["id"]: row
+            for row in models.Take.objects.filter(id__in=ids).values(
+                "id", *TAKE_FIELDS, "publication__slug", "collection__slug"
+            )
+        }
+        authors, themes, quotes = defaultdict(list), defaultdict(set), defaultdict(list)
+        positions, responses = defaultdict(list), defaultdict(list)
+        for take_id, slug in (
+            models.TakeAuthor.objects.filter(take_id__in=ids)
+            .order_by("take_id", "order", "id")
+            .values_list("take_id", "expert__slug")
+        ):
+            authors[take_id].append(slug)
+        for take_id, slug in models.Take.themes.through.objects.filter(take_id__in=ids).values_list(
+            "take_id", "theme__slug"
+        ):
+            themes[take_id].add(slug)
+        for row in (
+            models.Quote.objects.filter(take_id__in=ids)
+            .order_by("take_id", "order", "id")
+            .values_list("take_id", "id", "text", "speaker__slug", "is_headline", "source_url")
+        ):
+            quotes[row[0]].append(row[1:])
+        for row in models.Position.objects.filter(take_id__in=ids).values_list(
+            "take_id", "question__slug", "stance__slug", "confidence", "evidence_id", "note"
+        ):
+            positions[row[0]].append(row[1:])
+        for row in models.Response.objects.filter(take_id__in=ids).values_list(
+            "take_id", "expert__slug", "relation", "target_take_id", "quote_id", "note"
+        ):
+            responses[row[0]].append(row[1:])
+        return current, {
+            "authors": authors,
+            "themes": themes,
+            "quotes": quotes,
+            "positions": positions,
+            "responses": responses,
+        }
+
+    def compare_take(self, plan: TakePlan, now: dict, have: dict) -> None:
+        """Record on ``plan`` what the document changes of the take as it is (``now``, ``have``)."""
+        record = plan.record
+        wanted = {k: v for k, v in record.fields.items() if k not in ("publication", "collection")}
+        wanted["slug"] = record.slug
+        plan.fields = {k: v for k, v in wanted.items() if now[k] != v}
+        for key in ("publication", "collection"):
+            if key in record.fields and record.fields[key] != now[f"{key}__slug"]:
+                plan.fields[key] = record.fields[key]
+        if "authors" in record.lists and record.lists["authors"] != have["authors"]:
+            plan.authors = record.lists["authors"]
+        if "themes" in record.lists:
+            wanted_themes = [self.resolve_theme(t) for t in record.lists["themes"]]
+            if set(wanted_themes) != have["themes"]:
+                plan.themes = wanted_themes
+        have_quotes = have["quotes"]
+        plan.quote_ids = [q[0] for q in have_quotes]
+        index_of = {q[0]: n for n, q in enumerate(have_quotes)}
+        if "quotes" in record.lists:
+            wanted_quotes = [
+                (q["text"], q["speaker"], q["is_headline"], q["source_url"]) for q in record.lists["quotes"]
+            ]
+            plan.quotes = wanted_quotes != [q[1:] for q in have_quotes]
+        if "positions" in record.lists:
+            now_positions = sorted((q, s, c, index_of.get(e), n) for q, s, c, e, n in have["positions"])
+            want = sorted(
+                (p["question"], p["stance"], p["confidence"], p["evidence"], p["note"])
+                for p in record.lists["positions"]
+            )
+            plan.positions = now_positions != want
+        if "responses" in record.lists:
+            now_responses = sorted(
+                (e, r, ("id", t) if t else None, index_of.get(q) if q else None, n)
+                for e, r, t, q, n in have["responses"]
+            )
+            want = sorted(
+                (
+                    r["expert"],
+                    r["relation"],
+                    self.target_key(r["target_take"]) if r["target_take"] else None,
+                    r["quote"],
+                    r["note"],
+                )
+                for r in record.lists["responses"]
+            )
+            plan.responses = now_responses != want
+
+    def check_removed_stances(self) -> None:
+        """A stance the document drops must not be left in use by a position the import keeps."""
+        if not self.stance_deletes:
+            return
+        rewritten = {p.take_id for p in self.take_plans if p.take_id and "positions" in p.record.lists}
+        for stance, question in self.stance_deletes:
+            in_use = models.Position.objects.filter(stance=stance).values_list("take_id", "take__slug")
+            kept = [slug for take_id, slug in in_use if take_id not in rewritten]
+            if kept:
+                self.error(
+                    question.where,
+                    "stances",
+                    f"drops the stance {describe(stance.slug)}, which {len(kept)} take(s) still hold "
+                    f"(for example {describe(kept[0])})",
+                )

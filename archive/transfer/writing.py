@@ -1,0 +1,273 @@
+"""Writing a clean import plan: reference sections first, then takes in chunks with their
+authors, themes, quotes, positions and responses (batched inserts and updates). Runs inside the
+import's transaction. Part of ``importer.Importer``: the methods read its state."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db import connection
+from django.utils import timezone
+
+from archive import models
+from archive.db.bulk import insert_rows
+from archive.transfer import QUERY_CHUNK, chunked
+from archive.transfer.take_plans import TAKE_FIELDS, TakePlan
+
+WRITE_CHUNK = 2000
+
+#: A new take's columns: the file's fields (or the model's defaults), its references, its timestamps.
+NEW_TAKE_DEFAULTS = [
+    (name, models.Take._meta.get_field(name).get_default()) for name in (*TAKE_FIELDS, "publication", "collection")
+]
+NEW_TAKE_COLUMNS = [*TAKE_FIELDS, "publication_id", "collection_id", "created", "updated"]
+PUBLISHED_AT = TAKE_FIELDS.index("published")
+REFERENCE_AT = (("publication", len(TAKE_FIELDS)), ("collection", len(TAKE_FIELDS) + 1))
+
+
+class Writing:
+    """Writes the planned rows, in the order their references need."""
+
+    def write(self) -> None:
+        self.write_simple("publications", models.Publication, self.publication_plan)
+        self.write_simple("experts", models.Expert, self.expert_plan)
+        self.write_affiliations()
+        self.write_simple("questions", models.Question, self.question_plan)
+        self.write_stances()
+        self.write_simple("collections", models.Collection, self.collection_plan, {"publication": "publications"})
+        self.write_themes()
+        self.write_takes()
+        if self.stance_deletes:
+            models.Stance.objects.filter(pk__in=[s.pk for s, _question in self.stance_deletes]).delete()
+
+    def write_simple(self, name: str, model, plan, refs: dict | None = None) -> None:
+        creates, updates = plan
+        for obj, _record, ref_values in creates:
+            for key, slug in ref_values.items():
+                setattr(obj, f"{key}_id", self.ids[refs[key]][slug] if slug else None)
+        new = [obj for obj, *_ in creates]
+        model.objects.bulk_create(new, batch_size=WRITE_CHUNK)
+        for obj in new:
+            self.ids[name][obj.slug] = obj.pk
+        fields = set()
+        for obj, _record, ref_values, changed in updates:
+            for key, slug in ref_values.items():
+                setattr(obj, f"{key}_id", self.ids[refs[key]][slug] if slug else None)
+            fields.update(f for f in changed if f not in ("affiliations", "stances"))
+        objs = [u[0] for u in updates]
+        if fields and objs:
+            model.objects.bulk_update(objs, sorted(fields), batch_size=WRITE_CHUNK)
+
+    def write_affiliations(self) -> None:
+        experts = [obj for obj, _rows in self.affiliation_replacements]
+        models.Affiliation.objects.filter(expert__in=[e.pk for e in experts]).delete()
+        models.Affiliation.objects.bulk_create(
+            [
+                models.Affiliation(expert=expert, order=order, **row)
+                for expert, rows in self.affiliation_replacements
+                for order, row in enumerate(rows)
+            ],
+            batch_size=WRITE_CHUNK,
+        )
+
+    def write_stances(self) -> None:
+        # Park moved and dropped stances out of the way first: (question, position) is unique.
+        moving = self.stance_updates + [stance for stance, _question in self.stance_deletes]
+        if moving:
+            final = {s.pk: s.position for s in moving}
+            for n, stance in enumerate(moving):
+                stance.position = 30000 + n
+            models.Stance.objects.bulk_update(moving, ["position"])
+            for stance in self.stance_updates:
+                stance.position = final[stance.pk]
+            models.Stance.objects.bulk_update(self.stance_updates, ["label", "meaning", "position"])
+        new = [models.Stance(question=question, **row) for question, row in self.stance_creates]
+        models.Stance.objects.bulk_create(new, batch_size=WRITE_CHUNK)
+        for stance, (question, _row) in zip(new, self.stance_creates, strict=True):
+            self.stances[question.slug][stance.slug] = stance.pk
+
+    def write_themes(self) -> None:
+        models.Theme.objects.bulk_create(self.theme_creates, batch_size=WRITE_CHUNK)
+        for theme in self.theme_creates:
+            self.ids["themes"][theme.slug] = theme.pk
+        objs = [obj for obj, *_rest in self.theme_updates]
+        fields = sorted({name for *_rest, changed in self.theme_updates for name in changed})
+        if objs and fields:
+            models.Theme.objects.bulk_update(objs, fields)
+
+    def theme_id(self, slug: str) -> int:
+        if slug not in self.ids["themes"]:
+            self.ids["themes"].update(models.Theme.objects.filter(slug=slug).values_list("slug", "pk"))
+        return self.ids["themes"][slug]
+
+    def expert_id(self, slug: str | None) -> int | None:
+        return self.ids["experts"][slug] if slug else None
+
+    def write_takes(self) -> None:
+        plans = [p for p in self.take_plans if p.changes]
+        total = len(plans)
+        done = 0
+        for chunk in chunked(plans, WRITE_CHUNK):
+            self.write_take_chunk(chunk)
+            before, done = done, done + len(chunk)
+            if self.progress and done // self.progress.every > before // self.progress.every:
+                self.say(f"wrote {done:,} of {total:,} takes")
+        self.write_responses([p for p in plans if p.responses])
+
+    def take_values(self, fields: dict) -> dict:
+        values = {k: v for k, v in fields.items() if k not in ("publication", "collection")}
+        for key, section in (("publication", "publications"), ("collection", "collections")):
+            if key in fields:
+                values[f"{key}_id"] = self.ids[section][fields[key]] if fields[key] else None
+        return values
+
+    def new_take_rows(self, plans: list[TakePlan]) -> list[tuple]:
+        """Rows of ``NEW_TAKE_COLUMNS`` for new takes, in database form: what ``bulk_create`` would
+        insert (the model's defaults for fields the file leaves out, both timestamps now)."""
+        ops = connection.ops
+        now = ops.adapt_datetimefield_value(timezone.now())
+        ids = {
+            key: self.ids[section] for key, section in (("publication", "publications"), ("collection", "collections"))
+        }
+        rows = []
+        for plan in plans:
+            fields = plan.fields
+            row = [fields.get(name, default) for name, default in NEW_TAKE_DEFAULTS]
+            row[PUBLISHED_AT] = ops.adapt_datefield_value(row[PUBLISHED_AT])
+            for key, at in REFERENCE_AT:
+                row[at] = ids[key][fields[key]] if fields.get(key) else None
+            rows.append((*row, now, now))
+        return rows
+
+    def write_take_chunk(self, plans: list[TakePlan]) -> None:
+        self.insert_new_takes([p for p in plans if p.is_new])
+        self.update_changed_takes([p for p in plans if not p.is_new and p.fields])
+        self.replace_authors([p for p in plans if p.authors is not None])
+        self.replace_themes([p for p in plans if p.themes is not None])
+        # quotes: updated in place by index so positions and responses keep pointing at them
+        self.write_quotes([p for p in plans if p.quotes])
+        self.replace_positions([p for p in plans if p.positions])
+
+    def insert_new_takes(self, new: list[TakePlan]) -> None:
+        take_ids = insert_rows(models.Take, NEW_TAKE_COLUMNS, self.new_take_rows(new), returning=True)
+        for plan, take_id in zip(new, take_ids, strict=True):
+            plan.take_id = take_id
+            self.final_slugs[plan.record.slug] = plan
+
+    def update_changed_takes(self, changed: list[TakePlan]) -> None:
+        if not changed:
+            return
+        now = timezone.now()
+        objs, names = [], {"updated"}
+        for plan in changed:
+            values = self.take_values(plan.fields)
+            names.update(values)
+            obj = models.Take(pk=plan.take_id, updated=now)
+            objs.append((obj, values))
+        # fields not changed on a take keep their values: update takes in groups sharing a field set
+        groups = defaultdict(list)
+        for obj, values in objs:
+            for name, value in values.items():
+                setattr(obj, name, value)
+            groups[tuple(sorted(values))].append(obj)
+        for names_tuple, group in groups.items():
+            models.Take.objects.bulk_update(group, [*names_tuple, "updated"])
+
+    def replace_authors(self, rewrite: list[TakePlan]) -> None:
+        models.TakeAuthor.objects.filter(take_id__in=[p.take_id for p in rewrite if not p.is_new]).delete()
+        insert_rows(
+            models.TakeAuthor,
+            ["take_id", "expert_id", "order"],
+            [(p.take_id, self.ids["experts"][slug], order) for p in rewrite for order, slug in enumerate(p.authors)],
+        )
+
+    def replace_themes(self, rewrite: list[TakePlan]) -> None:
+        through = models.Take.themes.through
+        through.objects.filter(take_id__in=[p.take_id for p in rewrite if not p.is_new]).delete()
+        insert_rows(
+            through, ["take_id", "theme_id"], [(p.take_id, self.theme_id(slug)) for p in rewrite for slug in p.themes]
+        )
+
+    def replace_positions(self, rewrite: list[TakePlan]) -> None:
+        """A take's whole set of positions is replaced when it changes."""
+        models.Position.objects.filter(take_id__in=[p.take_id for p in rewrite if not p.is_new]).delete()
+        insert_rows(
+            models.Position,
+            ["take_id", "question_id", "stance_id", "confidence", "evidence_id", "note"],
+            [
+                (
+                    p.take_id,
+                    self.ids["questions"][row["question"]],
+                    self.stances_of(row["question"])[row["stance"]],
+                    row["confidence"],
+                    p.quote_ids[row["evidence"]] if row["evidence"] is not None else None,
+                    row["note"],
+                )
+                for p in rewrite
+                for row in p.record.lists["positions"]
+            ],
+        )
+
+    def write_quotes(self, plans: list[TakePlan]) -> None:
+        updates, creates, deletes, unmark = [], [], [], []
+        for plan in plans:
+            rows = plan.record.lists["quotes"]
+            ids = plan.quote_ids
+            for order, row in enumerate(rows):
+                values = {
+                    "text": row["text"],
+                    "speaker_id": self.expert_id(row["speaker"]),
+                    "is_headline": row["is_headline"],
+                    "source_url": row["source_url"],
+                    "order": order,
+                }
+                if order < len(ids):
+                    updates.append(models.Quote(pk=ids[order], take_id=plan.take_id, **values))
+                    unmark.append(ids[order])
+                else:
+                    creates.append((plan, (plan.take_id, *values.values())))
+            deletes += ids[len(rows) :]
+            plan.quote_ids = ids[: len(rows)]
+        if deletes:
+            models.Quote.objects.filter(pk__in=deletes).delete()
+        if unmark:  # only one headline per take at any moment: clear them before setting the new ones
+            for chunk in chunked(unmark, QUERY_CHUNK):
+                models.Quote.objects.filter(pk__in=chunk, is_headline=True).update(is_headline=False)
+        models.Quote.objects.bulk_update(
+            updates, ["text", "speaker_id", "is_headline", "source_url", "order"], batch_size=500
+        )
+        new_ids = insert_rows(
+            models.Quote,
+            ["take_id", "text", "speaker_id", "is_headline", "source_url", "order"],
+            [row for _plan, row in creates],
+            returning=True,
+        )
+        for (plan, _row), pk in zip(creates, new_ids, strict=True):
+            plan.quote_ids.append(pk)
+
+    def write_responses(self, plans: list[TakePlan]) -> None:
+        for chunk in chunked(plans, WRITE_CHUNK):
+            old = [p.take_id for p in chunk if not p.is_new]  # a new take has no responses yet
+            models.Response.objects.filter(take_id__in=old).delete()
+            insert_rows(
+                models.Response,
+                ["take_id", "expert_id", "relation", "target_take_id", "quote_id", "note"],
+                [
+                    (
+                        p.take_id,
+                        self.ids["experts"][row["expert"]],
+                        row["relation"],
+                        self.target_id(row["target_take"]),
+                        p.quote_ids[row["quote"]] if row["quote"] is not None else None,
+                        row["note"],
+                    )
+                    for p in chunk
+                    for row in p.record.lists["responses"]
+                ],
+            )
+
+    def target_id(self, slug: str | None) -> int | None:
+        if not slug:
+            return None
+        plan = self.final_slugs.get(slug)
+        return plan.take_id if plan is not None else self.target_ids[slug]
