@@ -1,11 +1,11 @@
-"""Facet and chip links (archive.filters.QueryStrings) are what editing a copy of the query gives."""
+"""Facet and chip links (archive.filters.querystrings.QueryStrings) are what editing a copy of the query gives."""
 
 import itertools
 
 import pytest
 from django.http import QueryDict
 
-from archive.filters import QueryStrings, toggled, without
+from archive.filters.querystrings import QueryStrings, toggled, without
 
 QUERIES = [
     "",

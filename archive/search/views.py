@@ -13,9 +13,9 @@ from django.views.decorators.http import require_safe
 from archive import reading
 from archive.cache import not_kept
 from archive.db import data_version
+from archive.filters import QuoteFilter
 from archive.models import Expert, Quote, Take
 from archive.search import backends
-from archive.search.filters import QuoteFilter
 from archive.search.query import MAX_QUERY_CHARS, Query, parse
 from archive.search.results import PER_PAGE, SORTS, SearchPage, capped_count, page_number, search_page
 

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 
-from archive.filters import MAX_QUERY_LENGTH, MAX_VALUES
+from archive.filters.base import MAX_QUERY_LENGTH, MAX_VALUES
 
 SITE = "Hanoi Summit archive"
 
