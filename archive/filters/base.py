@@ -16,8 +16,9 @@ import django_filters
 from django import forms
 from django.db.models import QuerySet
 
+from archive.search.query import MAX_QUERY_CHARS
+
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,100}$")
-MAX_QUERY_LENGTH = 300
 #: A parameter given more often than this (``?theme=a&theme=b&…``) is read this many times.
 MAX_VALUES = 20
 SORTS = [("newest", "Newest first"), ("oldest", "Oldest first"), ("relevance", "Most relevant")]
@@ -77,11 +78,11 @@ class ReadingForm(forms.Form):
 
     def clean_q(self) -> str:
         query = " ".join((self.cleaned_data.get("q") or "").split())
-        if len(query) > MAX_QUERY_LENGTH:
+        if len(query) > MAX_QUERY_CHARS:
             self.notices.append(
-                f"Your search was {len(query):,} characters long; the first {MAX_QUERY_LENGTH} were used."
+                f"Your search was {len(query):,} characters long; the first {MAX_QUERY_CHARS} were used."
             )
-            query = query[:MAX_QUERY_LENGTH]
+            query = query[:MAX_QUERY_CHARS]
             if " " in query:
                 query = query.rsplit(" ", 1)[0]  # don't search for half a word
         return query

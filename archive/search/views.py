@@ -40,8 +40,9 @@ def _sort(request: HttpRequest) -> str:
 
 
 def _raw_query(request: HttpRequest) -> str:
-    """The reader's query, cut to what the parser reads (+1 so it still knows it was shortened):
-    a huge ``q`` is never echoed back into the page's links and fields."""
+    """The reader's query, cut to what the parser reads (+1 so it still knows it was shortened; the
+    page shows the first ``MAX_QUERY_CHARS``): a huge ``q`` is never echoed back into the page's
+    links and fields."""
     return request.GET.get("q", "")[: MAX_QUERY_CHARS + 1]
 
 
@@ -86,7 +87,7 @@ def search(request: HttpRequest) -> HttpResponse:
     query = parse(q)
     quotes = Quote.objects.published()
     takes = Take.objects.published()
-    context: dict = {"q": q, "query": query, "tab": tab, "sort": sort, "sorts": SORTS}
+    context: dict = {"q": q[:MAX_QUERY_CHARS], "query": query, "tab": tab, "sort": sort, "sorts": SORTS}
 
     if query.is_searchable:
         per_page = SECTION_SIZE if tab == "all" else PER_PAGE
@@ -131,7 +132,7 @@ def quote_list(request: HttpRequest) -> HttpResponse:
     filterset.data_version = data_version.for_request(request)
     filtered = filterset.qs
     context: dict = {
-        "q": q,
+        "q": q[:MAX_QUERY_CHARS],
         "query": query,
         "filter": filterset,
         "menus": filterset.menus(),
@@ -154,7 +155,7 @@ def quote_list(request: HttpRequest) -> HttpResponse:
             if unfiltered:
                 context["without_filters"] = {
                     "count": f"{unfiltered:,}+" if capped else f"{unfiltered:,}",
-                    "url": reverse("quote_list") + "?" + urlencode({"q": q}),
+                    "url": reverse("quote_list") + "?" + urlencode({"q": q[:MAX_QUERY_CHARS]}),
                 }
         suggestion = _spelling(filtered, query)
         if suggestion:

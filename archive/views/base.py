@@ -6,7 +6,8 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 
-from archive.filters.base import MAX_QUERY_LENGTH, MAX_VALUES
+from archive.filters.base import MAX_VALUES
+from archive.search.query import MAX_QUERY_CHARS
 
 SITE = "Hanoi Summit archive"
 
@@ -24,7 +25,7 @@ def link_params(request: HttpRequest, filterset) -> QueryDict:
     params = QueryDict(mutable=True)
     for key in request.GET:
         if key in filterset.filters:
-            params.setlist(key, [value[:MAX_QUERY_LENGTH] for value in request.GET.getlist(key)[:MAX_VALUES]])
+            params.setlist(key, [value[:MAX_QUERY_CHARS] for value in request.GET.getlist(key)[:MAX_VALUES]])
     return params
 
 
