@@ -1,10 +1,33 @@
-"""Query strings for the links a list page offers: facet choices, filter chips, sorts, tabs and pages."""
+"""The one query-string helper: the links a list page offers (facet choices, filter chips, sorts,
+tabs, pages) and its canonical query string.
+
+A link carries only the parameters the page reads (``link_params``), each value and each list
+capped, empty ones left out, so a huge or junk query string is never copied into every link. Every
+link drops ``page`` (a new choice starts at the first page) unless it names one.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from urllib.parse import urlencode
 
 from django.http import QueryDict
+
+from archive.filters.base import MAX_VALUES
+from archive.search.query import MAX_QUERY_CHARS
+
+
+def link_params(query: QueryDict, names: Iterable[str]) -> QueryDict:
+    """The parameters of ``query`` that the page's links carry: those in ``names`` (the page's own
+    parameters), at most ``MAX_VALUES`` values each, each at most ``MAX_QUERY_CHARS`` long."""
+    names = set(names)
+    params = QueryDict(mutable=True)
+    for key in query:
+        if key in names:
+            values = [value[:MAX_QUERY_CHARS] for value in query.getlist(key)[:MAX_VALUES] if value]
+            if values:
+                params.setlist(key, values)
+    return params
 
 
 class QueryStrings:
@@ -76,3 +99,17 @@ def toggled(params: QueryDict, name: str, value: str, many: bool = True) -> str:
 
 def without(params: QueryDict, *names: str) -> str:
     return QueryStrings(params, *names).without()
+
+
+def changed(params: QueryDict, **changes: str | None) -> str:
+    """``?`` and the query string with each parameter named set to one value, or left out (``None``)."""
+    return QueryStrings(params, *changes).build(
+        **{name: [] if value is None else [value] for name, value in changes.items()}
+    )
+
+
+def canonical_query(params: list[tuple[str, str]], page_obj=None) -> str:
+    """The canonical URL's query string: the filters in force, normalised, and the page past the first."""
+    if page_obj is not None and page_obj.number > 1:
+        params = [*params, ("page", str(page_obj.number))]
+    return urlencode(params)

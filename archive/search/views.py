@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.db.models import F, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
@@ -14,6 +14,7 @@ from archive import reading
 from archive.cache import not_kept
 from archive.db import data_version
 from archive.filters import QuoteFilter
+from archive.filters.querystrings import changed, link_params
 from archive.models import Expert, Quote, Take
 from archive.search import backends
 from archive.search.query import MAX_QUERY_CHARS, Query, parse
@@ -46,16 +47,9 @@ def _raw_query(request: HttpRequest) -> str:
     return request.GET.get("q", "")[: MAX_QUERY_CHARS + 1]
 
 
-def _query_string(request: HttpRequest, **changes: str | None) -> str:
-    params = {key: value[:MAX_QUERY_CHARS] for key, value in request.GET.items() if value}
-    for key, value in changes.items():
-        if value is None:
-            params.pop(key, None)
-        else:
-            params[key] = value
-    if "page" not in changes:
-        params.pop("page", None)
-    return urlencode(params)
+def _link_params(request: HttpRequest, *names: str) -> QueryDict:
+    """The parameters the page's links carry (the page's own, capped; never ``page``)."""
+    return link_params(request.GET, names)
 
 
 def _spelling(queryset: QuerySet, query: Query) -> Query | None:
@@ -87,6 +81,7 @@ def search(request: HttpRequest) -> HttpResponse:
     query = parse(q)
     quotes = Quote.objects.published()
     takes = Take.objects.published()
+    params = _link_params(request, "q", "type", "sort")
     context: dict = {"q": q[:MAX_QUERY_CHARS], "query": query, "tab": tab, "sort": sort, "sorts": SORTS}
 
     if query.is_searchable:
@@ -109,10 +104,10 @@ def search(request: HttpRequest) -> HttpResponse:
             suggestion = _spelling(quotes, query) or _spelling(takes, query)
             if suggestion:
                 context["suggestion"] = suggestion
-                context["suggestion_url"] = reverse("search") + "?" + _query_string(request, q=str(suggestion))
-    context["tab_urls"] = {name: "?" + _query_string(request, type=name) for name in TABS}
-    context["sort_urls"] = {name: "?" + _query_string(request, sort=name) for name in SORTS}
-    context["page_query"] = _query_string(request)
+                context["suggestion_url"] = reverse("search") + changed(params, q=str(suggestion))
+    context["tab_urls"] = {name: changed(params, type=name) for name in TABS}
+    context["sort_urls"] = {name: changed(params, sort=name) for name in SORTS}
+    context["page_query"] = changed(params)[1:]
     return render(request, "archive/search.html", context)
 
 
@@ -131,6 +126,7 @@ def quote_list(request: HttpRequest) -> HttpResponse:
     filterset = QuoteFilter(request.GET or None, queryset=base)
     filterset.data_version = data_version.for_request(request)
     filtered = filterset.qs
+    params = _link_params(request, "q", "sort", *filterset.filters)
     context: dict = {
         "q": q[:MAX_QUERY_CHARS],
         "query": query,
@@ -160,9 +156,9 @@ def quote_list(request: HttpRequest) -> HttpResponse:
         suggestion = _spelling(filtered, query)
         if suggestion:
             context["suggestion"] = suggestion
-            context["suggestion_url"] = reverse("quote_list") + "?" + _query_string(request, q=str(suggestion))
-    context["sort_urls"] = {name: "?" + _query_string(request, sort=name) for name in SORTS}
-    context["page_query"] = _query_string(request)
+            context["suggestion_url"] = reverse("quote_list") + changed(params, q=str(suggestion))
+    context["sort_urls"] = {name: changed(params, sort=name) for name in SORTS}
+    context["page_query"] = changed(params)[1:]
     return render(request, "archive/quote_list.html", context)
 
 
