@@ -21,7 +21,30 @@ from archive.search.query import MAX_QUERY_CHARS
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,100}$")
 #: A parameter given more often than this (``?theme=a&theme=b&…``) is read this many times.
 MAX_VALUES = 20
-SORTS = [("newest", "Newest first"), ("oldest", "Oldest first"), ("relevance", "Most relevant")]
+#: The orders a list can be sorted in, defined once: name -> label. Every list (/takes/, /search/,
+#: /quotes/) accepts every name, and ``date`` as another name for ``newest`` (the search pages' name
+#: for it). Each page's own sort links keep the names they have always had: the take list's
+#: newest, oldest and relevance; the search pages' relevance and date.
+SORTS = {"relevance": "Most relevant", "newest": "Newest first", "oldest": "Oldest first"}
+SORT_ALIASES = {"date": "newest"}
+
+
+def sort_named(value: str | None) -> str:
+    """The order in ``SORTS`` that ``value`` names, ``""`` when it names none."""
+    value = SORT_ALIASES.get(value or "", value or "")
+    return value if value in SORTS else ""
+
+
+class SortFilter(django_filters.ChoiceFilter):
+    """The ``sort`` parameter: any name of ``SORTS`` or ``SORT_ALIASES``; the form gives the order."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault(
+            "choices", [*SORTS.items(), *((alias, SORTS[order]) for alias, order in SORT_ALIASES.items())]
+        )
+        kwargs.setdefault("method", "apply_nothing")
+        kwargs.setdefault("label", "Sort")
+        super().__init__(*args, **kwargs)
 
 
 def quoted(values) -> str:
@@ -70,6 +93,8 @@ class ReadingForm(forms.Form):
     """The form under a reading FilterSet: resolves slugs, and turns bad input into notices."""
 
     lookups: dict[str, Lookup] = {}
+    #: What the list lists, for notices ("the newest takes come first instead").
+    rows = "results"
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -86,6 +111,9 @@ class ReadingForm(forms.Form):
             if " " in query:
                 query = query.rsplit(" ", 1)[0]  # don't search for half a word
         return query
+
+    def clean_sort(self) -> str:
+        return sort_named(self.cleaned_data.get("sort"))
 
     def resolve(self, name: str, queryset: QuerySet, noun: str) -> list:
         """Rows for the slugs given in ``name``, in the order given; unknown slugs become a notice."""
@@ -107,6 +135,9 @@ class ReadingForm(forms.Form):
         for name, lookup in self.lookups.items():
             if name in self.fields:
                 data[name] = self.resolve(name, lookup.queryset, lookup.noun)
+        if data.get("sort") == "relevance" and not data.get("q"):
+            self.notices.append(f"Sorting by relevance needs search words; the newest {self.rows} come first instead.")
+            data["sort"] = "newest"
         return data
 
     def error_notices(self) -> list[str]:

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 
 from archive import cache
-from archive.filters.base import SLUG_RE, SORTS, Lookup, ReadingForm, ResolvingFilterSet, SlugsFilter, quoted
+from archive.filters.base import SLUG_RE, Lookup, ReadingForm, ResolvingFilterSet, SlugsFilter, SortFilter, quoted
 from archive.filters.facets import (
     Choice,
     Facet,
@@ -26,6 +26,7 @@ THEME_MODES = [("any", "any of them"), ("all", "all of them")]
 
 
 class TakeFilterForm(ReadingForm):
+    rows = "takes"
     lookups = {
         "expert": Lookup(Expert.objects.all(), "expert"),
         "publication": Lookup(Publication.objects.all(), "outlet"),
@@ -41,9 +42,6 @@ class TakeFilterForm(ReadingForm):
         if date_from and date_to and date_from > date_to:
             data["date_from"], data["date_to"] = date_to, date_from
             self.notices.append("The start date was after the end date; the two were swapped.")
-        if data.get("sort") == "relevance" and not data.get("q"):
-            self.notices.append("Sorting by relevance needs search words; the newest takes come first instead.")
-            data["sort"] = "newest"
         return data
 
     def stances(self, slugs: list[str], questions: list[Question]) -> list[Stance]:
@@ -76,7 +74,7 @@ class TakeFilter(ResolvingFilterSet):
     collection = SlugsFilter(method="filter_collection", many=False, label="Collection")
     date_from = django_filters.DateFilter(method="filter_date_from", label="From")
     date_to = django_filters.DateFilter(method="filter_date_to", label="To")
-    sort = django_filters.ChoiceFilter(choices=SORTS, method="apply_nothing", label="Sort")
+    sort = SortFilter()
 
     order_only = ("sort", "theme_mode")
 

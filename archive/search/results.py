@@ -28,7 +28,6 @@ from archive.search.query import Query, parse
 
 COUNT_CAP = 1000
 PER_PAGE = 20
-SORTS = ("relevance", "date")
 
 _OLDEST = datetime.date.min
 
@@ -75,6 +74,11 @@ def _candidates(queryset: QuerySet, query: Query, rank: bool = False) -> Candida
 def _newest_key(row: tuple[int, datetime.date | None]) -> tuple:
     pk, when = row
     return (when is not None, when or _OLDEST, pk)
+
+
+def _oldest_key(row: tuple[int, datetime.date | None]) -> tuple:
+    pk, when = row
+    return (when is None, when or _OLDEST, pk)
 
 
 def ranked_ids(queryset: QuerySet, q: str | Query) -> tuple[list[int], int, bool]:
@@ -138,8 +142,13 @@ class SearchPage:
         listed = min(self.count, COUNT_CAP) if self.sort == "relevance" else self.count
         return max(1, math.ceil(listed / self.per_page))
 
+    @property
+    def open_ended(self) -> bool:
+        """Whether the pages go on past the capped count (date order walks every match)."""
+        return self.capped and self.sort != "relevance"
+
     def has_next(self) -> bool:
-        return self.number < self.num_pages or (self.sort == "date" and self.capped and bool(self.object_list))
+        return self.number < self.num_pages or (self.open_ended and bool(self.object_list))
 
     def has_previous(self) -> bool:
         return self.number > 1
@@ -181,7 +190,9 @@ def search_page(
     per_page: int = PER_PAGE,
     prepare: Callable[[QuerySet], QuerySet] | None = None,
 ) -> SearchPage:
-    """One page of ``queryset``'s rows matching ``q``, ranked or newest first, with snippets.
+    """One page of ``queryset``'s rows matching ``q``, with snippets: ranked (``sort="relevance"``),
+    oldest first (``"oldest"``) or newest first (any other order: ``"newest"``; the views read the
+    reader's ``sort`` with ``archive.filters.base.sort_named``).
 
     ``queryset`` carries the caller's filters (``.published()``, facets) but not the search;
     ``prepare`` adds what the cards show (e.g. ``lambda qs: qs.with_related()``). Each row gets
@@ -189,7 +200,6 @@ def search_page(
     queries, whatever the page size and the number of matches.
     """
     query = parse(q)
-    sort = sort if sort in SORTS else "relevance"
     number = page_number(page)
     result = SearchPage(query=query, sort=sort, number=number, per_page=per_page, count=0, capped=False)
     if not query.is_searchable:
@@ -204,14 +214,21 @@ def search_page(
         found = _candidates(queryset, query)
         result.count, result.capped = found.count, found.capped
         if not found.capped:
-            rows = sorted(found.rows, key=_newest_key, reverse=True)
+            if sort == "oldest":
+                rows = sorted(found.rows, key=_oldest_key)
+            else:
+                rows = sorted(found.rows, key=_newest_key, reverse=True)
             result.number = min(number, result.num_pages)
             start = (result.number - 1) * per_page
             page_ids = [pk for pk, _ in rows[start : start + per_page]]
         else:
             start = (number - 1) * per_page
             walked = backends.for_queryset(queryset).filter_matches_walking(queryset, query)
-            ordered = walked.order_by(F(date_field(queryset)).desc(nulls_last=True), "-pk")
+            when = F(date_field(queryset))
+            if sort == "oldest":
+                ordered = walked.order_by(when.asc(nulls_last=True), "pk")
+            else:
+                ordered = walked.order_by(when.desc(nulls_last=True), "-pk")
             page_ids = list(ordered.values_list("pk", flat=True)[start : start + per_page])
     rows = (prepare or (lambda qs: qs))(queryset.model._default_manager.using(queryset.db).filter(pk__in=page_ids))
     by_id = {obj.pk: obj for obj in rows}

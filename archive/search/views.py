@@ -14,11 +14,12 @@ from archive import reading
 from archive.cache import not_kept
 from archive.db import data_version
 from archive.filters import QuoteFilter
+from archive.filters.base import sort_named
 from archive.filters.querystrings import changed, link_params
 from archive.models import Expert, Quote, Take
 from archive.search import backends
 from archive.search.query import MAX_QUERY_CHARS, Query, parse
-from archive.search.results import PER_PAGE, SORTS, SearchPage, capped_count, page_number, search_page
+from archive.search.results import PER_PAGE, SearchPage, capped_count, page_number, search_page
 
 SECTION_SIZE = 5
 TABS = ("all", "quotes", "takes")
@@ -35,9 +36,19 @@ def bare_quotes(queryset: QuerySet) -> QuerySet:
     return queryset.only("pk", "text")
 
 
-def _sort(request: HttpRequest) -> str:
-    sort = request.GET.get("sort", "relevance")
-    return sort if sort in SORTS else "relevance"
+#: The sort links of /search/ and /quotes/, by the names they have always had. Every order of
+#: ``SORTS`` is accepted (``?sort=newest``, ``?sort=oldest``); ``date`` names ``newest``.
+SORT_LINKS = ("relevance", "date")
+
+
+def _sort(request: HttpRequest, default: str = "relevance") -> str:
+    """The order the reader asked for (an unknown name gives the default)."""
+    return sort_named(request.GET.get("sort")) or default
+
+
+def _sort_name(order: str) -> str:
+    """What the page's sort links call ``order`` (``date`` for newest first)."""
+    return next((name for name in SORT_LINKS if sort_named(name) == order), order)
 
 
 def _raw_query(request: HttpRequest) -> str:
@@ -82,7 +93,7 @@ def search(request: HttpRequest) -> HttpResponse:
     quotes = Quote.objects.published()
     takes = Take.objects.published()
     params = _link_params(request, "q", "type", "sort")
-    context: dict = {"q": q[:MAX_QUERY_CHARS], "query": query, "tab": tab, "sort": sort, "sorts": SORTS}
+    context: dict = {"q": q[:MAX_QUERY_CHARS], "query": query, "tab": tab, "sort": _sort_name(sort)}
 
     if query.is_searchable:
         per_page = SECTION_SIZE if tab == "all" else PER_PAGE
@@ -106,7 +117,7 @@ def search(request: HttpRequest) -> HttpResponse:
                 context["suggestion"] = suggestion
                 context["suggestion_url"] = reverse("search") + changed(params, q=str(suggestion))
     context["tab_urls"] = {name: changed(params, type=name) for name in TABS}
-    context["sort_urls"] = {name: changed(params, sort=name) for name in SORTS}
+    context["sort_urls"] = {name: changed(params, sort=name) for name in SORT_LINKS}
     context["page_query"] = changed(params)[1:]
     return render(request, "archive/search.html", context)
 
@@ -121,7 +132,9 @@ def _counted(queryset: QuerySet, query: Query) -> SearchPage:
 def quote_list(request: HttpRequest) -> HttpResponse:
     q = _raw_query(request)
     query = parse(q)
-    sort = _sort(request) if q.strip() else "date"
+    sort = _sort(request, "relevance" if q.strip() else "newest")
+    if sort == "relevance" and not q.strip():
+        sort = "newest"  # nothing to rank by
     base = Quote.objects.published()
     filterset = QuoteFilter(request.GET or None, queryset=base)
     filterset.data_version = data_version.for_request(request)
@@ -132,8 +145,7 @@ def quote_list(request: HttpRequest) -> HttpResponse:
         "query": query,
         "filter": filterset,
         "menus": filterset.menus(),
-        "sort": sort,
-        "sorts": SORTS,
+        "sort": _sort_name(sort),
     }
 
     if q.strip() and not query.is_searchable:
@@ -141,7 +153,7 @@ def quote_list(request: HttpRequest) -> HttpResponse:
     elif q.strip():
         page = search_page(filtered, query, sort=sort, page=request.GET.get("page", 1), prepare=bare_quotes)
     else:
-        page = _browse(filtered, request.GET.get("page", 1))
+        page = _browse(filtered, sort, request.GET.get("page", 1))
     page.cards = reading.quote_cards(page.object_list)
     context["page"] = page
 
@@ -157,21 +169,25 @@ def quote_list(request: HttpRequest) -> HttpResponse:
         if suggestion:
             context["suggestion"] = suggestion
             context["suggestion_url"] = reverse("quote_list") + changed(params, q=str(suggestion))
-    context["sort_urls"] = {name: changed(params, sort=name) for name in SORTS}
+    context["sort_urls"] = {name: changed(params, sort=name) for name in SORT_LINKS}
     context["page_query"] = changed(params)[1:]
     return render(request, "archive/quote_list.html", context)
 
 
-def _browse(queryset: QuerySet, raw_page: object) -> SearchPage:
-    """Quotes without a search: newest takes first, a capped count, constant queries."""
+def _browse(queryset: QuerySet, sort: str, raw_page: object) -> SearchPage:
+    """Quotes without a search: newest (or oldest) takes first, a capped count, constant queries."""
     count, capped = capped_count(queryset)
     page = SearchPage(
-        query=parse(""), sort="date", number=page_number(raw_page), per_page=PER_PAGE, count=count, capped=capped
+        query=parse(""), sort=sort, number=page_number(raw_page), per_page=PER_PAGE, count=count, capped=capped
     )
     if not capped:
         page.number = min(page.number, page.num_pages)
     start = (page.number - 1) * PER_PAGE
-    ordered = queryset.order_by(F("take__published").desc(nulls_last=True), "take_id", "order", "pk")
+    when = F("take__published")
+    if sort == "oldest":
+        ordered = queryset.order_by(when.asc(nulls_last=True), "take_id", "order", "pk")
+    else:
+        ordered = queryset.order_by(when.desc(nulls_last=True), "take_id", "order", "pk")
     page.object_list = list(bare_quotes(ordered)[start : start + PER_PAGE])
     for quote in page.object_list:
         quote.snippet = None
