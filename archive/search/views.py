@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -17,9 +17,10 @@ from archive.filters import QuoteFilter
 from archive.filters.base import sort_named
 from archive.filters.querystrings import changed, link_params
 from archive.models import Expert, Quote, Take
+from archive.pagination import PER_PAGE, Paginator, walk
 from archive.search import backends
 from archive.search.query import MAX_QUERY_CHARS, Query, parse
-from archive.search.results import PER_PAGE, SearchPage, capped_count, page_number, search_page
+from archive.search.results import SearchPage, by_date, capped_count, search_page
 
 SECTION_SIZE = 5
 TABS = ("all", "quotes", "takes")
@@ -109,6 +110,7 @@ def search(request: HttpRequest) -> HttpResponse:
         else:
             take_page = _counted(takes, query)
         context.update(quote_page=quote_page, take_page=take_page)
+        context["notices"] = [notice for notice in (quote_page.notice, take_page.notice) if notice]
         nothing = not quote_page.count and not take_page.count
         context["experts"] = _similar_experts(Expert.objects.public(), _name_text(query)) if query.plain_words else []
         if nothing:
@@ -125,7 +127,7 @@ def search(request: HttpRequest) -> HttpResponse:
 def _counted(queryset: QuerySet, query: Query) -> SearchPage:
     """A page with no rows, only the capped count (for the tab that is not shown)."""
     count, capped = capped_count(backends.for_queryset(queryset).filter_matches(queryset, query))
-    return SearchPage(query=query, sort="relevance", number=1, per_page=PER_PAGE, count=count, capped=capped)
+    return SearchPage.empty(query, "relevance", count, capped)
 
 
 @require_safe
@@ -149,13 +151,14 @@ def quote_list(request: HttpRequest) -> HttpResponse:
     }
 
     if q.strip() and not query.is_searchable:
-        page = SearchPage(query=query, sort=sort, number=1, per_page=PER_PAGE, count=0, capped=False)
+        page = SearchPage.empty(query, sort)
     elif q.strip():
         page = search_page(filtered, query, sort=sort, page=request.GET.get("page", 1), prepare=bare_quotes)
     else:
         page = _browse(filtered, sort, request.GET.get("page", 1))
     page.cards = reading.quote_cards(page.object_list)
     context["page"] = page
+    context["notices"] = [page.notice] if page.notice else []
 
     if query.is_searchable and not page.count:
         if filterset.active:
@@ -177,21 +180,11 @@ def quote_list(request: HttpRequest) -> HttpResponse:
 def _browse(queryset: QuerySet, sort: str, raw_page: object) -> SearchPage:
     """Quotes without a search: newest (or oldest) takes first, a capped count, constant queries."""
     count, capped = capped_count(queryset)
-    page = SearchPage(
-        query=parse(""), sort=sort, number=page_number(raw_page), per_page=PER_PAGE, count=count, capped=capped
-    )
-    if not capped:
-        page.number = min(page.number, page.num_pages)
-    start = (page.number - 1) * PER_PAGE
-    when = F("take__published")
-    if sort == "oldest":
-        ordered = queryset.order_by(when.asc(nulls_last=True), "take_id", "order", "pk")
-    else:
-        ordered = queryset.order_by(when.desc(nulls_last=True), "take_id", "order", "pk")
-    page.object_list = list(bare_quotes(ordered)[start : start + PER_PAGE])
-    for quote in page.object_list:
+    ordered = by_date(queryset, "take__published", sort, "take_id", "order", "pk")
+    found, notice = walk(bare_quotes(ordered), raw_page, Paginator(count=count, capped=capped, open_ended=True))
+    for quote in found.object_list:
         quote.snippet = None
-    return page
+    return SearchPage.of(found, parse(""), sort, notice)
 
 
 @not_kept

@@ -10,7 +10,8 @@ from django.views.decorators.http import require_safe
 
 from archive.filters.querystrings import canonical_query
 from archive.models import Collection, Publication, Status, Theme
-from archive.reading import paginate, take_cards
+from archive.pagination import paginate
+from archive.reading import take_cards
 from archive.views.base import page
 
 

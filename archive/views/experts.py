@@ -24,7 +24,8 @@ from archive.models import (
     TakeAuthor,
     Theme,
 )
-from archive.reading import holders_by_stance, newest_holders, newest_positions, paginate, stances_over_time, take_cards
+from archive.pagination import paginate
+from archive.reading import holders_by_stance, newest_holders, newest_positions, stances_over_time, take_cards
 from archive.views.base import active_labels, page
 
 #: An expert page shows this many of their quotes, newest first, and links to the rest.

@@ -10,7 +10,8 @@ from archive.db import data_version
 from archive.filters import TakeFilter
 from archive.filters.querystrings import canonical_query, link_params
 from archive.models import Position, Quote, Response, Status, Take, TakeAuthor, Theme
-from archive.reading import paginate, take_cards
+from archive.pagination import paginate
+from archive.reading import take_cards
 from archive.views.base import active_labels, page
 
 
