@@ -189,6 +189,12 @@ class ResolvingFilterSet(django_filters.FilterSet):
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         return self.filtered()
 
+    @property
+    def is_filtered(self) -> bool:
+        """Whether any filter narrows the list."""
+        data = self.data_cleaned if self.is_bound else {}
+        return any(data.get(name) for name in self.filters if name not in self.order_only)
+
     def canonical_params(self) -> list[tuple[str, str]]:
         """The valid parameters in force, normalised: what the page's canonical URL carries."""
         if not self.is_bound:

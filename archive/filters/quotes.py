@@ -1,7 +1,9 @@
-"""The /quotes/ filters: speaker, publication, question + stance, theme and date range.
+"""The quote list's filters (/quotes/): words, speaker, outlet, a question and its stance, theme,
+dates and the order; and the menus that choose them.
 
-Values are slugs and ISO dates, as in the takes list. An unknown or malformed value is left out
-(and named to the reader), never an error.
+The same conventions as the take and expert lists (archive/filters/base.py): values are slugs and
+ISO dates, resolved once by the form; an unknown or malformed value is left out with a notice
+naming it, never an error; the words are cut at ``MAX_QUERY_CHARS``, with a notice.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ import functools
 from dataclasses import dataclass
 
 import django_filters
+from django import forms
 from django.db import connections
 from django.db.models import Exists, OuterRef, QuerySet
 
 from archive import cache
+from archive.filters.base import SLUG_RE, Lookup, ReadingForm, ResolvingFilterSet, SlugsFilter, SortFilter, quoted
 from archive.models import Expert, Publication, Question, Quote, Response, Stance, Status, TakeAuthor, Theme
 from archive.search import backends
 
@@ -22,6 +26,8 @@ TOO_MANY = {
     "speaker": "Too many to list: follow “all their quotes” on an expert's page.",
     "publication": "Too many outlets to list here: the filter still works from a link.",
 }
+#: What each menu offers first, for no choice.
+MENU_EMPTY = {"speaker": "Anyone", "publication": "Any outlet", "question": "Any question", "theme": "Any theme"}
 
 
 #: Each menu's option label: the column ``str()`` of the row shows.
@@ -76,52 +82,92 @@ class Menu:
     note: str = ""
 
 
-class QuoteFilter(django_filters.FilterSet):
+class QuoteFilterForm(ReadingForm):
+    rows = "quotes"
+    lookups = {
+        "speaker": Lookup(Expert.objects.public(), "expert"),  # someone seen only in drafts stays invisible
+        "publication": Lookup(Publication.objects.all(), "outlet"),
+        "question": Lookup(Question.objects.all(), "question"),
+        "theme": Lookup(Theme.objects.all(), "theme"),
+    }
+
+    def clean(self) -> dict:
+        data = super().clean()
+        data["stance"] = self.stances(data.get("stance") or [], data.get("question") or [])
+        date_from, date_to = data.get("date_from"), data.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            data["date_from"], data["date_to"] = date_to, date_from
+            self.notices.append("The start date was after the end date; the two were swapped.")
+        return data
+
+    def stances(self, slugs: list[str], questions: list[Question]) -> list[Stance]:
+        """A stance is one of a question's answers: it filters together with its question."""
+        if not slugs:
+            return []
+        if not questions:
+            if not self.data.get("question"):  # an unknown question has its notice already
+                self.notices.append(
+                    "Choose a question to see the quotes from takes holding one of its stances; the stance was ignored."
+                )
+            return []
+        found = list(Stance.objects.filter(question=questions[0], slug__in=[s for s in slugs if SLUG_RE.match(s)]))
+        if not found:
+            label = questions[0].short_label or questions[0].text
+            self.notices.append(f"“{label}” has no stance {quoted(slugs)}; showing all its quotes.")
+        return found
+
+
+def _menu(label: str, method: str = "apply_nothing") -> SlugsFilter:
+    """A filter chosen from a menu: one value, which the form's field keeps as typed."""
+    return SlugsFilter(many=False, label=label, method=method, widget=forms.TextInput)
+
+
+class QuoteFilter(ResolvingFilterSet):
     #: The data version the menus are kept against (the view sets it; ``None`` keeps nothing).
     data_version: int | None = None
 
-    speaker = django_filters.ModelChoiceFilter(
-        label="Expert or speaker",
-        field_name="speaker",
-        to_field_name="slug",
-        queryset=Expert.objects.public(),  # someone seen only in drafts stays invisible
-        empty_label="Anyone",
-    )
-    publication = django_filters.ModelChoiceFilter(
-        label="Publication",
-        field_name="take__publication",
-        to_field_name="slug",
-        queryset=Publication.objects.all(),
-        empty_label="Any outlet",
-    )
-    question = django_filters.ModelChoiceFilter(
-        label="Question",
-        to_field_name="slug",
-        queryset=Question.objects.all(),
-        method="filter_question",
-        empty_label="Any question",
-    )
-    stance = django_filters.CharFilter(label="Stance", method="filter_stance")
-    theme = django_filters.ModelChoiceFilter(
-        label="Theme",
-        field_name="take__themes",
-        to_field_name="slug",
-        queryset=Theme.objects.all(),
-        empty_label="Any theme",
-    )
+    q = django_filters.CharFilter(method="apply_nothing", label="Words in the quote")
+    speaker = _menu("Expert or speaker", "filter_speaker")
+    publication = _menu("Publication", "filter_publication")
+    question = _menu("Question", "filter_question")
+    stance = _menu("Stance")  # applied with its question
+    theme = _menu("Theme", "filter_theme")
     date_from = django_filters.DateFilter(label="From", field_name="take__published", lookup_expr="gte")
     date_to = django_filters.DateFilter(label="To", field_name="take__published", lookup_expr="lte")
+    sort = SortFilter()
 
-    def filter_question(self, queryset: QuerySet, name: str, question: Question) -> QuerySet:
+    #: The words are searched and the results ordered by the search (``search_page``), not here.
+    order_only = ("q", "sort")
+
+    class Meta:
+        model = Quote
+        fields: list[str] = []
+        form = QuoteFilterForm
+
+    def filter_speaker(self, queryset: QuerySet, name: str, value: list[Expert]) -> QuerySet:
+        return queryset.filter(speaker=value[0])
+
+    def filter_publication(self, queryset: QuerySet, name: str, value: list[Publication]) -> QuerySet:
+        return queryset.filter(take__publication=value[0])
+
+    def filter_theme(self, queryset: QuerySet, name: str, value: list[Theme]) -> QuerySet:
+        return queryset.filter(take__themes=value[0])
+
+    def filter_question(self, queryset: QuerySet, name: str, value: list[Question]) -> QuerySet:
         """Quotes from takes that answer the question; with a stance, from takes holding it."""
-        stance_slug = (self.form.cleaned_data.get("stance") or "").strip()
-        if stance_slug:
-            return queryset.filter(take__positions__question=question, take__positions__stance__slug=stance_slug)
-        return queryset.filter(take__positions__question=question)
+        stances = self.data_cleaned.get("stance")
+        if stances:
+            return queryset.filter(take__positions__question=value[0], take__positions__stance=stances[0])
+        return queryset.filter(take__positions__question=value[0])
 
-    def filter_stance(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        # A stance slug is unique only within its question: it is applied with the question.
-        return queryset
+    @property
+    def query(self) -> str:
+        return (self.data_cleaned.get("q") if self.is_bound else "") or ""
+
+    @property
+    def sort_order(self) -> str:
+        chosen = self.data_cleaned.get("sort") if self.is_bound else None
+        return chosen or ("relevance" if self.query else "newest")
 
     def menus(self) -> dict[str, Menu]:
         """The speaker, outlet, question and theme menus, at most ``CHOICES_LISTED`` entries each.
@@ -131,32 +177,25 @@ class QuoteFilter(django_filters.FilterSet):
         The options are rendered by a plain template loop (templates/archive/_menu.html): Django's
         select widget renders a template per option, ~0.4 ms each. One query per menu, as before.
         """
-        chosen = self.form.cleaned_data if self.is_bound and hasattr(self.form, "cleaned_data") else {}
-        menus = {}
-        for name, label in MENU_LABELS.items():
-            field = self.form.fields[name]
+        data = self.data_cleaned if self.is_bound else {}
+        return {name: self.menu(name, [(obj.slug, str(obj)) for obj in data.get(name) or []]) for name in MENU_EMPTY}
 
-            def listed(name=name, label=label, field=field) -> tuple:
-                if name == "speaker":
-                    return tuple(first_public_experts(CHOICES_LISTED + 1))
-                return tuple(field.queryset.values_list("slug", label)[: CHOICES_LISTED + 1])
+    def menu(self, name: str, chosen: list[tuple[str, str]]) -> Menu:
+        lookup = QuoteFilterForm.lookups[name]
 
-            # The same for every request until the next write: kept against the data version.
-            rows = list(cache.kept("quote menu", name, listed, version=self.data_version))
-            note = ""
-            if len(rows) > CHOICES_LISTED:
-                rows = [(chosen[name].slug, str(chosen[name]))] if chosen.get(name) else []
-                note = TOO_MANY.get(name, "")
-            current = self.form[name].value() if self.is_bound else ""
-            menus[name] = Menu(
-                name=name,
-                label=str(field.label),
-                empty=str(field.empty_label),
-                choices=rows,
-                current=str(current or ""),
-                note=note,
-            )
-        return menus
+        def listed() -> tuple:
+            if name == "speaker":
+                return tuple(first_public_experts(CHOICES_LISTED + 1))
+            return tuple(lookup.queryset.values_list("slug", MENU_LABELS[name])[: CHOICES_LISTED + 1])
+
+        # The same for every request until the next write: kept against the data version.
+        rows = list(cache.kept("quote menu", name, listed, version=self.data_version))
+        note = ""
+        if len(rows) > CHOICES_LISTED:
+            rows, note = chosen, TOO_MANY.get(name, "")
+        label = self.filters[name].label
+        current = chosen[0][0] if chosen else ""
+        return Menu(name=name, label=label, empty=MENU_EMPTY[name], choices=rows, current=current, note=note)
 
     @property
     def stances(self) -> tuple[Stance, ...]:
@@ -168,18 +207,3 @@ class QuoteFilter(django_filters.FilterSet):
             ),
             version=self.data_version,
         )
-
-    @property
-    def ignored(self) -> list[str]:
-        """Labels of the filters whose value was unknown or malformed."""
-        if not self.is_bound:
-            return []
-        self.errors  # noqa: B018 - validates the form
-        return [str(self.filters[name].label) for name in self.form.errors if name in self.filters]
-
-    @property
-    def active(self) -> bool:
-        if not self.is_bound:
-            return False
-        self.errors  # noqa: B018
-        return any(value not in (None, "") for value in self.form.cleaned_data.values())

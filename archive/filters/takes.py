@@ -140,11 +140,6 @@ class TakeFilter(ResolvingFilterSet):
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         return self.sorted(self.filtered())
 
-    @property
-    def is_filtered(self) -> bool:
-        data = self.data_cleaned if self.is_bound else {}
-        return any(data.get(name) for name in self.filters if name not in self.order_only)
-
     # -- what the page shows beside the results
 
     def active(self, params: QueryDict) -> list[tuple[str, str]]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
@@ -59,11 +57,6 @@ def _raw_query(request: HttpRequest) -> str:
     return request.GET.get("q", "")[: MAX_QUERY_CHARS + 1]
 
 
-def _link_params(request: HttpRequest, *names: str) -> QueryDict:
-    """The parameters the page's links carry (the page's own, capped; never ``page``)."""
-    return link_params(request.GET, names)
-
-
 def _spelling(queryset: QuerySet, query: Query) -> Query | None:
     """A respelt query that finds something, when the reader's found nothing (two queries)."""
     engine = backends.for_queryset(queryset)
@@ -93,7 +86,7 @@ def search(request: HttpRequest) -> HttpResponse:
     query = parse(q)
     quotes = Quote.objects.published()
     takes = Take.objects.published()
-    params = _link_params(request, "q", "type", "sort")
+    params = link_params(request.GET, ("q", "type", "sort"))
     context: dict = {"q": q[:MAX_QUERY_CHARS], "query": query, "tab": tab, "sort": _sort_name(sort)}
 
     if query.is_searchable:
@@ -132,49 +125,52 @@ def _counted(queryset: QuerySet, query: Query) -> SearchPage:
 
 @require_safe
 def quote_list(request: HttpRequest) -> HttpResponse:
-    q = _raw_query(request)
-    query = parse(q)
-    sort = _sort(request, "relevance" if q.strip() else "newest")
-    if sort == "relevance" and not q.strip():
-        sort = "newest"  # nothing to rank by
     base = Quote.objects.published()
-    filterset = QuoteFilter(request.GET or None, queryset=base)
+    filterset = QuoteFilter(request.GET, queryset=base)
     filterset.data_version = data_version.for_request(request)
-    filtered = filterset.qs
-    params = _link_params(request, "q", "sort", *filterset.filters)
+    q, sort, filtered = filterset.query, filterset.sort_order, filterset.qs
+    query = parse(q)
+    params = link_params(request.GET, filterset.filters)
+    if q and not query.is_searchable:
+        page = SearchPage.empty(query, sort)
+    elif q:
+        page = search_page(filtered, query, sort=sort, page=request.GET.get("page"), prepare=bare_quotes)
+    else:
+        page = _browse(filtered, sort, request.GET.get("page"))
+    page.cards = reading.quote_cards(page.object_list)
     context: dict = {
-        "q": q[:MAX_QUERY_CHARS],
+        "q": q,
         "query": query,
         "filter": filterset,
         "menus": filterset.menus(),
         "sort": _sort_name(sort),
+        "page": page,
+        "notices": [*filterset.notices, page.notice],
+        "sort_urls": {name: changed(params, sort=name) for name in SORT_LINKS},
+        "page_query": changed(params)[1:],
     }
-
-    if q.strip() and not query.is_searchable:
-        page = SearchPage.empty(query, sort)
-    elif q.strip():
-        page = search_page(filtered, query, sort=sort, page=request.GET.get("page", 1), prepare=bare_quotes)
-    else:
-        page = _browse(filtered, sort, request.GET.get("page", 1))
-    page.cards = reading.quote_cards(page.object_list)
-    context["page"] = page
-    context["notices"] = [page.notice] if page.notice else []
-
     if query.is_searchable and not page.count:
-        if filterset.active:
-            unfiltered, capped = capped_count(backends.for_queryset(base).filter_matches(base, query))
-            if unfiltered:
-                context["without_filters"] = {
-                    "count": f"{unfiltered:,}+" if capped else f"{unfiltered:,}",
-                    "url": reverse("quote_list") + "?" + urlencode({"q": q[:MAX_QUERY_CHARS]}),
-                }
-        suggestion = _spelling(filtered, query)
-        if suggestion:
-            context["suggestion"] = suggestion
-            context["suggestion_url"] = reverse("quote_list") + changed(params, q=str(suggestion))
-    context["sort_urls"] = {name: changed(params, sort=name) for name in SORT_LINKS}
-    context["page_query"] = changed(params)[1:]
+        context.update(_no_quotes_found(filterset, query, params))
+    context["notices"] = [notice for notice in context["notices"] if notice]
     return render(request, "archive/quote_list.html", context)
+
+
+def _no_quotes_found(filterset: QuoteFilter, query: Query, params: QueryDict) -> dict:
+    """What to offer when no quote matches: the matches without the filters, a respelt query."""
+    offers: dict = {}
+    base = filterset.queryset
+    if filterset.is_filtered:
+        unfiltered, capped = capped_count(backends.for_queryset(base).filter_matches(base, query))
+        if unfiltered:
+            offers["without_filters"] = {
+                "count": f"{unfiltered:,}+" if capped else f"{unfiltered:,}",
+                "url": reverse("quote_list") + changed(QueryDict(), q=filterset.query),
+            }
+    suggestion = _spelling(filterset.qs, query)
+    if suggestion:
+        offers["suggestion"] = suggestion
+        offers["suggestion_url"] = reverse("quote_list") + changed(params, q=str(suggestion))
+    return offers
 
 
 def _browse(queryset: QuerySet, sort: str, raw_page: object) -> SearchPage:
