@@ -1,7 +1,8 @@
-"""Helpers the reading pages share: forgiving pagination, stance-split charts, and who holds what.
+"""Page builders the reading pages share: take and quote cards, stance-split charts, and who holds what.
 
-Everything here works on rows already fetched (no queries of its own), or builds one queryset
-(``newest_positions``), so a page's query count stays fixed whatever it shows.
+Each makes a fixed number of queries whatever it shows (the cards fetch their rows in four), works
+on rows already fetched, or builds one queryset (``newest_positions``), so a page's query count
+stays fixed. (Pagination: archive/pagination.py.)
 """
 
 from __future__ import annotations
@@ -12,92 +13,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, Prefetch, QuerySet, Window
 from django.db.models.functions import RowNumber
-from django.http import HttpRequest
 from django.urls import reverse
 
 from archive.models import Expert, Position, Question, Quote, Take, TakeAuthor
-
-PER_PAGE = 20
-
-
-class DeferredJoinPaginator(Paginator):
-    """A paginator that finds a page's rows by id first, then fetches only those rows.
-
-    ``OFFSET 9980 LIMIT 20`` on the full query (joins, wide rows) makes the database build and
-    throw away 9,980 joined rows. Here the offset runs over the ids alone, in the queryset's own
-    order (an index-only walk when an index matches the order), and the outer query joins and
-    prefetches just the 20 rows of the page: one query, as before, so deep pages cost about what
-    the first one does (docs/performance.md).
-    """
-
-    def page(self, number) -> Page:
-        items = self.object_list
-        if not isinstance(items, QuerySet) or not items.ordered:
-            return super().page(number)
-        number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
-        top = bottom + self.per_page
-        if top + self.orphans >= self.count:
-            top = self.count
-        ids = items.values("pk")[bottom:top]
-        page = self._get_page(_rows_by_id(items, ids), number, self)
-        page.ids = ids  # for take_cards(): the page's cards without fetching its rows
-        return page
-
-
-def _rows_by_id(items: QuerySet, ids: QuerySet) -> QuerySet:
-    """``items``' rows whose ids are in ``ids``, in ``items``' order, with its related rows.
-
-    The ids already carry every filter of ``items``, so the outer query leaves them out when it
-    can: with them, SQLite (no statistics) walked the whole ``(status, published)`` index because
-    it yields the list's order without a sort (19.5 ms at 100,000 takes), where a look-up of the
-    20 ids and a sort of 20 rows costs 0.04 ms. Querysets with annotations, ``values()`` or
-    ``only()``/``defer()`` keep their own query.
-    """
-    query = items.query
-    if query.annotations or query.deferred_loading[0] or query.extra or items._fields is not None:
-        return items.filter(pk__in=ids)
-    rows = items.model._default_manager.using(items.db).filter(pk__in=ids).order_by(*query.order_by)
-    if not query.order_by:
-        rows = rows.order_by(*items.model._meta.ordering)
-    rows.query.select_related = query.select_related
-    rows._prefetch_related_lookups = items._prefetch_related_lookups
-    return rows
-
-
-def paginate(request: HttpRequest, items, per_page: int = PER_PAGE, count: int | None = None) -> tuple[Page, str]:
-    """The requested page of ``items`` and a notice when the page number had to be corrected.
-
-    ``page=abc`` or ``page=0`` gives the first page; a page past the end gives the last one.
-    ``count``, when the caller already counted ``items``, saves the paginator its own count.
-    """
-    paginator = DeferredJoinPaginator(items, per_page)
-    if count is not None:
-        paginator.count = count  # a cached_property: set, it is not computed again
-    raw = request.GET.get("page", "").strip()
-    notice = ""
-    number = 1
-    if raw:
-        try:
-            number = int(raw)
-        except ValueError:
-            notice = f"“{raw[:20]}” is not a page number; this is the first page."
-        else:
-            if number < 1:
-                number = 1
-                notice = "Pages are numbered from 1; this is the first page."
-            elif number > paginator.num_pages:
-                number = paginator.num_pages
-                notice = (
-                    "There is only one page of results."
-                    if number == 1
-                    else f"There are only {number} pages; this is the last."
-                )
-    return paginator.page(number), notice
-
 
 # --------------------------------------------------------------------------- take cards
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from archive.search.query import MAX_QUERY_CHARS
 from tests.factories import ExpertFactory, QuestionFactory, StanceFactory, TakeFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +68,7 @@ def test_a_long_query_is_shortened_not_refused(client):
     TakeFactory(title="Yongbyon again")
     response = client.get("/takes/?q=" + "Yongbyon " * 2000)
     assert response.status_code == 200
-    assert len(response.context["filter"].query) <= 300
+    assert len(response.context["filter"].query) <= MAX_QUERY_CHARS
 
 
 def test_an_unknown_stance_keeps_the_question_filter(client):

@@ -4,8 +4,8 @@ import datetime
 
 import pytest
 
-from archive import filters
-from archive.filters import newest_ids
+from archive.filters import facets
+from archive.filters.facets import newest_ids
 from archive.models import Take, TakeKind
 from tests.factories import PublicationFactory, TakeFactory
 
@@ -34,7 +34,7 @@ def test_the_newest_ids_of_a_queryset_and_whether_it_holds_more(takes):
 
 
 def test_a_facet_over_the_cap_counts_the_newest_takes_and_says_so(client, takes, monkeypatch):
-    monkeypatch.setattr(filters, "FACET_CAP", 3)
+    monkeypatch.setattr(facets, "FACET_CAP", 3)
     response = client.get("/takes/")
     assert response.context["page_obj"].paginator.count == 7  # the total stays exact
     outlets = next(f for f in response.context["facets"] if f.name == "publication")

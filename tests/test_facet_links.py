@@ -1,11 +1,12 @@
-"""Facet and chip links (archive.filters.QueryStrings) are what editing a copy of the query gives."""
+"""Facet and chip links (archive.filters.querystrings.QueryStrings) are what editing a copy of the query gives."""
 
 import itertools
 
 import pytest
 from django.http import QueryDict
 
-from archive.filters import QueryStrings, toggled, without
+from archive.filters.querystrings import QueryStrings, canonical_query, changed, link_params, toggled, without
+from archive.search.query import MAX_QUERY_CHARS
 
 QUERIES = [
     "",
@@ -50,3 +51,34 @@ def test_a_toggle_adds_a_value_or_removes_it(query):
         single = [] if params.getlist("kind") == [value] else [value]
         assert toggled(params, "kind", value, many=False) == reference(query, kind=single)
     assert without(params, "question", "stance") == reference(query, question=[], stance=[])
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_one_changed_value_is_what_editing_a_copy_gives(query):
+    params = QueryDict(query)
+    for name in ("theme", "kind", "sort", "type"):
+        assert changed(params, **{name: "v"}) == reference(query, **{name: ["v"]})
+        assert changed(params, **{name: None}) == reference(query, **{name: []})
+    assert changed(params) == reference(query)
+
+
+def test_links_carry_only_the_pages_own_parameters_capped_and_never_empty():
+    huge = "x" * (MAX_QUERY_CHARS + 500)
+    query = QueryDict(mutable=True)
+    query.setlist("theme", [f"t{n}" for n in range(100)])
+    query.setlist("q", [huge])
+    query.setlist("kind", [""])
+    query.setlist("utm_source", ["junk"])
+    params = link_params(query, ["theme", "q", "kind"])
+    assert list(params) == ["theme", "q"]
+    assert len(params.getlist("theme")) == 20
+    assert params["q"] == huge[:MAX_QUERY_CHARS]
+
+
+def test_the_canonical_query_names_the_page_past_the_first():
+    class Page:
+        number = 1
+
+    assert canonical_query([("q", "kim jong")], Page()) == "q=kim+jong"
+    Page.number = 3
+    assert canonical_query([("q", "kim jong")], Page()) == "q=kim+jong&page=3"

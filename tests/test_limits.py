@@ -41,6 +41,14 @@ def test_a_huge_query_is_cut_to_the_cap_not_refused(client, many_takes):
     assert "characters long" in client.get("/takes/", {"q": huge}).content.decode()
 
 
+def test_every_page_cuts_a_query_at_the_same_length_and_says_so(client, many_takes):
+    just_fits = "korea " + "." * (MAX_QUERY_CHARS - 6)  # one term: the parser's term cap plays no part
+    too_long = just_fits + "."
+    for path, said in (("/takes/", "characters long"), ("/search/", "was long"), ("/quotes/", "characters long")):
+        assert said not in client.get(path, {"q": just_fits}).content.decode(), path
+        assert said in client.get(path, {"q": too_long}).content.decode(), path
+
+
 @pytest.mark.parametrize("param", ["per_page", "page_size", "limit", "size", "n"])
 def test_readers_cannot_choose_a_bigger_page(client, many_takes, param):
     for path, card in (("/takes/", 'class="take-card'), ("/search/?q=korea&type=takes", 'class="take-card')):

@@ -44,7 +44,7 @@ def test_a_page_of_takes_is_fetched_by_id_without_repeating_the_filters(rf):
     the whole status index when the outer query repeated ``status = 'published'``)."""
     from django.test.utils import CaptureQueriesContext
 
-    from archive.reading import paginate
+    from archive.pagination import paginate
 
     takes = TakeFactory.create_batch(25)
     TakeFactory(status="draft")

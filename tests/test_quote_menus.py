@@ -2,8 +2,8 @@
 
 import pytest
 
+from archive.filters.quotes import CHOICES_LISTED, first_public_experts
 from archive.models import Expert, Status
-from archive.search.filters import CHOICES_LISTED, first_public_experts
 from tests.factories import ExpertFactory, QuoteFactory, ResponseFactory, TakeFactory
 
 pytestmark = pytest.mark.django_db

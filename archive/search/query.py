@@ -20,7 +20,14 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-MAX_QUERY_CHARS = 1000
+#: The one cap on the length of a reader's query, on every page (/search/, /quotes/, /takes/?q=).
+#: 300 characters: the parser keeps at most MAX_TERMS terms, so a longer query is nearly always
+#: cut by it anyway; the take list repeats the query in every facet and chip link (~100 a page),
+#: so the cap bounds the page; and the home page's and the take list's forms take 300 already.
+#: (/search/ and /quotes/ read 1,000 before: a longer query is now cut here, and the page says so.)
+#: Views read ``MAX_QUERY_CHARS + 1`` characters of ``q``, so the parser still knows the reader's
+#: text was longer (``Query.shortened``) and the page can say so; the take list's form says it itself.
+MAX_QUERY_CHARS = 300
 MAX_TERMS = 16
 MAX_PHRASE_WORDS = 12
 MAX_WORD_CHARS = 100  # longer "words" cannot be real ones (and PostgreSQL refuses lexemes over 2 KB)

@@ -16,19 +16,16 @@ Everything engine-specific is a call to the database's search backend (``archive
 from __future__ import annotations
 
 import datetime
-import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from django.db.models import Case, F, QuerySet, When
 
+from archive.pagination import PER_PAGE, Page, Paginator, walk
 from archive.search import backends, highlight
 from archive.search.backends import Candidates
 from archive.search.query import Query, parse
 
 COUNT_CAP = 1000
-PER_PAGE = 20
-SORTS = ("relevance", "date")
 
 _OLDEST = datetime.date.min
 
@@ -38,8 +35,9 @@ def date_field(queryset: QuerySet) -> str:
     return "take__published" if queryset.model._meta.db_table == "archive_quote" else "published"
 
 
-def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
-    """How many rows ``queryset`` holds, counting no further than ``cap`` (True when capped)."""
+def capped_count(queryset: QuerySet, cap: int | None = None) -> tuple[int, bool]:
+    """How many rows ``queryset`` holds, counting no further than ``cap`` (``COUNT_CAP``; True when capped)."""
+    cap = COUNT_CAP if cap is None else cap
     found = queryset.order_by()[: cap + 1].count()
     return min(found, cap), found > cap
 
@@ -75,6 +73,11 @@ def _candidates(queryset: QuerySet, query: Query, rank: bool = False) -> Candida
 def _newest_key(row: tuple[int, datetime.date | None]) -> tuple:
     pk, when = row
     return (when is not None, when or _OLDEST, pk)
+
+
+def _oldest_key(row: tuple[int, datetime.date | None]) -> tuple:
+    pk, when = row
+    return (when is None, when or _OLDEST, pk)
 
 
 def ranked_ids(queryset: QuerySet, q: str | Query) -> tuple[list[int], int, bool]:
@@ -119,57 +122,26 @@ def order_by_relevance(queryset: QuerySet, q: str | Query) -> QuerySet:
     return queryset.filter(pk__in=ids).order_by(order)
 
 
-@dataclass
-class SearchPage:
-    """One page of results, shaped like Django's Page for the templates."""
+class SearchPage(Page):
+    """One page of results: a page of the archive's paginator (archive/pagination.py) over the
+    capped count, with the query, the order, and the rows' cards when the view builds them."""
 
     query: Query
     sort: str
-    number: int
-    per_page: int
-    count: int
-    capped: bool
-    object_list: list = field(default_factory=list)
-    cards: list = field(default_factory=list)  # the rows' HTML, when the view builds them
-    ranked_only_newest: bool = False
+    notice = ""  # when the page number asked for had to be corrected
+    cards: list
+    ranked_only_newest = False
 
-    @property
-    def num_pages(self) -> int:
-        listed = min(self.count, COUNT_CAP) if self.sort == "relevance" else self.count
-        return max(1, math.ceil(listed / self.per_page))
+    @classmethod
+    def empty(cls, query: Query, sort: str, count: int = 0, capped: bool = False) -> SearchPage:
+        """A page with no rows: nothing to search for, or only the count (the tab not shown)."""
+        return cls.of(Paginator(count=count, capped=capped).page_of([], 1), query, sort)
 
-    def has_next(self) -> bool:
-        return self.number < self.num_pages or (self.sort == "date" and self.capped and bool(self.object_list))
-
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    def has_other_pages(self) -> bool:
-        return self.has_next() or self.has_previous()
-
-    def next_page_number(self) -> int:
-        return self.number + 1
-
-    def previous_page_number(self) -> int:
-        return self.number - 1
-
-    @property
-    def count_display(self) -> str:
-        return f"{self.count:,}+" if self.capped else f"{self.count:,}"
-
-    def __iter__(self):
-        return iter(self.object_list)
-
-    def __len__(self) -> int:
-        return len(self.object_list)
-
-
-def page_number(raw: object) -> int:
-    try:
-        number = int(str(raw))
-    except (TypeError, ValueError):
-        return 1
-    return number if 1 <= number <= 10_000 else 1
+    @classmethod
+    def of(cls, page: Page, query: Query, sort: str, notice: str = "") -> SearchPage:
+        result = cls(page.object_list, page.number, page.paginator)
+        result.more, result.query, result.sort, result.notice, result.cards = page.more, query, sort, notice, []
+        return result
 
 
 def search_page(
@@ -181,7 +153,10 @@ def search_page(
     per_page: int = PER_PAGE,
     prepare: Callable[[QuerySet], QuerySet] | None = None,
 ) -> SearchPage:
-    """One page of ``queryset``'s rows matching ``q``, ranked or newest first, with snippets.
+    """One page of ``queryset``'s rows matching ``q``, with snippets: ranked (``sort="relevance"``),
+    oldest first (``"oldest"``) or newest first (any other order: ``"newest"``; the views read the
+    reader's ``sort`` with ``archive.filters.base.sort_named``). ``page`` is read as every list
+    reads it (``archive.pagination.page_number``): a corrected number comes with a ``notice``.
 
     ``queryset`` carries the caller's filters (``.published()``, facets) but not the search;
     ``prepare`` adds what the cards show (e.g. ``lambda qs: qs.with_related()``). Each row gets
@@ -189,35 +164,45 @@ def search_page(
     queries, whatever the page size and the number of matches.
     """
     query = parse(q)
-    sort = sort if sort in SORTS else "relevance"
-    number = page_number(page)
-    result = SearchPage(query=query, sort=sort, number=number, per_page=per_page, count=0, capped=False)
     if not query.is_searchable:
-        return result
+        return SearchPage.empty(query, sort)
     if sort == "relevance":
-        ids, result.count, result.capped = ranked_ids(queryset, query)
-        result.ranked_only_newest = result.capped
-        result.number = min(number, result.num_pages)
-        start = (result.number - 1) * per_page
-        page_ids = ids[start : start + per_page]
+        ids, count, capped = ranked_ids(queryset, query)
+        found, notice = walk(ids, page, Paginator(per_page=per_page, count=count, capped=capped))
     else:
-        found = _candidates(queryset, query)
-        result.count, result.capped = found.count, found.capped
-        if not found.capped:
-            rows = sorted(found.rows, key=_newest_key, reverse=True)
-            result.number = min(number, result.num_pages)
-            start = (result.number - 1) * per_page
-            page_ids = [pk for pk, _ in rows[start : start + per_page]]
-        else:
-            start = (number - 1) * per_page
-            walked = backends.for_queryset(queryset).filter_matches_walking(queryset, query)
-            ordered = walked.order_by(F(date_field(queryset)).desc(nulls_last=True), "-pk")
-            page_ids = list(ordered.values_list("pk", flat=True)[start : start + per_page])
-    rows = (prepare or (lambda qs: qs))(queryset.model._default_manager.using(queryset.db).filter(pk__in=page_ids))
+        found, notice = _by_date(queryset, query, sort, page, per_page)
+    result = SearchPage.of(found, query, sort, notice)
+    result.ranked_only_newest = sort == "relevance" and result.capped
+    ids = list(found.object_list)
+    rows = (prepare or (lambda qs: qs))(queryset.model._default_manager.using(queryset.db).filter(pk__in=ids))
     by_id = {obj.pk: obj for obj in rows}
-    result.object_list = [by_id[pk] for pk in page_ids if pk in by_id]
+    result.object_list = [by_id[pk] for pk in ids if pk in by_id]
     attach_snippets(result.object_list, query)
     return result
+
+
+def _by_date(queryset: QuerySet, query: Query, sort: str, page: object, per_page: int) -> tuple[Page, str]:
+    """A page of ids of the matches, newest (or oldest) first: when few, sorted in Python from the
+    candidates; when many, walked in the database's date order (open-ended: "Page 3 of many")."""
+    found = _candidates(queryset, query)
+    paginator = Paginator(per_page=per_page, count=found.count, capped=found.capped, open_ended=True)
+    if not found.capped:
+        if sort == "oldest":
+            rows = sorted(found.rows, key=_oldest_key)
+        else:
+            rows = sorted(found.rows, key=_newest_key, reverse=True)
+        return walk([pk for pk, _ in rows], page, paginator)
+    walked = backends.for_queryset(queryset).filter_matches_walking(queryset, query)
+    return walk(by_date(walked, date_field(queryset), sort).values_list("pk", flat=True), page, paginator)
+
+
+def by_date(queryset: QuerySet, field: str, sort: str, *ties: str) -> QuerySet:
+    """``queryset`` oldest first (``sort="oldest"``) or newest first, undated rows last either way,
+    then by ``ties`` (by id, in the same direction, when none are given)."""
+    when = F(field)
+    if sort == "oldest":
+        return queryset.order_by(when.asc(nulls_last=True), *(ties or ("pk",)))
+    return queryset.order_by(when.desc(nulls_last=True), *(ties or ("-pk",)))
 
 
 def attach_snippets(objects: list, q: str | Query) -> None:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
-from django.db.models import F, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
@@ -13,11 +11,14 @@ from django.views.decorators.http import require_safe
 from archive import reading
 from archive.cache import not_kept
 from archive.db import data_version
+from archive.filters import QuoteFilter
+from archive.filters.base import sort_named
+from archive.filters.querystrings import changed, link_params
 from archive.models import Expert, Quote, Take
+from archive.pagination import PER_PAGE, Paginator, walk
 from archive.search import backends
-from archive.search.filters import QuoteFilter
 from archive.search.query import MAX_QUERY_CHARS, Query, parse
-from archive.search.results import PER_PAGE, SORTS, SearchPage, capped_count, page_number, search_page
+from archive.search.results import SearchPage, by_date, capped_count, search_page
 
 SECTION_SIZE = 5
 TABS = ("all", "quotes", "takes")
@@ -34,27 +35,26 @@ def bare_quotes(queryset: QuerySet) -> QuerySet:
     return queryset.only("pk", "text")
 
 
-def _sort(request: HttpRequest) -> str:
-    sort = request.GET.get("sort", "relevance")
-    return sort if sort in SORTS else "relevance"
+#: The sort links of /search/ and /quotes/, by the names they have always had. Every order of
+#: ``SORTS`` is accepted (``?sort=newest``, ``?sort=oldest``); ``date`` names ``newest``.
+SORT_LINKS = ("relevance", "date")
+
+
+def _sort(request: HttpRequest, default: str = "relevance") -> str:
+    """The order the reader asked for (an unknown name gives the default)."""
+    return sort_named(request.GET.get("sort")) or default
+
+
+def _sort_name(order: str) -> str:
+    """What the page's sort links call ``order`` (``date`` for newest first)."""
+    return next((name for name in SORT_LINKS if sort_named(name) == order), order)
 
 
 def _raw_query(request: HttpRequest) -> str:
-    """The reader's query, cut to what the parser reads (+1 so it still knows it was shortened):
-    a huge ``q`` is never echoed back into the page's links and fields."""
+    """The reader's query, cut to what the parser reads (+1 so it still knows it was shortened; the
+    page shows the first ``MAX_QUERY_CHARS``): a huge ``q`` is never echoed back into the page's
+    links and fields."""
     return request.GET.get("q", "")[: MAX_QUERY_CHARS + 1]
-
-
-def _query_string(request: HttpRequest, **changes: str | None) -> str:
-    params = {key: value[:MAX_QUERY_CHARS] for key, value in request.GET.items() if value}
-    for key, value in changes.items():
-        if value is None:
-            params.pop(key, None)
-        else:
-            params[key] = value
-    if "page" not in changes:
-        params.pop("page", None)
-    return urlencode(params)
 
 
 def _spelling(queryset: QuerySet, query: Query) -> Query | None:
@@ -86,7 +86,8 @@ def search(request: HttpRequest) -> HttpResponse:
     query = parse(q)
     quotes = Quote.objects.published()
     takes = Take.objects.published()
-    context: dict = {"q": q, "query": query, "tab": tab, "sort": sort, "sorts": SORTS}
+    params = link_params(request.GET, ("q", "type", "sort"))
+    context: dict = {"q": q[:MAX_QUERY_CHARS], "query": query, "tab": tab, "sort": _sort_name(sort)}
 
     if query.is_searchable:
         per_page = SECTION_SIZE if tab == "all" else PER_PAGE
@@ -102,83 +103,84 @@ def search(request: HttpRequest) -> HttpResponse:
         else:
             take_page = _counted(takes, query)
         context.update(quote_page=quote_page, take_page=take_page)
+        context["notices"] = [notice for notice in (quote_page.notice, take_page.notice) if notice]
         nothing = not quote_page.count and not take_page.count
         context["experts"] = _similar_experts(Expert.objects.public(), _name_text(query)) if query.plain_words else []
         if nothing:
             suggestion = _spelling(quotes, query) or _spelling(takes, query)
             if suggestion:
                 context["suggestion"] = suggestion
-                context["suggestion_url"] = reverse("search") + "?" + _query_string(request, q=str(suggestion))
-    context["tab_urls"] = {name: "?" + _query_string(request, type=name) for name in TABS}
-    context["sort_urls"] = {name: "?" + _query_string(request, sort=name) for name in SORTS}
-    context["page_query"] = _query_string(request)
+                context["suggestion_url"] = reverse("search") + changed(params, q=str(suggestion))
+    context["tab_urls"] = {name: changed(params, type=name) for name in TABS}
+    context["sort_urls"] = {name: changed(params, sort=name) for name in SORT_LINKS}
+    context["page_query"] = changed(params)[1:]
     return render(request, "archive/search.html", context)
 
 
 def _counted(queryset: QuerySet, query: Query) -> SearchPage:
     """A page with no rows, only the capped count (for the tab that is not shown)."""
     count, capped = capped_count(backends.for_queryset(queryset).filter_matches(queryset, query))
-    return SearchPage(query=query, sort="relevance", number=1, per_page=PER_PAGE, count=count, capped=capped)
+    return SearchPage.empty(query, "relevance", count, capped)
 
 
 @require_safe
 def quote_list(request: HttpRequest) -> HttpResponse:
-    q = _raw_query(request)
-    query = parse(q)
-    sort = _sort(request) if q.strip() else "date"
     base = Quote.objects.published()
-    filterset = QuoteFilter(request.GET or None, queryset=base)
+    filterset = QuoteFilter(request.GET, queryset=base)
     filterset.data_version = data_version.for_request(request)
-    filtered = filterset.qs
+    q, sort, filtered = filterset.query, filterset.sort_order, filterset.qs
+    query = parse(q)
+    params = link_params(request.GET, filterset.filters)
+    if q and not query.is_searchable:
+        page = SearchPage.empty(query, sort)
+    elif q:
+        page = search_page(filtered, query, sort=sort, page=request.GET.get("page"), prepare=bare_quotes)
+    else:
+        page = _browse(filtered, sort, request.GET.get("page"))
+    page.cards = reading.quote_cards(page.object_list)
     context: dict = {
         "q": q,
         "query": query,
         "filter": filterset,
         "menus": filterset.menus(),
-        "sort": sort,
-        "sorts": SORTS,
+        "sort": _sort_name(sort),
+        "page": page,
+        "notices": [*filterset.notices, page.notice],
+        "sort_urls": {name: changed(params, sort=name) for name in SORT_LINKS},
+        "page_query": changed(params)[1:],
     }
-
-    if q.strip() and not query.is_searchable:
-        page = SearchPage(query=query, sort=sort, number=1, per_page=PER_PAGE, count=0, capped=False)
-    elif q.strip():
-        page = search_page(filtered, query, sort=sort, page=request.GET.get("page", 1), prepare=bare_quotes)
-    else:
-        page = _browse(filtered, request.GET.get("page", 1))
-    page.cards = reading.quote_cards(page.object_list)
-    context["page"] = page
-
     if query.is_searchable and not page.count:
-        if filterset.active:
-            unfiltered, capped = capped_count(backends.for_queryset(base).filter_matches(base, query))
-            if unfiltered:
-                context["without_filters"] = {
-                    "count": f"{unfiltered:,}+" if capped else f"{unfiltered:,}",
-                    "url": reverse("quote_list") + "?" + urlencode({"q": q}),
-                }
-        suggestion = _spelling(filtered, query)
-        if suggestion:
-            context["suggestion"] = suggestion
-            context["suggestion_url"] = reverse("quote_list") + "?" + _query_string(request, q=str(suggestion))
-    context["sort_urls"] = {name: "?" + _query_string(request, sort=name) for name in SORTS}
-    context["page_query"] = _query_string(request)
+        context.update(_no_quotes_found(filterset, query, params))
+    context["notices"] = [notice for notice in context["notices"] if notice]
     return render(request, "archive/quote_list.html", context)
 
 
-def _browse(queryset: QuerySet, raw_page: object) -> SearchPage:
-    """Quotes without a search: newest takes first, a capped count, constant queries."""
+def _no_quotes_found(filterset: QuoteFilter, query: Query, params: QueryDict) -> dict:
+    """What to offer when no quote matches: the matches without the filters, a respelt query."""
+    offers: dict = {}
+    base = filterset.queryset
+    if filterset.is_filtered:
+        unfiltered, capped = capped_count(backends.for_queryset(base).filter_matches(base, query))
+        if unfiltered:
+            offers["without_filters"] = {
+                "count": f"{unfiltered:,}+" if capped else f"{unfiltered:,}",
+                "url": reverse("quote_list") + changed(QueryDict(), q=filterset.query),
+            }
+    suggestion = _spelling(filterset.qs, query)
+    if suggestion:
+        offers["suggestion"] = suggestion
+        offers["suggestion_url"] = reverse("quote_list") + changed(params, q=str(suggestion))
+    return offers
+
+
+def _browse(queryset: QuerySet, sort: str, raw_page: object) -> SearchPage:
+    """Quotes without a search: newest (or oldest) takes first, a capped count, constant queries."""
     count, capped = capped_count(queryset)
-    page = SearchPage(
-        query=parse(""), sort="date", number=page_number(raw_page), per_page=PER_PAGE, count=count, capped=capped
-    )
-    if not capped:
-        page.number = min(page.number, page.num_pages)
-    start = (page.number - 1) * PER_PAGE
-    ordered = queryset.order_by(F("take__published").desc(nulls_last=True), "take_id", "order", "pk")
-    page.object_list = list(bare_quotes(ordered)[start : start + PER_PAGE])
-    for quote in page.object_list:
+    ordered = by_date(queryset, "take__published", sort, "take_id", "order", "pk")
+    found, notice = walk(bare_quotes(ordered), raw_page, Paginator(count=count, capped=capped, open_ended=True))
+    for quote in found.object_list:
         quote.snippet = None
-    return page
+    return SearchPage.of(found, parse(""), sort, notice)
 
 
 @not_kept

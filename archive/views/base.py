@@ -1,12 +1,8 @@
-"""What every reading page shares: rendering with a title and description, the query parameters
-that links carry, and the canonical query string."""
+"""What every reading page shares: rendering with a title and description, and the labels of the
+filters in force. (The query strings of links and canonical URLs: archive/filters/querystrings.py.)"""
 
-from urllib.parse import urlencode
-
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-
-from archive.filters import MAX_QUERY_LENGTH, MAX_VALUES
 
 SITE = "Hanoi Summit archive"
 
@@ -16,22 +12,6 @@ def page(request: HttpRequest, template: str, title: str, description: str, **co
     context.update(title=title, description=" ".join(description.split())[:300])
     context["notices"] = [notice for notice in context.get("notices", []) if notice]
     return render(request, template, context)
-
-
-def link_params(request: HttpRequest, filterset) -> QueryDict:
-    """The query parameters that facet and chip links carry: the filter's own keys only, each value
-    and each list capped, so a huge or junk query string is never copied into every link."""
-    params = QueryDict(mutable=True)
-    for key in request.GET:
-        if key in filterset.filters:
-            params.setlist(key, [value[:MAX_QUERY_LENGTH] for value in request.GET.getlist(key)[:MAX_VALUES]])
-    return params
-
-
-def canonical_query(params: list[tuple[str, str]], page_obj=None) -> str:
-    if page_obj is not None and page_obj.number > 1:
-        params = [*params, ("page", str(page_obj.number))]
-    return urlencode(params)
 
 
 def active_labels(active: list[tuple[str, str]], most: int | None = None) -> str:

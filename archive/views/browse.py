@@ -8,9 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
+from archive.filters.querystrings import canonical_query
 from archive.models import Collection, Publication, Status, Theme
-from archive.reading import paginate, take_cards
-from archive.views.base import canonical_query, page
+from archive.pagination import paginate
+from archive.reading import take_cards
+from archive.views.base import page
 
 
 @require_safe
@@ -62,9 +64,9 @@ COLLECTION = Listing(
     Collection,
     "collection",
     title=lambda collection: collection.title,
-    description=lambda collection: collection.description
-    or collection.prompt
-    or f"Takes in the collection {collection.title}.",
+    description=lambda collection: (
+        collection.description or collection.prompt or f"Takes in the collection {collection.title}."
+    ),
     related=("publication",),
 )
 THEME = Listing(

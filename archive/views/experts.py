@@ -10,6 +10,7 @@ from django.views.decorators.http import require_safe
 from archive import cache
 from archive.db import data_version
 from archive.filters import ExpertFilter
+from archive.filters.querystrings import canonical_query, link_params
 from archive.models import (
     Affiliation,
     Expert,
@@ -23,8 +24,9 @@ from archive.models import (
     TakeAuthor,
     Theme,
 )
-from archive.reading import holders_by_stance, newest_holders, newest_positions, paginate, stances_over_time, take_cards
-from archive.views.base import active_labels, canonical_query, link_params, page
+from archive.pagination import paginate
+from archive.reading import holders_by_stance, newest_holders, newest_positions, stances_over_time, take_cards
+from archive.views.base import active_labels, page
 
 #: An expert page shows this many of their quotes, newest first, and links to the rest.
 QUOTES_SHOWN = 20
@@ -119,7 +121,7 @@ def expert_list(request: HttpRequest) -> HttpResponse:
     page_obj, page_notice = paginate(request, experts, per_page=EXPERTS_PER_PAGE, count=total)
     data = filterset.data_cleaned
     question = data["question"][0] if data.get("question") else None
-    params = link_params(request, filterset)
+    params = link_params(request.GET, filterset.filters)
     active = filterset.active(params)
     shown = with_headline_affiliation(list(page_obj))
     return page(

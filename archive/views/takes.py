@@ -8,15 +8,17 @@ from django.views.decorators.http import require_safe
 
 from archive.db import data_version
 from archive.filters import TakeFilter
+from archive.filters.querystrings import canonical_query, link_params
 from archive.models import Position, Quote, Response, Status, Take, TakeAuthor, Theme
-from archive.reading import paginate, take_cards
-from archive.views.base import active_labels, canonical_query, link_params, page
+from archive.pagination import paginate
+from archive.reading import take_cards
+from archive.views.base import active_labels, page
 
 
 @require_safe
 def take_list(request: HttpRequest) -> HttpResponse:
     filterset = TakeFilter(request.GET, queryset=Take.objects.published())
-    params = link_params(request, filterset)
+    params = link_params(request.GET, filterset.filters)
     # Also counts the results, in the query that sizes the facets (kept in the cache per filters).
     facets = filterset.facets(params, version=data_version.for_request(request))
     page_obj, page_notice = paginate(request, filterset.qs, count=filterset.total)
