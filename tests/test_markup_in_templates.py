@@ -10,7 +10,9 @@ from pathlib import Path
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-ALLOWED = {"archive/search/highlight.py", "archive/admin.py"}
+ALLOWED = {"archive/search/highlight.py"}
+#: The admin's list columns (status badges, stance chips) are built as Django's admin asks for them.
+ALLOWED_PACKAGES = ("archive/admin/",)
 #: What marks a string as markup that the template engine will not escape.
 SAFE_MAKERS = {"mark_safe", "format_html", "format_html_join", "SafeString", "SafeText", "SafeData", "Markup"}
 SAFE_MODULES = {"django.utils.safestring", "markupsafe"}
@@ -42,7 +44,7 @@ def test_no_module_outside_the_highlighter_and_the_admin_builds_safe_markup():
     offenders = {}
     for path in sorted((ROOT / "archive").rglob("*.py")):
         name = path.relative_to(ROOT).as_posix()
-        if name in ALLOWED or "/migrations/" in name:
+        if name in ALLOWED or name.startswith(ALLOWED_PACKAGES) or "/migrations/" in name:
             continue
         if found := offences(path):
             offenders[name] = found
