@@ -95,3 +95,19 @@ def test_the_benchmark_says_whether_the_tables_have_statistics(tmp_path):
     call_command("benchmark", **options, stdout=io.StringIO(), stderr=err)
     assert "Planner statistics: present on every archive table with rows." in output.read_text(encoding="utf-8")
     assert "Planner statistics: present" in err.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_postgresql_also_vacuums_so_index_only_scans_skip_the_heap():
+    """After a bulk load, ANALYZE alone leaves PostgreSQL's visibility map empty: a count of the
+    published takes then read every heap page (116 ms cold at 100,000 takes, 8 ms after VACUUM).
+    Inside a transaction VACUUM cannot run, and ANALYZE alone is the fallback (the other tests)."""
+    assert not connection.in_atomic_block
+    assert stats.analyze(connection, ["archive_take"]) == ["archive_take"]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'archive_take'")
+            assert cursor.fetchone() == (True,)
+        else:  # SQLite has no visibility map: its ANALYZE leaves sqlite_stat1
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            assert cursor.fetchone() == (1,)
