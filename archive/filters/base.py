@@ -138,6 +138,10 @@ class ReadingForm(forms.Form):
         if data.get("sort") == "relevance" and not data.get("q"):
             self.notices.append(f"Sorting by relevance needs search words; the newest {self.rows} come first instead.")
             data["sort"] = "newest"
+        date_from, date_to = data.get("date_from"), data.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            data["date_from"], data["date_to"] = date_to, date_from
+            self.notices.append("The start date was after the end date; the two were swapped.")
         return data
 
     def error_notices(self) -> list[str]:

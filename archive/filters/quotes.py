@@ -94,10 +94,6 @@ class QuoteFilterForm(ReadingForm):
     def clean(self) -> dict:
         data = super().clean()
         data["stance"] = self.stances(data.get("stance") or [], data.get("question") or [])
-        date_from, date_to = data.get("date_from"), data.get("date_to")
-        if date_from and date_to and date_from > date_to:
-            data["date_from"], data["date_to"] = date_to, date_from
-            self.notices.append("The start date was after the end date; the two were swapped.")
         return data
 
     def stances(self, slugs: list[str], questions: list[Question]) -> list[Stance]:
