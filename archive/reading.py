@@ -269,6 +269,33 @@ def newest_positions(question: Question, expert_ids) -> QuerySet:
     )
 
 
+def newest_positions_of(expert_id: int, limit: int) -> QuerySet:
+    """An expert's ``limit`` newest published positions (newest take first, then by question), with
+    take, question, stance and evidence: what the expert page's "stances over time" lists.
+
+    The rows are ranked by a window over the expert's own takes (an index probe per authorship, a
+    few hundred for a prolific author) rather than by ``ORDER BY … LIMIT``: with that, PostgreSQL
+    walked the newest-first index of every published take, testing each for the author, until it
+    had enough (10,000 takes for an author whose takes are older; 54 ms, 17 ms more to plan the
+    seven-table join at 100,000 takes).
+    """
+    their_takes = TakeAuthor.objects.filter(expert_id=expert_id).values("take_id")
+    return (
+        Position.objects.published()
+        .filter(take__in=their_takes)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                order_by=[F("take__published").desc(nulls_last=True), F("take_id").desc(), F("question_id").asc()],
+            )
+        )
+        .filter(rank__lte=limit)
+        .select_related("take", "question", "stance", "evidence", "evidence__speaker")
+        .defer("take__body", "take__summary", "take__standfirst")  # the timeline shows no full text
+        .order_by("rank")
+    )
+
+
 def newest_holders(positions, experts: dict[int, Expert]) -> dict[int, list[StanceHolder]]:
     """Group rows of ``newest_positions`` under each stance, one entry per expert, by sort name."""
     held: dict[int, dict[int, list[Position]]] = defaultdict(lambda: defaultdict(list))

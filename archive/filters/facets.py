@@ -1,7 +1,8 @@
 """Facets beside the take list: what each choice would count under the other filters in force.
 
-``FacetCounter`` runs the queries (one aggregated query per facet, whatever the number of choices,
-plus one that reads each distinct set of takes' newest ids); ``flat_facet`` and ``stance_facet``
+``FacetCounter`` runs the queries (one aggregation per facet, whatever the number of choices, all
+six in one statement, ``run_together``; plus one that reads each distinct set of takes' newest
+ids); ``flat_facet`` and ``stance_facet``
 turn its rows into the choices the page lists, each with the link that applies or removes it.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import Case, Count, QuerySet, When
 from django.db.models.expressions import RawSQL
 from django.http import QueryDict
@@ -159,6 +161,64 @@ def newest_ids(queryset: QuerySet, cap: int) -> tuple[list[int], bool]:
     return ids[:cap], len(ids) > cap
 
 
+@dataclass(frozen=True)
+class Branch:
+    """One facet's counting query, a ``values_list`` queryset annotated with ``n`` (and ``chosen``),
+    and where its columns go in the combined statement (``run_together``): ``text`` and ``numbers``
+    are its value columns in the order its rows give them back."""
+
+    name: str
+    rows: QuerySet
+    text: tuple = ()
+    numbers: tuple = ()
+    shown: int | None = None  # choices listed at most (the query reads one more)
+
+
+#: The columns every branch fills in ``run_together``: text values, then numbers, then ``n``.
+TEXT_SLOTS = 5
+NUMBER_SLOTS = 3
+
+
+def run_together(branches: list[Branch], using: str) -> dict[str, list[tuple]]:
+    """Every branch's rows from ONE statement: each branch a derived table (its own grouping, order
+    and limit), joined by ``UNION ALL`` into columns of one shape, each row tagged with its branch.
+
+    Six facet queries cost six plannings, six round trips and six ORM compilations; together they
+    are planned and sent once (docs/performance.md, "Sixth round"). ``UNION ALL`` of derived
+    tables is plain SQL on both databases; a branch that can match nothing is left out.
+    """
+    parts, params = [], []
+    for index, branch in enumerate(branches):
+        try:
+            sql, branch_params = branch.rows.query.get_compiler(using).as_sql()
+        except EmptyResultSet:
+            continue
+        qn = connections[using].ops.quote_name
+        text = [f"f.{qn(c)}" for c in branch.text] + ["NULL"] * (TEXT_SLOTS - len(branch.text))
+        numbers = [f"f.{qn(c)}" for c in branch.numbers] + ["NULL"] * (NUMBER_SLOTS - len(branch.numbers))
+        # Column names are the branches' own aliases, quoted; values stay bound parameters.
+        parts.append(f"SELECT {index}, {', '.join(text + numbers)}, f.{qn('n')} FROM ({sql}) f")  # noqa: S608
+        params.extend(branch_params)
+    rows: dict[str, list[tuple]] = {branch.name: [] for branch in branches}
+    if not parts:
+        return rows
+    with connections[using].cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        fetched = cursor.fetchall()
+    for index, *values in fetched:
+        branch = branches[index]
+        text = values[: len(branch.text)]
+        numbers = values[TEXT_SLOTS : TEXT_SLOTS + len(branch.numbers)]
+        rows[branch.name].append(branch_row(branch, text, numbers, values[-1]))
+    return rows
+
+
+def branch_row(branch: Branch, text: list, numbers: list, n: int) -> tuple:
+    """A row in its branch's own column order, as its ``values_list`` queryset would give it."""
+    by_name = dict(zip(branch.text, text, strict=True)) | dict(zip(branch.numbers, numbers, strict=True))
+    return (*(by_name[column] for column in branch.rows.query.values_select), n)
+
+
 class FacetCounter:
     """The queries behind the take list's facets: what each facet's choices count, as plain rows.
 
@@ -172,6 +232,7 @@ class FacetCounter:
     statistics) scanned the facet's whole table testing each row (~20–27 ms a facet at 100,000
     takes). Read newest first, the way the page itself is listed, the ids come through the same
     index as the page (4 ms); unordered, SQLite read them through the kind index instead (29 ms).
+    The six facets' aggregations then run as one statement (``run_together``).
     """
 
     def __init__(self, bases: dict[str, QuerySet], results: QuerySet, chosen: dict[str, list]) -> None:
@@ -190,14 +251,13 @@ class FacetCounter:
     def matching(self, name: str) -> RawSQL:
         return id_list(self.newest(self.bases[name])[0], self.results.db)
 
-    def top(self, rows: QuerySet, chosen_field: str, name: str) -> tuple:
-        """The ``FACET_CHOICES`` biggest of ``rows``, and the chosen ones whatever their size."""
+    def top(self, rows: QuerySet, chosen_field: str, name: str) -> Branch:
+        """The ``FACET_CHOICES`` biggest of ``rows`` (slug, label, n), and the chosen ones whatever
+        their size: one more is read, to know whether the facet lists only the biggest."""
         chosen = [obj.pk for obj in self.chosen.get(name) or []]
         rows = rows.annotate(chosen=Case(When(**{f"{chosen_field}__in": chosen}, then=1), default=0))
-        listed = list(rows.order_by("-chosen", "-n")[: FACET_CHOICES + len(chosen) + 1])
-        if len(listed) > FACET_CHOICES + len(chosen):
-            self.truncated.add(name)
-        return tuple(listed[: FACET_CHOICES + len(chosen)])
+        shown = FACET_CHOICES + len(chosen)
+        return Branch(name, rows.order_by("-chosen", "-n")[: shown + 1], text=rows.query.values_select, shown=shown)
 
     def total(self) -> int:
         """The page's total: the length of its own ids when they fit under the cap, else counted."""
@@ -207,57 +267,82 @@ class FacetCounter:
     def counts(self) -> FacetCounts:
         over = {name: self.newest(base)[1] for name, base in self.bases.items()}
         total = self.total()
+        branches = self.branches()
+        rows = run_together(branches, self.results.db)
+        for branch in branches:
+            if branch.shown is not None and len(rows[branch.name]) > branch.shown:
+                self.truncated.add(branch.name)
+                rows[branch.name] = rows[branch.name][: branch.shown]
         return FacetCounts(
             total=total,
             over=frozenset(name for name, is_over in over.items() if is_over),
-            themes=self.top(
+            themes=tuple(rows["theme"]),
+            experts=tuple(rows["expert"]),
+            publications=tuple(rows["publication"]),
+            collections=tuple(rows["collection"]),
+            kinds=tuple(rows["kind"]),
+            # Grouped under their question, in the questions' order: (order, question, …, stance position, …)
+            stances=tuple(sorted(rows["stance"], key=lambda row: (row[0], row[1], row[5]))),
+            truncated=frozenset(self.truncated),
+        )
+
+    def branches(self) -> list[Branch]:
+        """Each facet's counting query (aggregated over the ids of its takes), run together."""
+        # The stances first: the only branch with every column, so PostgreSQL, which resolves a
+        # chain of UNIONs pair by pair, types the columns the other branches leave NULL from it.
+        return [
+            Branch(
+                "stance",
+                Position.objects.filter(take__in=self.matching("stance"))
+                .values_list(
+                    "question__order",
+                    "question_id",
+                    "question__slug",
+                    "question__short_label",
+                    "question__text",
+                    "stance__position",
+                    "stance__slug",
+                    "stance__label",
+                )
+                .annotate(n=Count("take_id"))
+                .order_by(),
+                text=("question__slug", "question__short_label", "question__text", "stance__slug", "stance__label"),
+                numbers=("question__order", "question_id", "stance__position"),
+            ),
+            self.top(
                 Take.themes.through.objects.filter(take__in=self.matching("theme"))
                 .values_list("theme__slug", "theme__name")
                 .annotate(n=Count("take_id")),
                 "theme_id",
                 "theme",
             ),
-            experts=self.top(
+            self.top(
                 TakeAuthor.objects.filter(take__in=self.matching("expert"))
                 .values_list("expert__slug", "expert__name")
                 .annotate(n=Count("take_id")),
                 "expert_id",
                 "expert",
             ),
-            publications=self.top(
+            self.top(
                 Take.objects.filter(pk__in=self.matching("publication"), publication__isnull=False)
                 .values_list("publication__slug", "publication__name")
                 .annotate(n=Count("id")),
                 "publication_id",
                 "publication",
             ),
-            collections=self.top(
+            self.top(
                 Take.objects.filter(pk__in=self.matching("collection"), collection__isnull=False)
                 .values_list("collection__slug", "collection__title")
                 .annotate(n=Count("id")),
                 "collection_id",
                 "collection",
             ),
-            kinds=tuple(
-                Take.objects.filter(pk__in=self.matching("kind")).values_list("kind").annotate(n=Count("id")).order_by()
+            Branch(
+                "kind",
+                Take.objects.filter(pk__in=self.matching("kind"))
+                .values_list("kind")
+                .annotate(n=Count("id"))
+                .order_by(),
+                text=("kind",),
             ),
-            stances=self.stances(),
-            truncated=frozenset(self.truncated),
-        )
-
-    def stances(self) -> tuple:
-        return tuple(
-            Position.objects.filter(take__in=self.matching("stance"))
-            .values_list(
-                "question__order",
-                "question_id",
-                "question__slug",
-                "question__short_label",
-                "question__text",
-                "stance__position",
-                "stance__slug",
-                "stance__label",
-            )
-            .annotate(n=Count("take_id"))
-            .order_by("question__order", "question_id", "stance__position")
-        )
+        ]

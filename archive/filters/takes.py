@@ -186,8 +186,8 @@ class TakeFilter(ResolvingFilterSet):
     def facets(self, params: QueryDict, version: int | None = None) -> list[Facet]:
         """Each facet's choices with the count each would give under the other filters in force.
 
-        One aggregated query per facet, whatever the number of choices, plus one that sizes the
-        facets' takes and counts the results (``self.total``, for the paginator). When a facet's
+        One aggregation per facet (the six in one statement), whatever the number of choices, plus
+        one that sizes the facets' takes and counts the results (``self.total``, for the paginator). When a facet's
         takes exceed ``FACET_CAP`` (the unfiltered archive of 100,000 takes, say), its counts run
         over the newest ``FACET_CAP`` of them and the facet says so: exact counts over every take
         cost more than the page's whole time budget (docs/performance.md). Each facet lists its

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
@@ -25,7 +25,14 @@ from archive.models import (
     Theme,
 )
 from archive.pagination import paginate
-from archive.reading import holders_by_stance, newest_holders, newest_positions, stances_over_time, take_cards
+from archive.reading import (
+    holders_by_stance,
+    newest_holders,
+    newest_positions,
+    newest_positions_of,
+    stances_over_time,
+    take_cards,
+)
 from archive.views.base import active_labels, page
 
 #: An expert page shows this many of their quotes, newest first, and links to the rest.
@@ -156,12 +163,7 @@ class ExpertSections:
 
 
 def expert_sections(expert: Expert) -> ExpertSections:
-    positions = list(
-        Position.objects.published()
-        .filter(take__authorships__expert=expert)
-        .select_related("take", "question", "stance", "evidence", "evidence__speaker")
-        .order_by(F("take__published").desc(nulls_last=True), "-take_id", "question_id")[: POSITIONS_SHOWN + 1]
-    )
+    positions = list(newest_positions_of(expert.pk, POSITIONS_SHOWN + 1))
     # An expert quoted thousands of times: the newest few here, the rest on /quotes/?speaker=…
     quotes = list(
         Quote.objects.published()
