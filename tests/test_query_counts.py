@@ -41,12 +41,13 @@ def urls(archive) -> dict[str, tuple[str, int]]:
         "experts": ("/experts/", 9),
         # Read from the who-holds-what table (archive/stances.py): the groups in one windowed query.
         # ... and one more for the data version (the sections are kept against it: test_page_cache.py).
-        "experts by question": (f"/experts/?question={question.slug}", 12),
-        "experts by question and stance": (f"/experts/?question={question.slug}&stance={stance.slug}", 13),
+        # ... and one fewer: the groups take the chosen question's stances from the questions menu.
+        "experts by question": (f"/experts/?question={question.slug}", 11),
+        "experts by question and stance": (f"/experts/?question={question.slug}&stance={stance.slug}", 12),
         "experts by stance and more": (
             f"/experts/?question={question.slug}&stance={stance.slug}&publication={archive.publications[0].slug}"
             f"&theme={archive.themes[0].slug}&organization=Institute%201&letter=E",
-            13,
+            12,
         ),
         "expert": (f"/experts/{archive.experts[0].slug}/", 14),
         "questions": ("/questions/", 4),

@@ -127,7 +127,11 @@ def expert_list(request: HttpRequest) -> HttpResponse:
     total = None if filterset.data_cleaned.get("letter") else sum(initials.values())
     page_obj, page_notice = paginate(request, experts, per_page=EXPERTS_PER_PAGE, count=total)
     data = filterset.data_cleaned
-    question = data["question"][0] if data.get("question") else None
+    choices = filter_choices()
+    # The questions menu loads every question with its stances: the chosen one's groups use them.
+    choices["questions"] = list(choices["questions"])
+    chosen = data["question"][0].pk if data.get("question") else None
+    question = next((q for q in choices["questions"] if q.pk == chosen), None)
     params = link_params(request.GET, filterset.filters)
     active = filterset.active(params)
     shown = with_headline_affiliation(list(page_obj))
@@ -144,7 +148,7 @@ def expert_list(request: HttpRequest) -> HttpResponse:
         page_obj=page_obj,
         active=active,
         letters=az_index(initials),
-        **filter_choices(),
+        **choices,
         notices=[*filterset.notices, page_notice],
         canonical_query=canonical_query(filterset.canonical_params(), page_obj),
     )
