@@ -69,12 +69,15 @@ class Paginator(django_paginator.Paginator):
 
     page_class = Page
 
-    def __init__(self, object_list=(), per_page: int = PER_PAGE, *, count=None, capped=False, open_ended=False):
+    def __init__(
+        self, object_list=(), per_page: int = PER_PAGE, *, count=None, capped=False, open_ended=False, first_ids=()
+    ):
         super().__init__(object_list, per_page)
         if count is not None:
             self.count = count  # a cached_property: set, it is not computed again
         self.capped = capped
         self.open_ended = open_ended and capped
+        self.first_ids = list(first_ids)
 
     def _get_page(self, *args, **kwargs) -> Page:
         return self.page_class(*args, **kwargs)
@@ -88,8 +91,14 @@ class Paginator(django_paginator.Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        ids = items.values("pk")[bottom:top]
-        page = self._get_page(_rows_by_id(items, ids), number, self)
+        if top <= len(self.first_ids):
+            # The caller read the list's first ids already, in this order (the take list's facets
+            # did): the page is a slice of them, with no query of its own.
+            ids = [{"pk": pk} for pk in self.first_ids[bottom:top]]
+            page = self._get_page(_rows_by_id(items, [row["pk"] for row in ids]), number, self)
+        else:
+            ids = items.values("pk")[bottom:top]
+            page = self._get_page(_rows_by_id(items, ids), number, self)
         page.ids = ids  # for take_cards(): the page's cards without fetching its rows
         return page
 
@@ -143,12 +152,14 @@ def page_number(raw: object, paginator: Paginator) -> tuple[int, str]:
     return number, ""
 
 
-def paginate(request, items, per_page: int = PER_PAGE, count: int | None = None) -> tuple[Page, str]:
+def paginate(request, items, per_page: int = PER_PAGE, count: int | None = None, first_ids=()) -> tuple[Page, str]:
     """The requested page of ``items`` and a notice when the page number had to be corrected.
 
-    ``count``, when the caller already counted ``items``, saves the paginator its own count.
+    ``count``, when the caller already counted ``items``, saves the paginator its own count;
+    ``first_ids``, ``items``' first ids in its own order when the caller read them already, save
+    the pages they cover the query of their ids.
     """
-    paginator = Paginator(items, per_page, count=count)
+    paginator = Paginator(items, per_page, count=count, first_ids=first_ids)
     number, notice = page_number(request.GET.get("page"), paginator)
     return paginator.page(number), notice
 

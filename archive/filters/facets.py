@@ -23,6 +23,9 @@ from archive.models import Position, Take, TakeAuthor
 #: Facet counts run over at most this many takes (the newest), and list this many choices at most.
 FACET_CAP = 1000
 FACET_CHOICES = 20
+#: The results' newest ids kept with the counts: the take list's first pages (in date order) are
+#: slices of them, so those pages read no ids of their own.
+NEWEST_KEPT = 200
 
 
 @dataclass
@@ -47,6 +50,7 @@ class FacetCounts:
     collections: tuple
     kinds: tuple
     stances: tuple
+    newest: tuple = ()  # the results' first ids, newest first (the first NEWEST_KEPT): the take list's first pages
 
 
 @dataclass
@@ -284,6 +288,7 @@ class FacetCounter:
             # Grouped under their question, in the questions' order: (order, question, …, stance position, …)
             stances=tuple(sorted(rows["stance"], key=lambda row: (row[0], row[1], row[5]))),
             truncated=frozenset(self.truncated),
+            newest=tuple(self.newest(self.results)[0][:NEWEST_KEPT]),
         )
 
     def branches(self) -> list[Branch]:

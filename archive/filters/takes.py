@@ -201,6 +201,8 @@ class TakeFilter(ResolvingFilterSet):
         signature = tuple((name, value) for name, value in self.canonical_params() if name != "sort")
         counts = cache.kept("take facets", signature, self.facet_counts, version=version)
         self.total = counts.total
+        # The facets read the results newest first: in that order the first pages are slices of them.
+        self.first_ids = counts.newest if self.sort_order == "newest" else ()
 
         def selected(name):
             return [(obj.slug, str(obj)) for obj in data.get(name) or []]
