@@ -1,9 +1,9 @@
 """Facets beside the take list: what each choice would count under the other filters in force.
 
-``FacetCounter`` runs the queries (one aggregation per facet, whatever the number of choices, all
+``FacetCounter`` runs the queries (one aggregation per facet, whatever the number of choices, the
 six in one statement, ``run_together``; plus one that reads each distinct set of takes' newest
-ids); ``flat_facet`` and ``stance_facet``
-turn its rows into the choices the page lists, each with the link that applies or removes it.
+ids); ``flat_facet`` and ``stance_facet`` turn its rows into the choices the page lists, each with
+the link that applies or removes it.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class FacetCounts:
     collections: tuple
     kinds: tuple
     stances: tuple
-    newest: tuple = ()  # the results' first ids, newest first (the first NEWEST_KEPT): the take list's first pages
+    newest: tuple = ()  # the results' first NEWEST_KEPT ids, newest first: the list's first pages
 
 
 @dataclass

@@ -73,6 +73,8 @@ class TakeFilter(ResolvingFilterSet):
     sort = SortFilter()
 
     order_only = ("sort", "theme_mode")
+    total: int | None = None  # set by facets(): the results' count
+    first_ids: tuple = ()  # set by facets(): the first pages' ids, in date order
 
     class Meta:
         model = Take
@@ -187,8 +189,9 @@ class TakeFilter(ResolvingFilterSet):
         """Each facet's choices with the count each would give under the other filters in force.
 
         One aggregation per facet (the six in one statement), whatever the number of choices, plus
-        one that sizes the facets' takes and counts the results (``self.total``, for the paginator). When a facet's
-        takes exceed ``FACET_CAP`` (the unfiltered archive of 100,000 takes, say), its counts run
+        one that sizes the facets' takes and counts the results (``self.total``, for the paginator;
+        and in date order ``self.first_ids``, its first pages' ids). When a facet's takes exceed
+        ``FACET_CAP`` (the unfiltered archive of 100,000 takes, say), its counts run
         over the newest ``FACET_CAP`` of them and the facet says so: exact counts over every take
         cost more than the page's whole time budget (docs/performance.md). Each facet lists its
         ``FACET_CHOICES`` biggest choices.
