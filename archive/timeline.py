@@ -26,7 +26,7 @@ WEEKS_UP_TO = 182
 MONTHS_UP_TO = 366 * 10
 #: The chart's drawing height in pixels (the columns), and the room under it for the axis labels.
 PLOT_HEIGHT = 120
-AXIS_LABELS = 6
+AXIS_LABELS = 4
 #: Which date precisions each column width can place.
 PLACEABLE = {"week": {"day"}, "month": {"day", "month"}, "year": {"day", "month", "year"}}
 
