@@ -16,7 +16,7 @@ from django.db import connection
 from django.db.models import Count, F, Max, Window
 from django.db.models.functions import RowNumber
 
-from archive.models import Position, Question, TakeAuthor
+from archive.models import ExpertStance, Position, Question, TakeAuthor
 from archive.phases import PHASES, Phase, phase_expression
 
 #: A question page lists at most this many experts who changed their mind (and says when there are more).
@@ -93,9 +93,19 @@ def _latest_per_phase(question: Question):
     """Every author's newest published take on ``question`` in each phase, ranked 1 (compiled by the ORM)."""
     phase = phase_expression("take__published", "take__date_precision")
     holder = F("take__authorships__expert_id")
+    # Only an expert who held two stances on the question (the summary table says who) can have
+    # changed: their takes alone are ranked, not every position on the question.
+    held_several = (
+        ExpertStance.objects.filter(question=question)
+        .order_by()
+        .values("expert_id")
+        .annotate(stances=Count("stance_id"))
+        .filter(stances__gt=1)
+        .values("expert_id")
+    )
     return (
         Position.objects.published()
-        .filter(question=question)
+        .filter(question=question, take__authorships__expert_id__in=held_several)
         .annotate(holder=holder, phase_n=phase)
         .filter(phase_n__isnull=False)
         .annotate(

@@ -85,7 +85,9 @@ def question_detail(request: HttpRequest, slug: str) -> HttpResponse:
         ),
         version=data_version.for_request(request),
     )
-    changed, more_changed = changes(question)
+    changed, more_changed = cache.kept(
+        "question changes", question.pk, lambda: changes(question), version=data_version.for_request(request)
+    )
     return page(
         request,
         "archive/question_detail.html",
