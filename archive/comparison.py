@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Count, F, Q, Sum, Window
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Lower, RowNumber
 from django.utils.text import slugify
 
 from archive.models import Expert, ExpertStance, Position, Question, Relation, Response, Status, TakeAuthor
@@ -35,18 +35,33 @@ RELATIONS = (Relation.AGREES, Relation.DISPUTES)
 
 
 def resolve(values: list[str]) -> tuple[list[Expert], list[str]]:
-    """The experts named (slugs, or names: "Victor Cha" finds ``victor-cha``), in the order given, up
-    to ``MAX_COMPARED``, with a notice for each value ignored. One query."""
-    wanted = list(dict.fromkeys(slugify(value) for value in values if value.strip()))
+    """The experts named (by slug, or by name whatever its case), in the order given, up to
+    ``MAX_COMPARED``, with a notice for each value ignored. One query."""
+    wanted = list(dict.fromkeys(" ".join(value.split())[:200] for value in values if value.strip()))
     notices = []
     if len(wanted) > MAX_COMPARED:
         notices.append(f"At most {MAX_COMPARED} experts can be compared: {', '.join(wanted[MAX_COMPARED:])} left out.")
         wanted = wanted[:MAX_COMPARED]
-    found = {expert.slug: expert for expert in Expert.objects.public().filter(slug__in=wanted)} if wanted else {}
-    unknown = [slug for slug in wanted if slug not in found]
+    slugs = {value: slugify(value) for value in wanted}
+    rows = (
+        Expert.objects.public()
+        .alias(lower_name=Lower("name"))
+        .filter(Q(slug__in=set(slugs.values())) | Q(lower_name__in=[value.lower() for value in wanted]))
+        if wanted
+        else []
+    )
+    by_slug = {expert.slug: expert for expert in rows}
+    by_name = {expert.name.lower(): expert for expert in by_slug.values()}
+    chosen, unknown = {}, []
+    for value in wanted:
+        expert = by_slug.get(slugs[value]) or by_name.get(value.lower())
+        if expert is None:
+            unknown.append(value)
+        else:
+            chosen.setdefault(expert.pk, expert)
     if unknown:
         notices.append(f"No published expert called {', '.join(unknown)}: ignored.")
-    return [found[slug] for slug in wanted if slug in found], notices
+    return list(chosen.values()), notices
 
 
 @dataclass
