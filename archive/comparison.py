@@ -83,7 +83,7 @@ class CompareRow:
 
     @property
     def verdict(self) -> str:
-        """"agree" when every expert who answered holds the same current stance (two at least),
+        """ "agree" when every expert who answered holds the same current stance (two at least),
         "differ" when they do not, "" when fewer than two answered."""
         answered = [stance for stance in self.current if stance is not None]
         if len(answered) < 2:

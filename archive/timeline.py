@@ -184,8 +184,6 @@ def take_volume(slug: str, title: str, takes: QuerySet) -> Volume:
 def stance_volume(slug: str, title: str, positions: QuerySet, question) -> Volume:
     """Positions on ``question`` (its ``stances`` loaded) per period, stacked by stance, in one query."""
     rows = (
-        positions.order_by()
-        .values_list("take__published", "take__date_precision", "stance_id")
-        .annotate(n=Count("id"))
+        positions.order_by().values_list("take__published", "take__date_precision", "stance_id").annotate(n=Count("id"))
     )
     return build(slug, title, list(rows), [(stance.pk, stance.label) for stance in question.stances.all()])

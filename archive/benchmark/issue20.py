@@ -40,9 +40,9 @@ def naive_agreement(n: int) -> dict:
     current: dict[int, dict[int, tuple]] = defaultdict(dict)
     slugs = busiest_experts(n)
     for expert in Expert.objects.filter(slug__in=slugs):
-        for p in Position.objects.filter(take__authorships__expert=expert, take__status=Status.PUBLISHED).select_related(
-            "take"
-        ):
+        for p in Position.objects.filter(
+            take__authorships__expert=expert, take__status=Status.PUBLISHED
+        ).select_related("take"):
             key = (p.take.published or datetime.date.min, p.take_id)
             if p.question_id not in current[expert.pk] or key > current[expert.pk][p.question_id][0]:
                 current[expert.pk][p.question_id] = (key, p.stance_id)
@@ -87,9 +87,15 @@ def scenarios(p: Parameters) -> list[Scenario]:
         return f"{path}?{urlencode(params, doseq=True)}"
 
     return [
-        Scenario("compare: 2 experts", url("/compare/", {"experts": pair}), lambda: naive_compare(pair), 5, TARGET_GROUP),
         Scenario(
-            "compare: 6 experts", url("/compare/", {"experts": compared}), lambda: naive_compare(compared), 5, TARGET_GROUP
+            "compare: 2 experts", url("/compare/", {"experts": pair}), lambda: naive_compare(pair), 5, TARGET_GROUP
+        ),
+        Scenario(
+            "compare: 6 experts",
+            url("/compare/", {"experts": compared}),
+            lambda: naive_compare(compared),
+            5,
+            TARGET_GROUP,
         ),
         Scenario("agreement: top 12", "/agreement/", lambda: naive_agreement(12), 4, TARGET_GROUP),
         Scenario("agreement: top 40", "/agreement/?n=40", lambda: naive_agreement(40), 4, TARGET_GROUP),

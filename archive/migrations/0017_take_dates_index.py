@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('archive', '0011_quote_source_url'),
+        ("archive", "0011_quote_source_url"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='take',
-            index=models.Index(fields=['status', 'published', 'date_precision'], include=('id',), name='take_status_date_prec_idx'),
+            model_name="take",
+            index=models.Index(
+                fields=["status", "published", "date_precision"], include=("id",), name="take_status_date_prec_idx"
+            ),
         ),
     ]

@@ -37,7 +37,10 @@ def matrix_size(value: str | None) -> tuple[int, str]:
     try:
         n = int(value)
     except ValueError:
-        return comparison.MATRIX_DEFAULT, f"“{value[:20]}” is not a number of experts: showing {comparison.MATRIX_DEFAULT}."
+        return (
+            comparison.MATRIX_DEFAULT,
+            f"“{value[:20]}” is not a number of experts: showing {comparison.MATRIX_DEFAULT}.",
+        )
     if not 2 <= n <= comparison.MATRIX_MAX:
         kept = min(max(n, 2), comparison.MATRIX_MAX)
         return kept, f"The matrix shows from 2 to {comparison.MATRIX_MAX} experts: showing {kept}."

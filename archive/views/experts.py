@@ -25,8 +25,8 @@ from archive.models import (
     Theme,
 )
 from archive.pagination import paginate
-from archive.reading import holders_by_stance, newest_holders, newest_positions, stances_over_time, take_cards
 from archive.phases import PHASES
+from archive.reading import holders_by_stance, newest_holders, newest_positions, stances_over_time, take_cards
 from archive.stance_phases import expert_phases
 from archive.views.base import active_labels, page
 
