@@ -118,7 +118,7 @@ def scenarios(p: Parameters) -> list[Scenario]:
             "takes by question (over time)",
             url("/takes/", {"question": p.question.slug}),
             lambda: naive_volume(positions__question=p.question),
-            17,
+            18,
             TARGET_GROUP,
         ),
     ]
