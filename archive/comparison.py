@@ -8,7 +8,7 @@ questions both answered on which they agree, shown with that number of questions
 expert held earlier and left is listed on /compare/ but does not count.
 
 Both pages make a fixed number of queries whatever the number of experts: the comparison's
-positions in one windowed query, the matrix's pairs in one self-join of the summary table limited to
+positions ranked in one windowed query over ids and dates (then the winners' rows), the matrix's pairs in one self-join of the summary table limited to
 the top N experts (never pairs of positions in Python).
 """
 
@@ -91,7 +91,10 @@ class CompareRow:
         return "agree" if len(set(answered)) == 1 else "differ"
 
 
-def _newest_per_stance(expert_ids: list[int]):
+def _newest_per_stance(expert_ids: list[int]) -> list[tuple[int, int, int]]:
+    """``(position id, expert id, takes)`` of each expert's newest published position per stance held,
+    with how many takes held it: one windowed query over ids and dates only (the rows' text is
+    fetched for the winners alone)."""
     holder = F("take__authorships__expert_id")
     partition = [holder, F("stance_id")]
     their_takes = TakeAuthor.objects.filter(expert_id__in=expert_ids).values("take_id")
@@ -108,18 +111,26 @@ def _newest_per_stance(expert_ids: list[int]):
             held=Window(Count("id"), partition_by=partition),
         )
         .filter(rank=1)
-        .select_related("take", "stance", "evidence", "evidence__speaker")
-        .defer("take__body", "take__summary", "take__standfirst")
         .order_by()
+        .values_list("pk", "holder_id", "held")
     )
 
 
 def compare_rows(experts: list[Expert]) -> list[CompareRow]:
-    """One row per question (all of them), each expert's stances on it: two queries."""
+    """One row per question (all of them), each expert's stances on it: three queries."""
     ids = [expert.pk for expert in experts]
+    newest = {pk: (holder, takes) for pk, holder, takes in _newest_per_stance(ids)} if ids else {}
+    positions = (
+        Position.objects.filter(pk__in=list(newest))
+        .select_related("take", "stance", "evidence", "evidence__speaker")
+        .defer("take__body", "take__summary", "take__standfirst")
+        if newest
+        else []
+    )
     held: dict[tuple[int, int], list[HeldStance]] = defaultdict(list)
-    for position in _newest_per_stance(ids) if ids else []:
-        held[position.question_id, position.holder_id].append(HeldStance(position, position.held))
+    for position in positions:
+        holder, takes = newest[position.pk]
+        held[position.question_id, holder].append(HeldStance(position, takes))
     rows = []
     for question in Question.objects.all():
         cells = []

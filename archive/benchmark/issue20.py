@@ -88,13 +88,13 @@ def scenarios(p: Parameters) -> list[Scenario]:
 
     return [
         Scenario(
-            "compare: 2 experts", url("/compare/", {"experts": pair}), lambda: naive_compare(pair), 5, TARGET_GROUP
+            "compare: 2 experts", url("/compare/", {"experts": pair}), lambda: naive_compare(pair), 6, TARGET_GROUP
         ),
         Scenario(
             "compare: 6 experts",
             url("/compare/", {"experts": compared}),
             lambda: naive_compare(compared),
-            5,
+            6,
             TARGET_GROUP,
         ),
         Scenario("agreement: top 12", "/agreement/", lambda: naive_agreement(12), 4, TARGET_GROUP),
