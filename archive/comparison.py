@@ -8,8 +8,9 @@ questions both answered on which they agree, shown with that number of questions
 expert held earlier and left is listed on /compare/ but does not count.
 
 Both pages make a fixed number of queries whatever the number of experts: the comparison's
-positions ranked in one windowed query over ids and dates (then the winners' rows), the matrix's pairs in one self-join of the summary table limited to
-the top N experts (never pairs of positions in Python).
+positions ranked in one windowed query over ids and dates (then the winners' rows), the matrix's
+pairs in one self-join of the summary table limited to the top N experts (never pairs of positions
+in Python).
 """
 
 # ruff: noqa: S608 - SQL here is built from fixed fragments; values travel as parameters.
