@@ -13,10 +13,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, F, Max, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, Max
 
-from archive.models import ExpertStance, Position, Question, TakeAuthor
+from archive.models import Position, Question, TakeAuthor
 from archive.phases import PHASES, Phase, phase_expression
 
 #: A question page lists at most this many experts who changed their mind (and says when there are more).
@@ -89,34 +88,19 @@ class Change:
     after_take: tuple[str, str]
 
 
-def _latest_per_phase(question: Question):
-    """Every author's newest published take on ``question`` in each phase, ranked 1 (compiled by the ORM)."""
-    phase = phase_expression("take__published", "take__date_precision")
-    holder = F("take__authorships__expert_id")
-    # Only an expert who held two stances on the question (the summary table says who) can have
-    # changed: their takes alone are ranked, not every position on the question.
-    held_several = (
-        ExpertStance.objects.filter(question=question)
-        .order_by()
-        .values("expert_id")
-        .annotate(stances=Count("stance_id"))
-        .filter(stances__gt=1)
-        .values("expert_id")
-    )
+def _dated_positions(question: Question):
+    """Every published position on ``question`` once per author, with its phase (compiled by the ORM;
+    the phase's CASE is computed once per row, the ranking is done around it in SQL)."""
     return (
         Position.objects.published()
-        .filter(question=question, take__authorships__expert_id__in=held_several)
-        .annotate(holder=holder, phase_n=phase)
-        .filter(phase_n__isnull=False)
+        .filter(question=question, take__authorships__isnull=False)
         .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=[holder, phase],
-                order_by=[F("take__published").desc(), F("take_id").desc()],
-            )
+            holder=F("take__authorships__expert_id"),
+            phase_n=phase_expression("take__published", "take__date_precision"),
+            day=F("take__published"),
         )
         .order_by()
-        .values("holder", "phase_n", "stance_id", "take_id", "rank")
+        .values("holder", "phase_n", "stance_id", "take_id", "day")
     )
 
 
@@ -124,15 +108,20 @@ def changes(question: Question) -> tuple[list[Change], bool]:
     """Experts whose stance on ``question`` changed from one phase to the next they wrote in: the
     stance of their newest take in each phase, compared with the phase before. One query; the first
     ``CHANGERS_SHOWN`` (by the expert's id), and whether there are more."""
-    inner, params = _latest_per_phase(question).query.sql_with_params()
+    inner, params = _dated_positions(question).query.sql_with_params()
     sql = f"""
         SELECT e.name, e.slug, e.sort_name, c.prev_phase, ps.label, pt.slug, pt.title,
                c.phase_n, s.label, t.slug, t.title
         FROM (
-            SELECT l.*, LAG(l.stance_id) OVER w AS prev_stance, LAG(l.take_id) OVER w AS prev_take,
-                   LAG(l.phase_n) OVER w AS prev_phase
-            FROM ({inner}) l WHERE l.rank = 1
-            WINDOW w AS (PARTITION BY l.holder ORDER BY l.phase_n)
+            SELECT r.*, LAG(r.stance_id) OVER w AS prev_stance, LAG(r.take_id) OVER w AS prev_take,
+                   LAG(r.phase_n) OVER w AS prev_phase
+            FROM (
+                SELECT l.*, ROW_NUMBER() OVER (
+                    PARTITION BY l.holder, l.phase_n ORDER BY l.day DESC, l.take_id DESC
+                ) AS choice
+                FROM ({inner}) l WHERE l.phase_n IS NOT NULL
+            ) r WHERE r.choice = 1
+            WINDOW w AS (PARTITION BY r.holder ORDER BY r.phase_n)
         ) c
         JOIN archive_expert e ON e.id = c.holder
         JOIN archive_stance s ON s.id = c.stance_id
