@@ -97,6 +97,10 @@ def test_the_take_lists_chart_follows_its_filters_and_hides_drafts(client):
     holding = Position.objects.filter(stance=stance, take__status=Status.PUBLISHED).count()
     assert volume.total == holding
     assert len(volume.series) == 3  # split by the question's stances
+    outlet = archive.publications[1]
+    narrowed = client.get(f"/takes/?question={question.slug}&publication={outlet.slug}").context["volume"]
+    on_question = Position.objects.filter(question=question, take__status=Status.PUBLISHED)
+    assert 0 < narrowed.total == on_question.filter(take__publication=outlet).count() < on_question.count()
     whole = client.get("/takes/").context["volume"]
     assert whole.total == Take.objects.published().count() == 12  # the draft is not counted
     assert "<svg" in response.content.decode() and "The numbers" in response.content.decode()

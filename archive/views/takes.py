@@ -23,12 +23,18 @@ def list_volume(filterset: TakeFilter, version: int | None) -> Volume:
     questions = filterset.data_cleaned.get("question") or []
 
     def compute() -> Volume:
-        takes = filterset.filtered()
-        if questions:
-            question = questions[0]
-            positions = Position.objects.filter(question=question, take__in=takes.order_by().values("pk"))
-            return stance_volume("list", f"These takes over time, by stance on “{question.text}”", positions, question)
-        return take_volume("list", "These takes over time", takes)
+        if not questions:
+            return take_volume("list", "These takes over time", filterset.filtered())
+        # The question's positions themselves (an index on question and stance), narrowed by the
+        # other filters only when there are any: not every take on the question probed twice.
+        question, data = questions[0], filterset.data_cleaned
+        positions = Position.objects.published().filter(question=question)
+        if data.get("stance"):
+            positions = positions.filter(stance__in=data["stance"])
+        if any(value and name not in ("question", "stance", *filterset.order_only) for name, value in data.items()):
+            others = filterset.filtered(exclude=("question", "stance"))
+            positions = positions.filter(take__in=others.order_by().values("pk"))
+        return stance_volume("list", f"These takes over time, by stance on “{question.text}”", positions, question)
 
     return cache.kept("take list volume", tuple(filterset.canonical_params()), compute, version=version)
 
