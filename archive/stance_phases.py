@@ -41,6 +41,10 @@ class QuestionPhases:
     unplaced: int = 0  # takes not in any phase (undated, or dated only to a month or year that straddles two)
 
     @property
+    def placed(self) -> bool:
+        return any(self.cells)
+
+    @property
     def changed(self) -> bool:
         latest = [cell[0].label for cell in self.cells if cell]
         return len(set(latest)) > 1
