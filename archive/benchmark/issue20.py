@@ -28,10 +28,13 @@ def naive_compare(slugs: list[str]) -> list:
     rows = []
     for expert in Expert.objects.filter(slug__in=slugs):
         for question in Question.objects.all():
-            positions = Position.objects.filter(
-                take__authorships__expert=expert, take__status=Status.PUBLISHED, question=question
-            ).order_by("-take__published")
-            rows.append([(p.stance.label, p.take.published, p.evidence) for p in positions])
+            positions = (
+                Position.objects.published()
+                .filter(take__authorships__expert=expert, question=question)
+                .select_related("stance", "take", "evidence")
+                .order_by("-take__published")
+            )
+            rows.append([(p.stance.label, p.take.published, p.evidence) for p in positions])  # a query per pair
     return rows
 
 
