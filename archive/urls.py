@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import path
 
 from archive.search import views as search
-from archive.views import browse, experts, home, questions, takes
+from archive.views import browse, compare, experts, home, questions, takes
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -17,6 +17,8 @@ urlpatterns = [
     path("collections/<slug:slug>/", browse.listing_detail, {"listing": browse.COLLECTION}, name="collection_detail"),
     path("themes/<slug:slug>/", browse.listing_detail, {"listing": browse.THEME}, name="theme_detail"),
     path("about/", home.about, name="about"),
+    path("compare/", compare.compare, name="compare"),
+    path("agreement/", compare.agreement, name="agreement"),
     path("search/", search.search, name="search"),
     path("search/help/", search.search_help, name="search_help"),
     path("quotes/", search.quote_list, name="quote_list"),

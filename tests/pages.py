@@ -29,6 +29,7 @@ def public_pages() -> dict[str, str]:
     theme = Theme.objects.filter(takes__status=Status.PUBLISHED).order_by("pk").first() or Theme.objects.earliest("pk")
     quote = Quote.objects.published().order_by("pk").first()
     word = next(iter(WORD.findall(quote.text if quote else "")), "korea").lower()
+    other = Expert.objects.public().exclude(pk=expert.pk).order_by("pk").first()
     phrase = " ".join(WORD.findall(quote.text)[:2]) if quote else "kim jong"
     return {
         "home": "/",
@@ -49,4 +50,6 @@ def public_pages() -> dict[str, str]:
         "quotes": f"/quotes/?q={word}",
         "quotes browsed": f"/quotes/?speaker={expert.slug}",
         "search help": "/search/help/",
+        "compare": f"/compare/?experts={expert.slug}&experts={other.slug if other else expert.slug}",
+        "agreement": "/agreement/?n=8",
     }

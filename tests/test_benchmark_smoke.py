@@ -29,6 +29,15 @@ SCENARIOS = {
     "take detail (most quotes)",
     "expert detail (~500 takes)",
     "experts by stance",
+    # issue 20's pages (archive/benchmark/issue20.py)
+    "compare: 2 experts",
+    "compare: 6 experts",
+    "agreement: top 12",
+    "agreement: top 40",
+    "home (takes over time)",
+    "question (over time, changes)",
+    "outlet (over time)",
+    "takes by question (over time)",
 }
 
 

@@ -26,17 +26,17 @@ def urls(archive) -> dict[str, tuple[str, int]]:
         # The first request after a write (the counts below) reads the data version, which keys the
         # whole-page cache (archive/cache.py); a repeated request makes that one query alone
         # (tests/test_page_cache.py). Pages of take cards read the page's ids apart from its rows.
-        "home": ("/", 12),
+        "home": ("/", 13),  # +1: takes over time (archive/timeline.py), kept with the totals
         # The six facets' counts are one statement (archive/filters/facets.py, run_together): five
         # fewer than when each facet had its own query; and in date order the first pages are slices
         # of the ids the facets read (FacetCounts.newest): one fewer again.
-        "takes": ("/takes/", 7),
+        "takes": ("/takes/", 8),  # +1: these takes over time, kept per set of filters
         # Every filter: each facet's takes differ (all filters but its own), and each set of ids is
         # read once (at most six, and the page's own), instead of a subquery in every facet query.
-        "takes, every filter": ("/takes/" + everything, 20),
+        "takes, every filter": ("/takes/" + everything, 21),
         "takes, all-themes mode": (
             f"/takes/?theme={archive.themes[0].slug}&theme={archive.themes[1].slug}&theme_mode=all",
-            8,
+            9,
         ),
         "take": (f"/takes/{archive.takes[-1].slug}/", 14),
         "experts": ("/experts/", 9),
@@ -50,14 +50,14 @@ def urls(archive) -> dict[str, tuple[str, int]]:
             f"&theme={archive.themes[0].slug}&organization=Institute%201&letter=E",
             12,
         ),
-        "expert": (f"/experts/{archive.experts[0].slug}/", 14),
+        "expert": (f"/experts/{archive.experts[0].slug}/", 15),  # +1: stance per phase
         "questions": ("/questions/", 4),
         # One more than before the who-holds-what table: how many experts hold each stance (the page
         # lists the first 30 of each and links to the rest), instead of loading every position.
         # ... and one for the data version: a repeated request reads the split and groups from the cache.
-        "question": (f"/questions/{question.slug}/", 7),
+        "question": (f"/questions/{question.slug}/", 9),  # +2: over time by stance, who changed their mind
         "outlets": ("/publications/", 2),
-        "outlet": (f"/publications/{archive.publications[0].slug}/", 9),
+        "outlet": (f"/publications/{archive.publications[0].slug}/", 10),  # +1: over time
         "collection": (f"/collections/{archive.collection.slug}/", 8),
         "theme": (f"/themes/{archive.themes[0].slug}/", 8),
         # The questions, their stances, the outlets; and the data version that keys the whole-page

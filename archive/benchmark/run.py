@@ -258,6 +258,8 @@ def naive_experts_by_stance(question_slug: str) -> dict:
 
 
 def scenarios(p: Parameters) -> list[Scenario]:
+    from archive.benchmark import issue20  # its scenarios build on this module's
+
     def url(path: str, **params) -> str:
         return f"{path}?{urlencode(params)}" if params else path
 
@@ -321,6 +323,7 @@ def scenarios(p: Parameters) -> list[Scenario]:
             15,
             "detail",
         ),
+        *issue20.scenarios(p),
     ]
 
 

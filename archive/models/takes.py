@@ -230,6 +230,11 @@ class Take(models.Model):
                 fields=["publication", "status", "published"], include=["id"], name="take_pub_status_date_idx"
             ),
             models.Index(fields=["collection", "status"], name="take_collection_status_idx"),
+            # Takes over time (archive/timeline.py, archive/stance_phases.py): the published takes'
+            # dates and precisions, and their ids to join positions on, read from the index alone.
+            models.Index(
+                fields=["status", "published", "date_precision"], include=["id"], name="take_status_date_prec_idx"
+            ),
             models.Index(fields=["kind", "status", "published"], name="take_kind_status_date_idx"),
             models.Index(fields=["title"], name="take_title_idx"),
         ]

@@ -8,10 +8,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
+from archive import cache
+from archive.db import data_version
 from archive.filters.querystrings import canonical_query
 from archive.models import Collection, Publication, Status, Theme
 from archive.pagination import paginate
 from archive.reading import take_cards
+from archive.timeline import take_volume
 from archive.views.base import page
 
 
@@ -39,6 +42,7 @@ class Listing:
     description: Any  # obj -> the meta description when the object has none of its own
     more: Any = None  # obj -> more context for its page
     related: tuple[str, ...] = ()  # what to fetch with the object (select_related)
+    chart: bool = False  # whether the page shows its takes over time (archive/timeline.py)
 
     @property
     def template(self) -> str:
@@ -59,6 +63,7 @@ OUTLET = Listing(
     title=lambda outlet: outlet.name,
     description=lambda outlet: outlet.description or f"Takes on the Hanoi summit published by {outlet.name}.",
     more=publication_collections,
+    chart=True,
 )
 COLLECTION = Listing(
     Collection,
@@ -82,6 +87,14 @@ def listing_detail(request: HttpRequest, slug: str, listing: Listing) -> HttpRes
     objects = listing.model.objects
     obj = get_object_or_404(objects.select_related(*listing.related) if listing.related else objects, slug=slug)
     page_obj, notice = paginate(request, obj.takes.published().newest_first())
+    volume = None
+    if listing.chart:
+        volume = cache.kept(
+            f"{listing.name} volume",
+            obj.pk,
+            lambda: take_volume(listing.name, "Takes over time", obj.takes.published()),
+            version=data_version.for_request(request),
+        )
     return page(
         request,
         listing.template,
@@ -91,6 +104,7 @@ def listing_detail(request: HttpRequest, slug: str, listing: Listing) -> HttpRes
         **(listing.more(obj) if listing.more else {}),
         page_obj=page_obj,
         cards=take_cards(page_obj),
+        volume=volume,
         filter_query=f"{listing.name}={obj.slug}",
         notices=[notice],
         canonical_query=canonical_query([], page_obj),

@@ -25,6 +25,7 @@ from archive.models import (
     Theme,
 )
 from archive.pagination import paginate
+from archive.phases import PHASES
 from archive.reading import (
     holders_by_stance,
     newest_holders,
@@ -33,6 +34,7 @@ from archive.reading import (
     stances_over_time,
     take_cards,
 )
+from archive.stance_phases import expert_phases
 from archive.views.base import active_labels, page
 
 #: An expert page shows this many of their quotes, newest first, and links to the rest.
@@ -195,6 +197,16 @@ def expert_sections(expert: Expert) -> ExpertSections:
     )
 
 
+def conversation_partners(expert: Expert, sections: ExpertSections) -> list[Expert]:
+    """The experts this one answered or was answered by (already loaded), by name: the compare form's
+    suggestions."""
+    found = {response.expert.pk: response.expert for response in sections.answered}
+    for response in sections.received:
+        found.update({a.expert_id: a.expert for a in response.take.authorships.all()})
+    found.pop(expert.pk, None)
+    return sorted(found.values(), key=lambda other: (other.sort_name.lower(), other.pk))
+
+
 @require_safe
 def expert_detail(request: HttpRequest, slug: str) -> HttpResponse:
     expert = get_object_or_404(Expert.objects.public().with_take_counts().prefetch_related("affiliations"), slug=slug)
@@ -202,6 +214,7 @@ def expert_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # take_count is that count already: SQLite would otherwise test every published take (90 ms).
     page_obj, page_notice = paginate(request, takes, count=expert.take_count)
     current = [str(a) for a in expert.affiliations.all() if a.current]
+    sections = expert_sections(expert)
     return page(
         request,
         "archive/expert_detail.html",
@@ -212,7 +225,10 @@ def expert_detail(request: HttpRequest, slug: str) -> HttpResponse:
         expert=expert,
         page_obj=page_obj,
         cards=take_cards(page_obj),
-        sections=expert_sections(expert),
+        sections=sections,
+        partners=conversation_partners(expert, sections),
+        phases=PHASES,
+        by_phase=expert_phases(expert.pk),
         notices=[page_notice],
         canonical_query=canonical_query([], page_obj),
     )

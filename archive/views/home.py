@@ -7,7 +7,9 @@ from django.views.decorators.http import require_safe
 from archive import cache
 from archive.db import data_version
 from archive.models import Expert, Position, Publication, Question, Quote, Take
+from archive.phases import PHASES, SUMMIT_END, SUMMIT_START
 from archive.reading import stance_split, take_cards
+from archive.timeline import take_volume
 from archive.views.base import page
 
 
@@ -19,6 +21,7 @@ def home_figures() -> dict:
         "experts": Expert.objects.public().count(),
         "quotes": Quote.objects.published().count(),
         "split": Position.objects.split(),
+        "volume": take_volume("all", "Takes over time", Take.objects.published()),
     }
 
 
@@ -36,6 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
         expert_count=figures["experts"],
         quote_count=figures["quotes"],
         splits=[stance_split(question, figures["split"]) for question in questions],
+        volume=figures["volume"],
         latest=take_cards(Take.objects.published().newest_first()[:6]),
     )
 
@@ -49,4 +53,6 @@ def about(request: HttpRequest) -> HttpResponse:
         "What the archive records, what a stance means, how editors assign positions, and where the takes come from.",
         questions=Question.objects.prefetch_related("stances"),
         publications=Publication.objects.with_published_takes(),
+        phases=PHASES,
+        summit=(SUMMIT_START, SUMMIT_END),
     )

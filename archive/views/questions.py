@@ -8,7 +8,10 @@ from django.views.decorators.http import require_safe
 from archive import cache
 from archive.db import data_version
 from archive.models import ExpertStance, Position, Question
+from archive.phases import PHASES
 from archive.reading import StanceHolder, newest_holders, newest_positions, stance_split
+from archive.stance_phases import by_expert, changes
+from archive.timeline import stance_volume
 from archive.views.base import page
 
 #: A question page lists this many experts under each stance (by name) and links to all of them.
@@ -74,6 +77,17 @@ def question_detail(request: HttpRequest, slug: str) -> HttpResponse:
         version=data_version.for_request(request),
     )
     split = stance_split(question, counts)
+    volume = cache.kept(
+        "question volume",
+        question.pk,
+        lambda: stance_volume(
+            "question", "Takes over time, by stance", Position.objects.published().filter(question=question), question
+        ),
+        version=data_version.for_request(request),
+    )
+    changed, more_changed = cache.kept(
+        "question changes", question.pk, lambda: changes(question), version=data_version.for_request(request)
+    )
     return page(
         request,
         "archive/question_detail.html",
@@ -82,4 +96,8 @@ def question_detail(request: HttpRequest, slug: str) -> HttpResponse:
         question=question,
         split=split,
         groups=stance_groups(question, counts),
+        volume=volume,
+        phases=PHASES,
+        changed=by_expert(changed),
+        more_changed=more_changed,
     )

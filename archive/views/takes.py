@@ -6,13 +6,37 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
+from archive import cache
 from archive.db import data_version
 from archive.filters import TakeFilter
 from archive.filters.querystrings import canonical_query, link_params
 from archive.models import Position, Quote, Response, Status, Take, TakeAuthor, Theme
 from archive.pagination import paginate
 from archive.reading import take_cards
+from archive.timeline import Volume, stance_volume, take_volume
 from archive.views.base import active_labels, page
+
+
+def list_volume(filterset: TakeFilter, version: int | None) -> Volume:
+    """The chart of the list's takes over time, following its filters; split by stance when a
+    question is chosen. Kept per set of filters, like the facet counts."""
+    questions = filterset.data_cleaned.get("question") or []
+
+    def compute() -> Volume:
+        if not questions:
+            return take_volume("list", "These takes over time", filterset.filtered())
+        # The question's positions themselves (an index on question and stance), narrowed by the
+        # other filters only when there are any: not every take on the question probed twice.
+        question, data = questions[0], filterset.data_cleaned
+        positions = Position.objects.published().filter(question=question)
+        if data.get("stance"):
+            positions = positions.filter(stance__in=data["stance"])
+        if any(value and name not in ("question", "stance", *filterset.order_only) for name, value in data.items()):
+            others = filterset.filtered(exclude=("question", "stance"))
+            positions = positions.filter(take__in=others.order_by().values("pk"))
+        return stance_volume("list", f"These takes over time, by stance on “{question.text}”", positions, question)
+
+    return cache.kept("take list volume", tuple(filterset.canonical_params()), compute, version=version)
 
 
 @require_safe
@@ -20,7 +44,8 @@ def take_list(request: HttpRequest) -> HttpResponse:
     filterset = TakeFilter(request.GET, queryset=Take.objects.published())
     params = link_params(request.GET, filterset.filters)
     # Also counts the results, in the query that sizes the facets (kept in the cache per filters).
-    facets = filterset.facets(params, version=data_version.for_request(request))
+    version = data_version.for_request(request)
+    facets = filterset.facets(params, version=version)
     page_obj, page_notice = paginate(request, filterset.qs, count=filterset.total, first_ids=filterset.first_ids)
     active = filterset.active(params)
     count = page_obj.paginator.count
@@ -37,6 +62,7 @@ def take_list(request: HttpRequest) -> HttpResponse:
         cards=take_cards(page_obj),
         active=active,
         facets=facets,
+        volume=list_volume(filterset, version),
         link_query=params,
         notices=[*filterset.notices, page_notice],
         kept=[(k, v) for k, v in filterset.canonical_params() if k not in ("q", "date_from", "date_to", "sort")],

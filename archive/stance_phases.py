@@ -1,0 +1,155 @@
+"""Stances over time, in the phases of archive/phases.py: an expert's stance on each question per
+phase (the expert page), and the experts whose stance changed between phases (a question's page).
+
+An expert's stance in a phase is the stance of their newest take in it (the one they held last);
+every stance they took in the phase is listed on their page with how many takes held it.
+"""
+
+# ruff: noqa: S608 - the SQL wraps a query the ORM compiled; values travel as parameters.
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Count, F, Max
+
+from archive.models import Position, Question, TakeAuthor
+from archive.phases import PHASES, Phase, phase_expression
+
+#: A question page lists at most this many experts who changed their mind (and says when there are more).
+CHANGERS_SHOWN = 100
+
+
+@dataclass
+class Held:
+    label: str
+    position: int  # the stance's place on the scale (its colour)
+    takes: int
+    newest: datetime.date | None
+
+
+@dataclass
+class QuestionPhases:
+    """One expert's stances on one question, per phase (index = Phase.number)."""
+
+    text: str
+    slug: str
+    order: tuple
+    cells: list[list[Held]] = field(default_factory=lambda: [[] for _ in PHASES])
+    unplaced: int = 0  # takes not in any phase (undated, or dated only to a month or year that straddles two)
+
+    @property
+    def placed(self) -> bool:
+        return any(self.cells)
+
+    @property
+    def changed(self) -> bool:
+        latest = [cell[0].label for cell in self.cells if cell]
+        return len(set(latest)) > 1
+
+
+def expert_phases(expert_id: int) -> list[QuestionPhases]:
+    """Per question the expert answered: the stances they held in each phase, newest first. One query."""
+    their_takes = TakeAuthor.objects.filter(expert_id=expert_id).values("take_id")
+    rows = (
+        Position.objects.published()
+        .filter(take__in=their_takes)
+        .annotate(phase=phase_expression("take__published", "take__date_precision"))
+        .order_by()
+        .values("question_id", "question__text", "question__slug", "question__order", "stance__label")
+        .annotate(stance_at=F("stance__position"), phase_n=F("phase"), n=Count("id"), newest=Max("take__published"))
+    )
+    questions: dict[int, QuestionPhases] = {}
+    for row in rows:
+        entry = questions.setdefault(
+            row["question_id"],
+            QuestionPhases(row["question__text"], row["question__slug"], (row["question__order"], row["question_id"])),
+        )
+        if row["phase_n"] is None:
+            entry.unplaced += row["n"]
+        else:
+            entry.cells[row["phase_n"]].append(Held(row["stance__label"], row["stance_at"], row["n"], row["newest"]))
+    for entry in questions.values():
+        for cell in entry.cells:
+            cell.sort(key=lambda held: (held.newest or datetime.date.min, held.takes), reverse=True)
+    return sorted(questions.values(), key=lambda entry: entry.order)
+
+
+@dataclass
+class Change:
+    """An expert whose stance on a question in one phase differs from the phase before (of those they wrote in)."""
+
+    expert_name: str
+    expert_slug: str
+    expert_sort: str
+    before: Phase
+    before_stance: str
+    before_take: tuple[str, str]  # (slug, title)
+    after: Phase
+    after_stance: str
+    after_take: tuple[str, str]
+
+
+def _dated_positions(question: Question):
+    """Every published position on ``question`` once per author, with its phase (compiled by the ORM;
+    the phase's CASE is computed once per row, the ranking is done around it in SQL)."""
+    return (
+        Position.objects.published()
+        .filter(question=question, take__authorships__isnull=False)
+        .annotate(
+            holder=F("take__authorships__expert_id"),
+            phase_n=phase_expression("take__published", "take__date_precision"),
+            day=F("take__published"),
+        )
+        .order_by()
+        .values("holder", "phase_n", "stance_id", "take_id", "day")
+    )
+
+
+def changes(question: Question) -> tuple[list[Change], bool]:
+    """Experts whose stance on ``question`` changed from one phase to the next they wrote in: the
+    stance of their newest take in each phase, compared with the phase before. One query; the first
+    ``CHANGERS_SHOWN`` (by the expert's id), and whether there are more."""
+    inner, params = _dated_positions(question).query.sql_with_params()
+    sql = f"""
+        SELECT e.name, e.slug, e.sort_name, c.prev_phase, ps.label, pt.slug, pt.title,
+               c.phase_n, s.label, t.slug, t.title
+        FROM (
+            SELECT r.*, LAG(r.stance_id) OVER w AS prev_stance, LAG(r.take_id) OVER w AS prev_take,
+                   LAG(r.phase_n) OVER w AS prev_phase
+            FROM (
+                SELECT l.*, ROW_NUMBER() OVER (
+                    PARTITION BY l.holder, l.phase_n ORDER BY l.day DESC, l.take_id DESC
+                ) AS choice
+                FROM ({inner}) l WHERE l.phase_n IS NOT NULL
+            ) r WHERE r.choice = 1
+            WINDOW w AS (PARTITION BY r.holder ORDER BY r.phase_n)
+        ) c
+        JOIN archive_expert e ON e.id = c.holder
+        JOIN archive_stance s ON s.id = c.stance_id
+        JOIN archive_stance ps ON ps.id = c.prev_stance
+        JOIN archive_take t ON t.id = c.take_id
+        JOIN archive_take pt ON pt.id = c.prev_take
+        WHERE c.prev_stance IS NOT NULL AND c.prev_stance <> c.stance_id
+        ORDER BY c.holder, c.phase_n
+        LIMIT {CHANGERS_SHOWN + 1}
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    found = [
+        Change(name, slug, sort, PHASES[before], was, (was_slug, was_title), PHASES[after], now, (now_slug, now_title))
+        for name, slug, sort, before, was, was_slug, was_title, after, now, now_slug, now_title in rows
+    ]
+    shown = found[:CHANGERS_SHOWN]
+    shown.sort(key=lambda change: (change.expert_sort.lower(), change.expert_slug, change.after.number))
+    return shown, len(found) > CHANGERS_SHOWN
+
+
+def by_expert(found: list[Change]) -> list[list[Change]]:
+    grouped: dict[str, list[Change]] = defaultdict(list)
+    for change in found:
+        grouped[change.expert_slug].append(change)
+    return list(grouped.values())
