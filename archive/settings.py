@@ -76,11 +76,16 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "corsheaders",
     "archive",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # CORS for the read API (/api/ only): outside the page cache, so kept responses get it too.
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # ETag from each page's content, and 304 Not Modified for a matching If-None-Match.
     "django.middleware.http.ConditionalGetMiddleware",
@@ -283,3 +288,36 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --------------------------------------------------------------------------- the read API
+# /api/v1/ (archive/api/, docs/open-data.md "API"): anonymous, GET only, JSON (?format=api for the
+# browsable pages). API_THROTTLE_RATE requests per client address ("120/minute"; empty: no limit).
+API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "120/minute").strip()
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "archive.api.policy.FormatByURL",
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_CLASSES": ["archive.api.policy.ApiThrottle"],
+    "DEFAULT_FILTER_BACKENDS": ["archive.api.filters.ReadingFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "archive.api.policy.Pages",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Hanoi Summit archive API",
+    "DESCRIPTION": "Read-only JSON of the archive's published takes, quotes, experts, outlets, questions and "
+    "stances, with the same filters as the pages. See docs/open-data.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# Cross-origin reads of the API from any site (GET/HEAD, no credentials); nothing else is shared.
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_CREDENTIALS = False

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from archive.search import views as search
 from archive.views import browse, experts, home, questions, takes
@@ -20,5 +20,6 @@ urlpatterns = [
     path("search/", search.search, name="search"),
     path("search/help/", search.search_help, name="search_help"),
     path("quotes/", search.quote_list, name="quote_list"),
+    path("api/", include("archive.api.urls")),
     path("admin/", admin.site.urls),
 ]
