@@ -8,6 +8,9 @@ Each view then orders the filtered rows and adds what its serializer shows (``vi
 
 from __future__ import annotations
 
+import re
+
+import django_filters
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 
@@ -16,10 +19,33 @@ from archive.filters.base import SLUG_RE, ResolvingFilterSet, SlugsFilter
 from archive.filters.takes import TakeFilterForm
 from archive.models import Position, Question
 
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def malformed(filterset: ResolvingFilterSet) -> dict[str, list[str]]:
+    """Values the schema forbids that a page's form would read leniently or drop: an empty or
+    malformed slug, a date not written YYYY-MM-DD, a value outside a list of choices."""
+    errors: dict[str, list[str]] = {}
+    for name, flt in filterset.filters.items():
+        for raw in filterset.data.getlist(name):
+            if isinstance(flt, SlugsFilter) and not SLUG_RE.match(raw):
+                message = "Not a slug: letters, digits, hyphens and underscores, at most 100."
+            elif isinstance(flt, django_filters.DateFilter) and not ISO_DATE.fullmatch(raw):
+                message = "Not a date written YYYY-MM-DD."
+            elif isinstance(flt, django_filters.ChoiceFilter) and raw not in dict(flt.extra["choices"]):
+                message = f"Not one of {', '.join(dict(flt.extra['choices']))}."
+            else:
+                continue
+            errors.setdefault(name, []).append(message)
+    return errors
+
 
 def problems(filterset: ResolvingFilterSet) -> dict[str, list[str]]:
     """Each invalid parameter with its messages; ``parameters`` holds the notices a page would show
     (an unknown slug, a stance without its question, a query cut short, dates swapped...)."""
+    errors = malformed(filterset)
+    if errors:
+        return errors
     errors = {name: [str(message) for message in messages] for name, messages in filterset.errors.items()}
     errors.pop("__all__", None)
     notices = filterset.form.notices

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from django.http import HttpRequest, JsonResponse
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import NotFound
 
@@ -57,9 +57,10 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
 def documented(viewset: type[ReadOnlyViewSet]) -> type[ReadOnlyViewSet]:
     """The error answers of list and detail in the schema (400 bad parameters, 404, 429)."""
     responses = {200: viewset.serializer_class, 400: ERROR, 404: ERROR, 429: ERROR}
-    viewset.list = extend_schema(responses=responses)(viewset.list)
-    viewset.retrieve = extend_schema(responses={code: responses[code] for code in (200, 404, 429)})(viewset.retrieve)
-    return viewset
+    return extend_schema_view(
+        list=extend_schema(responses=responses),
+        retrieve=extend_schema(responses={code: responses[code] for code in (200, 404, 429)}),
+    )(viewset)
 
 
 def not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:

@@ -63,6 +63,24 @@ class Pages(PageNumberPagination):
     max_page_size = MAX_PAGE_SIZE
     django_paginator_class = Paginator
 
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        return [
+            {
+                "name": self.page_query_param,
+                "required": False,
+                "in": "query",
+                "description": "The page, from 1 (a page past the end: 404).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": 10**9},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Rows per page, from 1 to {self.max_page_size} ({self.page_size} when not given).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+            },
+        ]
+
     def get_page_size(self, request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
