@@ -326,31 +326,34 @@ CORS_ALLOW_CREDENTIALS = False
 # EMAIL_URL names the mail server in one variable: smtp://user:password@host:587 (STARTTLS with
 # smtp+tls://, TLS from the start with smtps://), or console:// to print mail. Without it, the usual
 # EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL; with
-# neither, mail is printed to the console (`make run`). SITE_URL is the address links in mail point
+# neither, mail is printed to the console (`make run`). Django 6.1's MAILERS["default"] is built from them. SITE_URL is the address links in mail point
 # to when no request gives it (`manage.py send_alerts`).
 _EMAIL_SCHEMES = {"smtp": (False, False), "smtp+tls": (True, False), "smtps": (False, True)}
 
 
-def _email_settings() -> dict:
+def _mailer() -> dict:
+    """Django's MAILERS["default"] from EMAIL_URL, or from the EMAIL_HOST family, or the console."""
     from urllib.parse import unquote, urlsplit
 
+    console = {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
     url = env_str("EMAIL_URL").strip()
     host = env_str("EMAIL_HOST").strip()
+    timeout = env_int("EMAIL_TIMEOUT", 10)
     if not url and not host:
-        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        return console
     if not url:
-        return {
-            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "EMAIL_HOST": host,
-            "EMAIL_PORT": env_int("EMAIL_PORT", 25),
-            "EMAIL_HOST_USER": env_str("EMAIL_HOST_USER"),
-            "EMAIL_HOST_PASSWORD": env_str("EMAIL_HOST_PASSWORD"),
-            "EMAIL_USE_TLS": env_bool("EMAIL_USE_TLS", False),
-            "EMAIL_USE_SSL": env_bool("EMAIL_USE_SSL", False),
+        options = {
+            "host": host,
+            "port": env_int("EMAIL_PORT", 25),
+            "username": env_str("EMAIL_HOST_USER"),
+            "password": env_str("EMAIL_HOST_PASSWORD"),
+            "use_tls": env_bool("EMAIL_USE_TLS", False),
+            "use_ssl": env_bool("EMAIL_USE_SSL", False),
         }
+        return {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {**options, "timeout": timeout}}
     parts = urlsplit(url)
     if parts.scheme == "console":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        return console
     if parts.scheme not in _EMAIL_SCHEMES or not parts.hostname:
         raise ImproperlyConfigured(
             "EMAIL_URL must look like smtp://user:password@host:port (or smtp+tls://, smtps://, console://)."
@@ -360,26 +363,18 @@ def _email_settings() -> dict:
     except ValueError:
         raise ImproperlyConfigured("EMAIL_URL has a port that is not a number.") from None
     use_tls, use_ssl = _EMAIL_SCHEMES[parts.scheme]
-    return {
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": parts.hostname,
-        "EMAIL_PORT": port,
-        "EMAIL_HOST_USER": unquote(parts.username or ""),
-        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
-        "EMAIL_USE_TLS": use_tls,
-        "EMAIL_USE_SSL": use_ssl,
+    options = {
+        "host": parts.hostname,
+        "port": port,
+        "username": unquote(parts.username or ""),
+        "password": unquote(parts.password or ""),
+        "use_tls": use_tls,
+        "use_ssl": use_ssl,
     }
+    return {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {**options, "timeout": timeout}}
 
 
-_EMAIL = _email_settings()
-EMAIL_BACKEND = _EMAIL["EMAIL_BACKEND"]
-EMAIL_HOST = _EMAIL.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = _EMAIL.get("EMAIL_PORT", 25)
-EMAIL_HOST_USER = _EMAIL.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = _EMAIL.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = _EMAIL.get("EMAIL_USE_TLS", False)
-EMAIL_USE_SSL = _EMAIL.get("EMAIL_USE_SSL", False)
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+MAILERS = {"default": _mailer()}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Hanoi Summit archive <alerts@localhost>")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Sign-ups (each sends a confirmation mail): per client address, and per email address.

@@ -13,7 +13,8 @@ class Command(BaseCommand):
     help = "Mail each confirmed alert the takes published since its last mail (never a take twice)."
 
     def handle(self, *args, **options) -> None:
-        report = send_alerts(progress=lambda line: self.stderr.write(line))
+        loud = options["verbosity"] >= 1
+        report = send_alerts(progress=lambda line: self.stderr.write(line) if loud else None)
         if report.in_doubt:
             self.stderr.write(
                 f"{report.in_doubt:,} takes were claimed by an interrupted run and may not have been mailed; "
@@ -21,7 +22,8 @@ class Command(BaseCommand):
             )
         if report.refused:
             self.stderr.write(f"{report.refused:,} mails were refused by the mail server; they will be tried again.")
-        self.stdout.write(
-            f"{report.mails:,} mails sent with {report.takes:,} takes to {report.subscribers:,} subscribers"
-            f" ({report.skipped:,} left to another run)."
-        )
+        if loud:
+            self.stdout.write(
+                f"{report.mails:,} mails sent with {report.takes:,} takes to {report.subscribers:,} subscribers"
+                f" ({report.skipped:,} left to another run)."
+            )
