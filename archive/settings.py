@@ -326,8 +326,8 @@ CORS_ALLOW_CREDENTIALS = False
 # EMAIL_URL names the mail server in one variable: smtp://user:password@host:587 (STARTTLS with
 # smtp+tls://, TLS from the start with smtps://), or console:// to print mail. Without it, the usual
 # EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL; with
-# neither, mail is printed to the console (`make run`). Django 6.1's MAILERS["default"] is built from them. SITE_URL is the address links in mail point
-# to when no request gives it (`manage.py send_alerts`).
+# neither, mail is printed to the console (`make run`). Django 6.1's MAILERS["default"] is built from
+# them. SITE_URL is the address links in mail point to when no request gives it (`send_alerts`).
 _EMAIL_SCHEMES = {"smtp": (False, False), "smtp+tls": (True, False), "smtps": (False, True)}
 
 
