@@ -326,8 +326,9 @@ CORS_ALLOW_CREDENTIALS = False
 # EMAIL_URL names the mail server in one variable: smtp://user:password@host:587 (STARTTLS with
 # smtp+tls://, TLS from the start with smtps://), or console:// to print mail. Without it, the usual
 # EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL; with
-# neither, mail is printed to the console (`make run`). Django 6.1's MAILERS["default"] is built from
-# them. SITE_URL is the address links in mail point to when no request gives it (`send_alerts`).
+# neither, mail is printed to the console (`make run`), or, with DEBUG off, goes to SMTP on
+# localhost:25 (Django's default). Django 6.1's MAILERS["default"] is built from them. SITE_URL is
+# the address links in mail point to when no request gives it (`send_alerts`).
 _EMAIL_SCHEMES = {"smtp": (False, False), "smtp+tls": (True, False), "smtps": (False, True)}
 
 
@@ -339,11 +340,11 @@ def _mailer() -> dict:
     url = env_str("EMAIL_URL").strip()
     host = env_str("EMAIL_HOST").strip()
     timeout = env_int("EMAIL_TIMEOUT", 10)
-    if not url and not host:
+    if not url and not host and DEBUG:
         return console
-    if not url:
+    if not url:  # the EMAIL_HOST family; with DEBUG off and nothing set, Django's default: SMTP on localhost:25
         options = {
-            "host": host,
+            "host": host or "localhost",
             "port": env_int("EMAIL_PORT", 25),
             "username": env_str("EMAIL_HOST_USER"),
             "password": env_str("EMAIL_HOST_PASSWORD"),
