@@ -30,7 +30,7 @@ class BadParameters(APIException):
 
     def __init__(self, errors: dict[str, list[str]]) -> None:
         super().__init__()
-        self.detail = {"detail": "Bad parameters: nothing was listed.", "errors": errors}
+        self.detail = {"detail": "Bad parameters: nothing was listed (see errors).", "errors": errors}
 
 
 class FormatByURL(DefaultContentNegotiation):
