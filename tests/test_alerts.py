@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from archive.alerts import sending, tokens
+from archive.db import data_version
 from archive.models import Alert, AlertDelivery, Status, Subscriber
 from tests.factories import ExpertFactory, QuestionFactory, StanceFactory, TakeFactory
 
@@ -166,6 +167,16 @@ def test_the_alert_pages_are_never_kept_and_never_show_an_address(client):
     ]
     assert all("secret@example.org" not in page.content.decode() for page in pages)
     assert str(alert.subscriber) == f"Subscriber {alert.subscriber_id}"
+
+
+def test_signing_up_and_mailing_keep_the_cached_pages(client):
+    expert = ExpertFactory()
+    follow("a@example.org", f"expert={expert.slug}")
+    TakeFactory(authors=[expert])
+    before = data_version.current()[0]
+    client.post("/alerts/follow/", {"email": "b@example.org", "params": ""})
+    call_command("send_alerts", verbosity=0)
+    assert len(mail.outbox) == 2 and data_version.current()[0] == before
 
 
 def test_unknown_filters_are_dropped_with_a_notice(client):
