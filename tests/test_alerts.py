@@ -169,6 +169,7 @@ def test_the_alert_pages_are_never_kept_and_never_show_an_address(client):
     assert str(alert.subscriber) == f"Subscriber {alert.subscriber_id}"
 
 
+@pytest.mark.django_db(transaction=True)  # PostgreSQL moves the version at commit
 def test_signing_up_and_mailing_keep_the_cached_pages(client):
     expert = ExpertFactory()
     follow("a@example.org", f"expert={expert.slug}")
