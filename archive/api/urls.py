@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from archive.api.machinery import not_found
 from archive.api.views import RESOURCES
+from archive.cache import not_kept
 
 
 class Router(DefaultRouter):
@@ -19,7 +20,8 @@ for prefix, viewset in RESOURCES.items():
 
 app_name = "api"
 urlpatterns = [
-    path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The schema holds no archive data: never looked up or kept by the page cache.
+    path("v1/schema/", not_kept(SpectacularAPIView.as_view()), name="schema"),
     path("v1/", include(router.urls)),
     re_path(r"^", not_found),
 ]
