@@ -76,11 +76,16 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "corsheaders",
     "archive",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # CORS for the read API (/api/ only): outside the page cache, so kept responses get it too.
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # ETag from each page's content, and 304 Not Modified for a matching If-None-Match.
     "django.middleware.http.ConditionalGetMiddleware",
@@ -283,3 +288,97 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --------------------------------------------------------------------------- the read API
+# /api/v1/ (archive/api/, docs/open-data.md "API"): anonymous, GET only, JSON (?format=api for the
+# browsable pages). API_THROTTLE_RATE requests per client address ("120/minute"; empty: no limit).
+API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "120/minute").strip()
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "archive.api.policy.FormatByURL",
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_THROTTLE_CLASSES": ["archive.api.policy.ApiThrottle"],
+    "DEFAULT_FILTER_BACKENDS": ["archive.api.filters.ReadingFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "archive.api.policy.Pages",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Hanoi Summit archive API",
+    "DESCRIPTION": "Read-only JSON of the archive's published takes, quotes, experts, outlets, questions and "
+    "stances, with the same filters as the pages. See docs/open-data.md.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# Cross-origin reads of the API from any site (GET/HEAD, no credentials); nothing else is shared.
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_CREDENTIALS = False
+
+# --------------------------------------------------------------------------- mail (alerts)
+# EMAIL_URL names the mail server in one variable: smtp://user:password@host:587 (STARTTLS with
+# smtp+tls://, TLS from the start with smtps://), or console:// to print mail. Without it, the usual
+# EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL; with
+# neither, mail is printed to the console (`make run`), or, with DEBUG off, goes to SMTP on
+# localhost:25 (Django's default). Django 6.1's MAILERS["default"] is built from them. SITE_URL is
+# the address links in mail point to when no request gives it (`send_alerts`).
+_EMAIL_SCHEMES = {"smtp": (False, False), "smtp+tls": (True, False), "smtps": (False, True)}
+
+
+def _mailer() -> dict:
+    """Django's MAILERS["default"] from EMAIL_URL, or from the EMAIL_HOST family, or the console."""
+    from urllib.parse import unquote, urlsplit
+
+    console = {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    url = env_str("EMAIL_URL").strip()
+    host = env_str("EMAIL_HOST").strip()
+    timeout = env_int("EMAIL_TIMEOUT", 10)
+    if not url and not host and DEBUG:
+        return console
+    if not url:  # the EMAIL_HOST family; with DEBUG off and nothing set, Django's default: SMTP on localhost:25
+        options = {
+            "host": host or "localhost",
+            "port": env_int("EMAIL_PORT", 25),
+            "username": env_str("EMAIL_HOST_USER"),
+            "password": env_str("EMAIL_HOST_PASSWORD"),
+            "use_tls": env_bool("EMAIL_USE_TLS", False),
+            "use_ssl": env_bool("EMAIL_USE_SSL", False),
+        }
+        return {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {**options, "timeout": timeout}}
+    parts = urlsplit(url)
+    if parts.scheme == "console":
+        return console
+    if parts.scheme not in _EMAIL_SCHEMES or not parts.hostname:
+        raise ImproperlyConfigured(
+            "EMAIL_URL must look like smtp://user:password@host:port (or smtp+tls://, smtps://, console://)."
+        )
+    try:
+        port = parts.port or (465 if parts.scheme == "smtps" else 587 if parts.scheme == "smtp+tls" else 25)
+    except ValueError:
+        raise ImproperlyConfigured("EMAIL_URL has a port that is not a number.") from None
+    use_tls, use_ssl = _EMAIL_SCHEMES[parts.scheme]
+    options = {
+        "host": parts.hostname,
+        "port": port,
+        "username": unquote(parts.username or ""),
+        "password": unquote(parts.password or ""),
+        "use_tls": use_tls,
+        "use_ssl": use_ssl,
+    }
+    return {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {**options, "timeout": timeout}}
+
+
+MAILERS = {"default": _mailer()}
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Hanoi Summit archive <alerts@localhost>")
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Sign-ups (each sends a confirmation mail): per client address, and per email address.
+ALERT_SIGNUP_RATE_ADDRESS = env_str("ALERT_SIGNUP_RATE_ADDRESS", "20/hour")
+ALERT_SIGNUP_RATE_EMAIL = env_str("ALERT_SIGNUP_RATE_EMAIL", "3/hour")
+ALERT_CONFIRM_DAYS = env_int("ALERT_CONFIRM_DAYS", 7)

@@ -1,6 +1,7 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
+from archive.alerts import views as alerts
 from archive.search import views as search
 from archive.views import browse, compare, experts, home, questions, takes
 
@@ -22,5 +23,9 @@ urlpatterns = [
     path("search/", search.search, name="search"),
     path("search/help/", search.search_help, name="search_help"),
     path("quotes/", search.quote_list, name="quote_list"),
+    path("alerts/follow/", alerts.follow_view, name="alert_follow"),
+    path("alerts/confirm/<str:token>/", alerts.confirm_view, name="alert_confirm"),
+    path("alerts/unsubscribe/<str:token>/", alerts.unsubscribe_view, name="alert_unsubscribe"),
+    path("api/", include("archive.api.urls")),
     path("admin/", admin.site.urls),
 ]

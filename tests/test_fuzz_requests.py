@@ -1,8 +1,9 @@
 """Thousands of generated requests with random and hostile query strings: never a server error.
 
 The number of examples per test is FUZZ_EXAMPLES (default 250); each example of the list and detail
-tests sends one request, each of the slug test one per kind of page (six), so the default sends
-250 + 250 + 6 x 250 = 2,000 requests on each database. Set it higher to fuzz longer, e.g.
+tests sends one request, each of the slug test one per kind of page (six), each of the alert-link
+test four (two pages, GET and POST), so the default sends 250 + 250 + 6 x 250 + 4 x 250 = 3,000
+requests on each database. Set it higher to fuzz longer, e.g.
 FUZZ_EXAMPLES=5000 make test. A test below checks that every public URL in archive/urls.py is fuzzed.
 """
 
@@ -24,9 +25,11 @@ FUZZ = settings(
 
 LIST_PAGES = [
     "/", "/takes/", "/experts/", "/questions/", "/publications/", "/search/", "/search/help/", "/quotes/", "/about/",
-    "/compare/", "/agreement/",
+    "/compare/", "/agreement/", "/alerts/follow/",
 ]  # fmt: skip
 SLUG_PREFIXES = ("/takes/", "/experts/", "/questions/", "/publications/", "/collections/", "/themes/")
+#: Pages of a signed link (archive/alerts/): a forged or mangled token is a 400, GET or POST.
+TOKEN_PREFIXES = ("/alerts/confirm/", "/alerts/unsubscribe/")
 DETAIL_PAGES = [
     "/takes/hanoi-summit-we-asked-soo-kim/",
     "/experts/soo-kim/",
@@ -96,9 +99,20 @@ def test_unknown_slugs_are_404_not_errors(quiet_client, segment):
         assert response.status_code < 500, (prefix, segment)
 
 
+@pytest.mark.django_db
+@FUZZ
+@given(segment=st.one_of(st.sampled_from(HOSTILE), st.text(max_size=80)))
+def test_forged_alert_links_are_400_not_errors(quiet_client, segment):
+    for prefix in TOKEN_PREFIXES:
+        for method in (quiet_client.get, quiet_client.post):
+            response = method(prefix + segment.replace("/", "") + "/")
+            assert response.status_code < 500, (prefix, segment)
+
+
 def test_every_public_url_pattern_is_fuzzed():
     """A page added to archive/urls.py without joining the fuzzing fails here."""
     fuzzed = {path.strip("/") for path in LIST_PAGES} | {prefix.strip("/") + "/<slug:slug>" for prefix in SLUG_PREFIXES}
+    fuzzed |= {prefix.strip("/") + "/<str:token>" for prefix in TOKEN_PREFIXES}
     public = {
         str(pattern.pattern).strip("/")
         for pattern in get_resolver().url_patterns

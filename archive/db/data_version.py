@@ -53,6 +53,10 @@ TABLES = (
 #: Tables kept by triggers from those above: they change only when one of ``TABLES`` does.
 DERIVED_TABLES = ("archive_expertstance",)
 
+#: Tables no page, feed, export or API shows (email alerts' subscribers, archive/models/alerts.py):
+#: writing them changes nothing the cache keeps, so they do not move the version.
+PRIVATE_TABLES = ("archive_subscriber", "archive_alert", "archive_alertdelivery")
+
 _PG_FUNCTIONS = """
 CREATE SEQUENCE IF NOT EXISTS archive_data_version_seq;
 CREATE TABLE IF NOT EXISTS archive_data_version (version bigint NOT NULL);

@@ -9,12 +9,14 @@ speaker may be someone other than the author), takes *positions* (one stance per
 - ``outlets``: Publication, Collection;
 - ``experts``: Expert, Affiliation;
 - ``stances``: Question, Stance, ExpertStance (who holds what), Response;
-- ``checks``: the choice check every model's ``Meta`` uses.
+- ``checks``: the choice check every model's ``Meta`` uses;
+- ``alerts``: Subscriber, Alert, AlertDelivery (email alerts; never shown anywhere).
 
 ``takes`` is at the bottom: the other modules import it (their querysets ask about takes), and it
 names their models by string in its relations.
 """
 
+from archive.models.alerts import Alert, AlertDelivery, Subscriber
 from archive.models.checks import choice_check
 from archive.models.experts import SORT_INITIAL, Affiliation, Expert, ExpertKind, ExpertQuerySet
 from archive.models.outlets import Collection, Publication, PublicationKind, PublicationQuerySet
@@ -38,6 +40,8 @@ from archive.models.takes import (
 __all__ = [
     "SORT_INITIAL",
     "Affiliation",
+    "Alert",
+    "AlertDelivery",
     "Collection",
     "Confidence",
     "DatePrecision",
@@ -58,6 +62,7 @@ __all__ = [
     "Relation",
     "Response",
     "Stance",
+    "Subscriber",
     "Status",
     "Take",
     "TakeAuthor",
