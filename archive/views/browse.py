@@ -10,6 +10,7 @@ from django.views.decorators.http import require_safe
 
 from archive.filters.querystrings import canonical_query
 from archive.models import Collection, Publication, Status, Theme
+from archive.opendata import links
 from archive.pagination import paginate
 from archive.reading import take_cards
 from archive.views.base import page
@@ -35,6 +36,7 @@ class Listing:
 
     model: type[Model]
     name: str  # the object's name in the template, and the take filter that selects its takes
+    noun: str  # what the reader calls it
     title: Any  # obj -> the page title
     description: Any  # obj -> the meta description when the object has none of its own
     more: Any = None  # obj -> more context for its page
@@ -56,12 +58,14 @@ def publication_collections(publication: Publication) -> dict:
 OUTLET = Listing(
     Publication,
     "publication",
+    "outlet",
     title=lambda outlet: outlet.name,
     description=lambda outlet: outlet.description or f"Takes on the Hanoi summit published by {outlet.name}.",
     more=publication_collections,
 )
 COLLECTION = Listing(
     Collection,
+    "collection",
     "collection",
     title=lambda collection: collection.title,
     description=lambda collection: (
@@ -71,6 +75,7 @@ COLLECTION = Listing(
 )
 THEME = Listing(
     Theme,
+    "theme",
     "theme",
     title=lambda theme: f"Theme: {theme.name}",
     description=lambda theme: theme.description or f"Takes on the Hanoi summit about {theme.name.lower()}.",
@@ -94,4 +99,5 @@ def listing_detail(request: HttpRequest, slug: str, listing: Listing) -> HttpRes
         filter_query=f"{listing.name}={obj.slug}",
         notices=[notice],
         canonical_query=canonical_query([], page_obj),
+        open_data=links.listing(listing.name, obj.slug, f"this {listing.noun}"),
     )

@@ -24,6 +24,7 @@ from archive.models import (
     TakeAuthor,
     Theme,
 )
+from archive.opendata import links
 from archive.pagination import paginate
 from archive.reading import holders_by_stance, newest_holders, newest_positions, stances_over_time, take_cards
 from archive.views.base import active_labels, page
@@ -140,6 +141,7 @@ def expert_list(request: HttpRequest) -> HttpResponse:
         **filter_choices(),
         notices=[*filterset.notices, page_notice],
         canonical_query=canonical_query(filterset.canonical_params(), page_obj),
+        open_data=links.expert_list(filterset.canonical_params()),
     )
 
 
@@ -209,4 +211,5 @@ def expert_detail(request: HttpRequest, slug: str) -> HttpResponse:
         sections=expert_sections(expert),
         notices=[page_notice],
         canonical_query=canonical_query([], page_obj),
+        open_data=links.listing("expert", expert.slug, "this expert"),
     )

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 from archive import cache
 from archive.db import data_version
 from archive.models import ExpertStance, Position, Question
+from archive.opendata import links
 from archive.reading import StanceHolder, newest_holders, newest_positions, stance_split
 from archive.views.base import page
 
@@ -82,4 +83,5 @@ def question_detail(request: HttpRequest, slug: str) -> HttpResponse:
         question=question,
         split=split,
         groups=stance_groups(question, counts),
+        open_data=links.question(question.slug),
     )
