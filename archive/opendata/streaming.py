@@ -25,8 +25,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
 
-def in_chunks(ordered: QuerySet, load: Callable[[list[int]], QuerySet], chunk: int = CHUNK) -> Iterator:
+def in_chunks(ordered: QuerySet, load: Callable[[list[int]], QuerySet], chunk: int | None = None) -> Iterator:
     """The rows of ``ordered`` in its order: ids streamed, each chunk's rows from ``load(ids)``."""
+    chunk = chunk or CHUNK
     ids = ordered.values_list("pk", flat=True).iterator(chunk_size=chunk)
     batch: list[int] = []
     for pk in ids:
