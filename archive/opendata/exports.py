@@ -25,6 +25,12 @@ from archive.opendata.streaming import download
 from archive.search.results import by_date
 
 
+def absolute_urls(request: HttpRequest):
+    """Absolute URLs on this request's host, the host read once (not once per row)."""
+    base = request.build_absolute_uri("/")[:-1]
+    return lambda path: base + path
+
+
 def head(filterset: ResolvingFilterSet) -> dict:
     """The JSON download's first keys: the filters applied (normalised) and what was ignored."""
     applied: dict[str, list[str]] = {}
@@ -37,7 +43,7 @@ def head(filterset: ResolvingFilterSet) -> dict:
 @require_safe
 def take_export(request: HttpRequest, fmt: str) -> StreamingHttpResponse:
     filterset = TakeFilter(request.GET, queryset=Take.objects.published())
-    takes = rows.take_rows(filterset.qs, request.build_absolute_uri)
+    takes = rows.take_rows(filterset.qs, absolute_urls(request))
     return download(fmt, "takes", head(filterset), "takes", rows.TAKE_COLUMNS, takes)
 
 
@@ -56,7 +62,7 @@ def ordered_quotes(filterset: QuoteFilter) -> QuerySet:
 @require_safe
 def quote_export(request: HttpRequest, fmt: str) -> StreamingHttpResponse:
     filterset = QuoteFilter(request.GET, queryset=Quote.objects.published())
-    quotes = rows.quote_rows(ordered_quotes(filterset), request.build_absolute_uri)
+    quotes = rows.quote_rows(ordered_quotes(filterset), absolute_urls(request))
     return download(fmt, "quotes", head(filterset), "quotes", rows.QUOTE_COLUMNS, quotes)
 
 
@@ -83,7 +89,7 @@ def holders(filterset: ExpertFilter) -> QuerySet:
 @require_safe
 def expert_export(request: HttpRequest, fmt: str) -> StreamingHttpResponse:
     filterset = ExpertFilter(request.GET, queryset=Expert.objects.public())
-    absolute = request.build_absolute_uri
+    absolute = absolute_urls(request)
     if filterset.data_cleaned.get("question"):
         found = rows.holder_rows(holders(filterset), absolute)
         return download(fmt, "experts-by-stance", head(filterset), "holders", rows.HOLDER_COLUMNS, found)
@@ -103,7 +109,7 @@ def position_export(request: HttpRequest, slug: str, fmt: str) -> StreamingHttpR
         .filter(question=question)
         .order_by("stance__position", "stance_id", F("take__published").desc(nulls_last=True), "-take_id")
     )
-    found = rows.position_rows(positions, request.build_absolute_uri)
+    found = rows.position_rows(positions, absolute_urls(request))
     return download(
         fmt, f"{question.slug}-positions", {"question": question.text}, "positions", rows.POSITION_COLUMNS, found
     )

@@ -20,7 +20,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
 from archive.filters import QuoteFilter, TakeFilter
 from archive.models import Collection, Expert, Publication, Question, Quote, Take, Theme
-from archive.opendata.rows import quote_url
+from archive.opendata.citations import quote_path
 from archive.search.results import by_date
 from archive.views.base import SITE, active_labels
 
@@ -158,7 +158,7 @@ class QuoteFeed(TakeFeed):
             items=with_guids(
                 request,
                 list(newest.select_related("speaker", "take", "take__publication").with_take_authors()[:FEED_ITEMS]),
-                quote_url,
+                quote_path,
             ),
         )
 
@@ -167,7 +167,7 @@ class QuoteFeed(TakeFeed):
         return f"{quote.speaker.name if quote.speaker else 'Unattributed'}: “{text}”"
 
     def item_link(self, quote: Quote) -> str:
-        return quote_url(quote)
+        return quote_path(quote)
 
     def item_description(self, quote: Quote) -> str:
         return f"“{quote.text}” Quoted in {quote.take.title} ({quote.take.date_display})."

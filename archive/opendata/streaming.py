@@ -25,8 +25,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
 
-def in_chunks(ordered: QuerySet, load: Callable[[list[int]], QuerySet], chunk: int | None = None) -> Iterator:
-    """The rows of ``ordered`` in its order: ids streamed, each chunk's rows from ``load(ids)``."""
+def in_chunks(ordered: QuerySet, load: Callable[[list[int]], dict], chunk: int | None = None) -> Iterator:
+    """The rows of ``ordered`` in its order: ids streamed, each chunk's rows from ``load(ids)``
+    (id -> row; a row gone since the ids were read is skipped)."""
     chunk = chunk or CHUNK
     ids = ordered.values_list("pk", flat=True).iterator(chunk_size=chunk)
     batch: list[int] = []
@@ -39,8 +40,8 @@ def in_chunks(ordered: QuerySet, load: Callable[[list[int]], QuerySet], chunk: i
         yield from _loaded(load, batch)
 
 
-def _loaded(load: Callable[[list[int]], QuerySet], ids: list[int]) -> list:
-    rows = {row.pk: row for row in load(ids)}
+def _loaded(load: Callable[[list[int]], dict], ids: list[int]) -> list:
+    rows = load(ids)
     return [rows[pk] for pk in ids if pk in rows]
 
 
