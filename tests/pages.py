@@ -49,4 +49,5 @@ def public_pages() -> dict[str, str]:
         "quotes": f"/quotes/?q={word}",
         "quotes browsed": f"/quotes/?speaker={expert.slug}",
         "search help": "/search/help/",
+        "take citation": f"{take.get_absolute_url()}cite/",
     }
