@@ -77,6 +77,8 @@ def test_the_csl_json_is_one_item(client, take):
     assert item["accessed"] == {"date-parts": [[today.year, today.month, today.day]]}
 
 
+# Committed writes: inside a PostgreSQL transaction that has written, nothing is kept.
+@pytest.mark.django_db(transaction=True)
 def test_the_citation_page_shows_apa_and_chicago_escaped(client, take):
     response = client.get("/takes/why-hanoi/cite/")
     html = response.content.decode()

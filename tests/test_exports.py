@@ -153,6 +153,8 @@ def test_a_question_s_positions(client, world):
     assert rows[0]["authors"] == "Ann Lee; =HYPERLINK(1)"
 
 
+# Committed writes: inside a PostgreSQL transaction that has written, nothing is kept.
+@pytest.mark.django_db(transaction=True)
 def test_downloads_are_never_kept_by_the_page_cache(client, world, settings):
     settings.PAGE_CACHE = True
     first = body(client.get("/takes/export.csv"))

@@ -174,6 +174,8 @@ def test_pages_offer_their_feed_and_a_visible_follow_link(client, world):
         assert "Follow " in html and ">Atom feed</a>" in html, page
 
 
+# Committed writes: inside a PostgreSQL transaction that has written, nothing is kept.
+@pytest.mark.django_db(transaction=True)
 def test_a_kept_feed_keeps_its_content_type(client, world, settings):
     settings.PAGE_CACHE = True
     first = client.get("/takes/feed/")

@@ -80,6 +80,8 @@ def test_robots_txt_points_to_the_sitemap(client, world):
     assert "Disallow: /admin/" in text
 
 
+# Committed writes: inside a PostgreSQL transaction that has written, nothing is kept.
+@pytest.mark.django_db(transaction=True)
 def test_a_kept_sitemap_keeps_its_headers(client, world, settings):
     settings.PAGE_CACHE = True
     first = client.get("/sitemap-takes.xml")
