@@ -130,6 +130,13 @@ def test_each_thing_has_the_feed_of_its_published_takes(client, world, url, titl
     )
 
 
+def test_an_expert_seen_only_in_drafts_has_no_feed(client, world):
+    hidden = ExpertFactory(slug="hidden", name="Hidden Person")
+    TakeFactory(status=Status.DRAFT, authors=[hidden])
+    assert client.get("/experts/hidden/feed/").status_code == 404
+    assert client.get("/experts/hidden/feed/rss/").status_code == 404
+
+
 def test_a_collection_feed(client, world):
     from tests.factories import CollectionFactory
 

@@ -25,13 +25,14 @@ from archive.search.results import by_date
 from archive.views.base import SITE, active_labels
 
 FEED_ITEMS = 50
-#: The single-thing pages whose feed is the take list under one filter: URL name -> (model, filter).
+#: The single-thing pages whose feed is the take list under one filter: the filter's name -> the
+#: things that have a page (as their pages look them up: an expert seen only in drafts has none).
 LISTINGS = {
-    "expert": (Expert, "expert"),
-    "question": (Question, "question"),
-    "publication": (Publication, "publication"),
-    "collection": (Collection, "collection"),
-    "theme": (Theme, "theme"),
+    "expert": lambda: Expert.objects.public(),
+    "question": lambda: Question.objects.all(),
+    "publication": lambda: Publication.objects.all(),
+    "collection": lambda: Collection.objects.all(),
+    "theme": lambda: Theme.objects.all(),
 }
 #: Where each one's page lives: URL prefix -> listing (the feed's URL is ``<prefix>/<slug>/feed/``).
 LISTING_PREFIXES = {
@@ -136,10 +137,9 @@ class ListingFeed(TakeFeed):
     the takes of one thing (404 when there is no such thing)."""
 
     def get_object(self, request: HttpRequest, slug: str = "", listing: str = "") -> Source:
-        model, name = LISTINGS[listing]
-        obj = get_object_or_404(model, slug=slug)
+        obj = get_object_or_404(LISTINGS[listing](), slug=slug)
         params = QueryDict(mutable=True)
-        params[name] = obj.slug
+        params[listing] = obj.slug
         return take_source(request, params, f"Takes: {obj}", obj.get_absolute_url())
 
 
