@@ -5,6 +5,7 @@ from django.urls import path, re_path
 from archive.opendata import exports, feeds
 from archive.opendata import views as opendata
 from archive.opendata.sitemaps import SITEMAPS
+from archive.opendata.sitemaps import TEMPLATE as SITEMAP_TEMPLATE
 from archive.search import views as search
 from archive.views import browse, experts, home, questions, takes
 
@@ -50,7 +51,12 @@ urlpatterns = [
         {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
         name="sitemap_index",
     ),
-    path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap_section"),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS, "template_name": SITEMAP_TEMPLATE},
+        name="sitemap_section",
+    ),
     path("robots.txt", opendata.robots, name="robots"),
     path("admin/", admin.site.urls),
 ]
