@@ -98,6 +98,15 @@ def test_bad_parameters_are_ignored_with_a_notice_in_the_subtitle(client, world)
     assert "nobody" in feed.feed.subtitle
 
 
+def test_control_characters_never_break_a_feed(client, world):
+    TakeFactory(title="Bell\x07 and \x0b tab", summary="Escape\x1b")  # PostgreSQL refuses NUL itself
+    parsed(client, "/takes/feed/rss/?expert=%1b")
+    for url in ("/takes/feed/?q=%08", "/quotes/feed/?q=%08kim", "/takes/feed/"):
+        response, feed = parsed(client, url)
+        assert_valid_atom(response.content)
+    assert "Bell and  tab" in [e.title for e in feed.entries]
+
+
 def test_the_rss_feed_has_the_same_entries(client, world):
     response, feed = parsed(client, "/takes/feed/rss/?expert=ann")
     assert response["Content-Type"].startswith("application/rss+xml")

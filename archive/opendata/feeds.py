@@ -10,6 +10,7 @@ under that one filter.
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 
 from django.contrib.syndication.views import Feed
@@ -42,6 +43,40 @@ LISTING_PREFIXES = {
     "collections": "collection",
     "themes": "theme",
 }
+
+
+#: What XML 1.0 cannot hold: control characters but tab and line breaks, lone surrogates, U+FFFE/F.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(value):
+    """``value`` (a string, or a list or tuple of them) without what XML cannot hold: a reader's
+    words echoed in a title, or text pasted into a take, never breaks the feed."""
+    if isinstance(value, str):
+        return NOT_XML.sub("", value)
+    if isinstance(value, list | tuple):
+        return type(value)(xml_safe(item) for item in value)
+    return value
+
+
+class XmlSafe:
+    """A feed generator whose feed and entries' texts are ``xml_safe``."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.feed = {key: xml_safe(value) for key, value in self.feed.items()}
+
+    def add_item(self, *args, **kwargs) -> None:
+        super().add_item(*args, **kwargs)
+        self.items[-1] = {key: xml_safe(value) for key, value in self.items[-1].items()}
+
+
+class Atom(XmlSafe, Atom1Feed):
+    pass
+
+
+class Rss(XmlSafe, Rss201rev2Feed):
+    pass
 
 
 @dataclass
@@ -88,7 +123,7 @@ def take_source(request: HttpRequest, params: QueryDict, title: str, link: str) 
 class TakeFeed(Feed):
     """/takes/feed/ (Atom): the take list's filters, newest first."""
 
-    feed_type = Atom1Feed
+    feed_type = Atom
     author_name = SITE
 
     def get_object(self, request: HttpRequest, **kwargs) -> Source:
@@ -188,12 +223,12 @@ class QuoteFeed(TakeFeed):
 
 
 class TakeRss(TakeFeed):
-    feed_type = Rss201rev2Feed
+    feed_type = Rss
 
 
 class ListingRss(ListingFeed):
-    feed_type = Rss201rev2Feed
+    feed_type = Rss
 
 
 class QuoteRss(QuoteFeed):
-    feed_type = Rss201rev2Feed
+    feed_type = Rss
