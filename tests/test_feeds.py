@@ -94,8 +94,9 @@ def test_bad_parameters_are_ignored_with_a_notice_in_the_subtitle(client, world)
         assert len(feed.entries) == 3, query
     _, feed = parsed(client, "/takes/feed/?q=" + "x" * 5000)  # cut, as on the page, and searched
     assert "characters long" in feed.feed.subtitle
-    _, feed = parsed(client, "/takes/feed/?expert=nobody")
+    _, feed = parsed(client, "/takes/feed/?expert=nobody&expert=ann&utm_source=x")
     assert "nobody" in feed.feed.subtitle
+    assert feed.feed.id == feed.feed.link == "http://testserver/takes/?expert=ann"  # the filters in force
 
 
 def test_control_characters_never_break_a_feed(client, world):

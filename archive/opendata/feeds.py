@@ -18,6 +18,7 @@ from django.http import HttpRequest, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.http import urlencode
 
 from archive.filters import QuoteFilter, TakeFilter
 from archive.models import Collection, Expert, Publication, Question, Quote, Take, Theme
@@ -106,7 +107,14 @@ def subtitle(what: str, notices: list[str]) -> str:
     return f"The newest {FEED_ITEMS} {what}, newest first." + (f" {ignored}" if ignored else "")
 
 
-def take_source(request: HttpRequest, params: QueryDict, title: str, link: str) -> Source:
+def page_link(path: str, filterset) -> str:
+    """The page a feed follows: ``path`` with the filters in force, normalised (the feed's id)."""
+    params = [(name, value) for name, value in filterset.canonical_params() if name != "sort"]
+    return path + ("?" + urlencode(params) if params else "")
+
+
+def take_source(request: HttpRequest, params: QueryDict, title: str = "", link: str = "") -> Source:
+    """The take list's feed under ``params``; ``title`` and ``link`` name one thing's page."""
     filterset = TakeFilter(params, queryset=Take.objects.published())
     takes = list(filterset.filtered().newest_first().with_related()[:FEED_ITEMS])
     active = filterset.active(QueryDict())
@@ -114,7 +122,7 @@ def take_source(request: HttpRequest, params: QueryDict, title: str, link: str) 
         title = "Takes: " + active_labels(active, 3)
     return Source(
         title=f"{title or 'Takes'} · {SITE}",
-        link=link,
+        link=link or page_link(reverse("take_list"), filterset),
         subtitle=subtitle("takes", filterset.notices),
         items=with_guids(request, takes, Take.get_absolute_url),
     )
@@ -127,8 +135,7 @@ class TakeFeed(Feed):
     author_name = SITE
 
     def get_object(self, request: HttpRequest, **kwargs) -> Source:
-        query = request.GET.urlencode()
-        return take_source(request, request.GET, "", reverse("take_list") + (f"?{query}" if query else ""))
+        return take_source(request, request.GET)
 
     def title(self, obj: Source) -> str:
         return obj.title
@@ -185,10 +192,9 @@ class QuoteFeed(TakeFeed):
         filterset = QuoteFilter(request.GET, queryset=Quote.objects.published())
         quotes = filterset.qs.search(filterset.query) if filterset.query else filterset.qs
         newest = by_date(quotes, "take__published", "newest", "-take_id", "order", "pk")
-        query = request.GET.urlencode()
         return Source(
             title=f"Quotes{': “' + filterset.query + '”' if filterset.query else ''} · {SITE}",
-            link=reverse("quote_list") + (f"?{query}" if query else ""),
+            link=page_link(reverse("quote_list"), filterset),
             subtitle=subtitle("quotes", filterset.notices),
             items=with_guids(
                 request,
