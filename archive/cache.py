@@ -42,7 +42,15 @@ log = logging.getLogger(__name__)
 
 #: Headers a view sets that belong to the page itself (the outer middleware add the rest afresh
 #: on every response: security headers, CSP, ETag, X-Frame-Options).
-KEPT_HEADERS = ("Content-Type", "Content-Language", "Link", "Vary")
+KEPT_HEADERS = (
+    "Content-Type",
+    "Content-Language",
+    "Link",
+    "Vary",
+    "Content-Disposition",
+    "Last-Modified",
+    "X-Robots-Tag",
+)
 
 
 def _key(*parts: object) -> str:

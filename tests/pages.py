@@ -52,4 +52,5 @@ def public_pages() -> dict[str, str]:
         "search help": "/search/help/",
         "compare": f"/compare/?experts={expert.slug}&experts={other.slug if other else expert.slug}",
         "agreement": "/agreement/?n=8",
+        "take citation": f"{take.get_absolute_url()}cite/",
     }

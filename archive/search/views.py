@@ -15,6 +15,7 @@ from archive.filters import QuoteFilter
 from archive.filters.base import sort_named
 from archive.filters.querystrings import changed, link_params
 from archive.models import Expert, Quote, Take
+from archive.opendata import links
 from archive.pagination import PER_PAGE, Paginator, walk
 from archive.search import backends
 from archive.search.query import MAX_QUERY_CHARS, Query, parse
@@ -102,7 +103,7 @@ def search(request: HttpRequest) -> HttpResponse:
             take_page.cards = reading.take_results(take_page.object_list)
         else:
             take_page = _counted(takes, query)
-        context.update(quote_page=quote_page, take_page=take_page)
+        context.update(quote_page=quote_page, take_page=take_page, open_data=links.search(q[:MAX_QUERY_CHARS], sort))
         context["notices"] = [notice for notice in (quote_page.notice, take_page.notice) if notice]
         nothing = not quote_page.count and not take_page.count
         context["experts"] = _similar_experts(Expert.objects.public(), _name_text(query)) if query.plain_words else []
@@ -148,6 +149,7 @@ def quote_list(request: HttpRequest) -> HttpResponse:
         "notices": [*filterset.notices, page.notice],
         "sort_urls": {name: changed(params, sort=name) for name in SORT_LINKS},
         "page_query": changed(params)[1:],
+        "open_data": links.quote_list(filterset.canonical_params()),
     }
     if query.is_searchable and not page.count:
         context.update(_no_quotes_found(filterset, query, params))

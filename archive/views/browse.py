@@ -12,6 +12,7 @@ from archive import cache
 from archive.db import data_version
 from archive.filters.querystrings import canonical_query
 from archive.models import Collection, Publication, Status, Theme
+from archive.opendata import links
 from archive.pagination import paginate
 from archive.reading import take_cards
 from archive.timeline import take_volume
@@ -38,6 +39,7 @@ class Listing:
 
     model: type[Model]
     name: str  # the object's name in the template, and the take filter that selects its takes
+    noun: str  # what the reader calls it
     title: Any  # obj -> the page title
     description: Any  # obj -> the meta description when the object has none of its own
     more: Any = None  # obj -> more context for its page
@@ -60,6 +62,7 @@ def publication_collections(publication: Publication) -> dict:
 OUTLET = Listing(
     Publication,
     "publication",
+    "outlet",
     title=lambda outlet: outlet.name,
     description=lambda outlet: outlet.description or f"Takes on the Hanoi summit published by {outlet.name}.",
     more=publication_collections,
@@ -67,6 +70,7 @@ OUTLET = Listing(
 )
 COLLECTION = Listing(
     Collection,
+    "collection",
     "collection",
     title=lambda collection: collection.title,
     description=lambda collection: (
@@ -76,6 +80,7 @@ COLLECTION = Listing(
 )
 THEME = Listing(
     Theme,
+    "theme",
     "theme",
     title=lambda theme: f"Theme: {theme.name}",
     description=lambda theme: theme.description or f"Takes on the Hanoi summit about {theme.name.lower()}.",
@@ -108,4 +113,5 @@ def listing_detail(request: HttpRequest, slug: str, listing: Listing) -> HttpRes
         filter_query=f"{listing.name}={obj.slug}",
         notices=[notice],
         canonical_query=canonical_query([], page_obj),
+        open_data=links.listing(listing.name, obj.slug, f"this {listing.noun}"),
     )

@@ -24,6 +24,7 @@ from archive.models import (
     TakeAuthor,
     Theme,
 )
+from archive.opendata import links
 from archive.pagination import paginate
 from archive.phases import PHASES
 from archive.reading import (
@@ -153,6 +154,7 @@ def expert_list(request: HttpRequest) -> HttpResponse:
         **choices,
         notices=[*filterset.notices, page_notice],
         canonical_query=canonical_query(filterset.canonical_params(), page_obj),
+        open_data=links.expert_list(filterset.canonical_params()),
     )
 
 
@@ -231,4 +233,5 @@ def expert_detail(request: HttpRequest, slug: str) -> HttpResponse:
         by_phase=expert_phases(expert.pk),
         notices=[page_notice],
         canonical_query=canonical_query([], page_obj),
+        open_data=links.listing("expert", expert.slug, "this expert"),
     )

@@ -9,6 +9,7 @@ from archive import cache
 from archive.db import data_version
 from archive.models import ExpertStance, Position, Question
 from archive.phases import PHASES
+from archive.opendata import links
 from archive.reading import StanceHolder, newest_holders, newest_positions, stance_split
 from archive.stance_phases import by_expert, changes
 from archive.timeline import stance_volume
@@ -100,4 +101,5 @@ def question_detail(request: HttpRequest, slug: str) -> HttpResponse:
         phases=PHASES,
         changed=by_expert(changed),
         more_changed=more_changed,
+        open_data=links.question(question.slug),
     )

@@ -11,6 +11,7 @@ from archive.db import data_version
 from archive.filters import TakeFilter
 from archive.filters.querystrings import canonical_query, link_params
 from archive.models import Position, Quote, Response, Status, Take, TakeAuthor, Theme
+from archive.opendata import links
 from archive.pagination import paginate
 from archive.reading import take_cards
 from archive.timeline import Volume, stance_volume, take_volume
@@ -67,6 +68,7 @@ def take_list(request: HttpRequest) -> HttpResponse:
         notices=[*filterset.notices, page_notice],
         kept=[(k, v) for k, v in filterset.canonical_params() if k not in ("q", "date_from", "date_to", "sort")],
         canonical_query=canonical_query(filterset.canonical_params(), page_obj),
+        open_data=links.take_list(filterset.canonical_params()),
     )
 
 
