@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("archive", "0011_quote_source_url"),
+        ("archive", "0016_alert_subscriptions"),
     ]
 
     operations = [
