@@ -19,6 +19,7 @@ import json
 from typing import Any
 
 from archive import models
+from archive.models.text import problem
 from archive.transfer import FORMAT_VERSION
 from archive.transfer.document import Document, ImportFailed, Problems, Record, describe, type_name
 from archive.transfer.fields import (
@@ -318,6 +319,8 @@ def read_slug_list(problems: Problems, values: list, where: str, key: str, what:
     for n, value in enumerate(values):
         if not isinstance(value, str) or not value:
             problems.add(where, f"{key}[{n}]", f"must be {what} (a non-empty string), not {describe(value)}")
+        elif problem(value):
+            problems.add(where, f"{key}[{n}]", f"{describe(value)} {problem(value)}")
         elif value in seen:
             problems.add(where, f"{key}[{n}]", f"{describe(value)} is listed twice")
         else:
