@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db import reset_queries
 from django.utils.text import slugify
 
 from archive import models
@@ -93,6 +94,7 @@ class TakePlanning:
             for plan in plans:
                 plan.forget()
             self.take_plans.extend(plans)
+            reset_queries()  # with DEBUG on, Django keeps every statement's text
         self.check_removed_stances()
 
     def plan_take_chunk(self, records: list[Record]) -> list[TakePlan]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db import connection
+from django.db import connection, reset_queries
 from django.utils import timezone
 
 from archive import models
@@ -122,6 +122,7 @@ class Writing:
             self.write_responses([p for p in chunk if p.responses])
             for plan in chunk:
                 plan.forget()
+            reset_queries()  # with DEBUG on, Django keeps every statement's text (a chunk's bodies)
             before, done = done, done + len(chunk)
             if self.progress and done // self.progress.every > before // self.progress.every:
                 self.say(f"wrote {done:,} of {total:,} takes")
