@@ -28,6 +28,7 @@ from django.template.backends import jinja2 as django_jinja2
 from django.templatetags.static import static
 from django.urls import reverse
 
+from archive.models.text import FORBIDDEN, without_forbidden
 from archive.templatetags.links import web_url
 
 
@@ -62,13 +63,24 @@ def django_filter(function):
     return apply
 
 
+def drop_forbidden(value):
+    """Every printed value (``finalize``): control and bidirectional override characters dropped, so
+    text stored before the rule refused them (archive/models/text.py) cannot spoof the page's
+    direction or break its HTML. Markup (``__html__``: the search highlighter's, which escapes text
+    itself) and numbers pass untouched."""
+    if value is None or isinstance(value, (int, float, jinja2.Undefined)) or hasattr(value, "__html__"):
+        return value
+    text = value if isinstance(value, str) else str(value)
+    return value if FORBIDDEN.search(text) is None else without_forbidden(text)
+
+
 def environment(**options) -> jinja2.Environment:
     # Django's backend picks DebugUndefined when DEBUG is on, which prints "{{ name }}" for a variable
     # a page does not have (a 404 page's description); the templates are written to the rule of
     # Django's engine, where a missing variable, or an attribute of one, is simply empty.
     options["undefined"] = jinja2.ChainableUndefined
     options.pop("autoescape", None)  # on, whatever the settings say
-    env = jinja2.Environment(autoescape=True, **options)
+    env = jinja2.Environment(autoescape=True, finalize=drop_forbidden, **options)
     env.globals.update(url=url, static=static, querystring=querystring, regroup=regroup)
     env.filters.update(
         web_url=web_url,

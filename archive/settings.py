@@ -219,18 +219,60 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Sign-in throttling (django-axes): AXES_FAILURE_LIMIT failed sign-ins from one address lock that
-# address out for AXES_COOLOFF_MINUTES; archive/lockout.py renders the page that says so.
+# Sign-in throttling (django-axes, archive/lockout.py): AXES_FAILURE_LIMIT failed sign-ins for one
+# username from one address lock that name out from that address, AXES_USERNAME_FAILURE_LIMIT for one
+# username from any addresses lock it out everywhere, for AXES_COOLOFF_MINUTES; archive/lockout.py
+# renders the page that says so. The address is REMOTE_ADDR unless CLIENT_IP_HEADER names the header
+# a trusted reverse proxy sets (README, "Serving in production").
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+AXES_HANDLER = "archive.lockout.SignInAttempts"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_USERNAME_FAILURE_LIMIT = env_int("AXES_USERNAME_FAILURE_LIMIT", 20)
+if AXES_FAILURE_LIMIT < 1:
+    raise ImproperlyConfigured(f"AXES_FAILURE_LIMIT={AXES_FAILURE_LIMIT} must be 1 or more.")
+if AXES_USERNAME_FAILURE_LIMIT < AXES_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        f"AXES_USERNAME_FAILURE_LIMIT={AXES_USERNAME_FAILURE_LIMIT} must be at least AXES_FAILURE_LIMIT "
+        f"({AXES_FAILURE_LIMIT}): it counts one name's failures from every address."
+    )
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+# Counted per (username, address) and per username; SignInAttempts gives each its own limit.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "archive.lockout.lockout_response"
-# The address is REMOTE_ADDR: behind a reverse proxy, set AXES_CLIENT_IP_CALLABLE to read the proxy's header.
+AXES_CLIENT_IP_CALLABLE = "archive.lockout.client_address"
+
+
+def _client_ip_settings() -> tuple[str, int, list]:
+    """CLIENT_IP_HEADER (a header name such as X-Forwarded-For, or empty for REMOTE_ADDR),
+    CLIENT_IP_PROXY_COUNT (the trusted proxies that append to it) and CLIENT_IP_TRUSTED_PROXIES
+    (addresses or networks the header is believed from; empty: any peer, so the site must be
+    reachable only through the proxy)."""
+    import ipaddress
+    import re
+
+    header = env_str("CLIENT_IP_HEADER").strip()
+    if header and not re.fullmatch(r"[A-Za-z0-9-]+", header):
+        raise ImproperlyConfigured(f"CLIENT_IP_HEADER={header!r} is not a header name (letters, digits, hyphens).")
+    meta_key = "HTTP_" + header.upper().replace("-", "_") if header else ""
+    count = env_int("CLIENT_IP_PROXY_COUNT", 1)
+    if count < 1:
+        raise ImproperlyConfigured(f"CLIENT_IP_PROXY_COUNT={count} must be 1 or more.")
+    networks = []
+    for item in env_list("CLIENT_IP_TRUSTED_PROXIES", []):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"CLIENT_IP_TRUSTED_PROXIES: {item!r} is not an IP address or network (e.g. 10.0.0.0/8)."
+            ) from None
+    return meta_key, count, networks
+
+
+CLIENT_IP_META_KEY, CLIENT_IP_PROXY_COUNT, CLIENT_IP_TRUSTED_PROXIES = _client_ip_settings()
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -14,11 +14,24 @@ from django.contrib.auth.models import User
 from django.test import Client
 
 from archive import models
+from archive.db import clean_text
+from archive.models.text import FORBIDDEN, without_forbidden
 from archive.templatetags.links import web_url
 from tests.factories import ExpertFactory, PublicationFactory, TakeFactory
 from tests.pages import public_pages
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def rows_stored_before_the_rule(db):
+    """The naughty strings include control and bidirectional override characters, which every write
+    now refuses (archive/models/text.py): these rows stand for ones stored before migration 0014, so
+    the database's refusal is lifted for the test (inside its transaction)."""
+    from django.db import connection
+
+    clean_text.uninstall(connection)
+
 
 MARKER = "zebra"  # a searchable word next to every naughty string, for highlighted results
 
@@ -253,13 +266,17 @@ def test_naughty_strings_render_as_text_on_every_public_page(client):
     for url in hostile_urls(takes):
         response = client.get(url)
         assert response.status_code == 200, url
-        check(response.content.decode(), url)
+        body = response.content.decode()
+        check(body, url)
+        found = FORBIDDEN.search(body)
+        assert found is None, f"{url}: U+{ord(found.group()):04X} reached the page"
         rendered += 1
     assert rendered >= 8 * len(NAUGHTY)
-    # The words are shown, verbatim: a take's title is its page's heading, character for character.
+    # The words are shown, verbatim but for the characters no page shows (control characters and
+    # bidirectional overrides): a take's title is its page's heading, character for character.
     for take in takes:
         page = check(client.get(take.get_absolute_url()).content.decode(), take.get_absolute_url())
-        assert [normal(h) for h in page.h1] == [normal(take.title)]
+        assert [normal(h) for h in page.h1] == [normal(without_forbidden(take.title))]
 
 
 def test_naughty_strings_as_search_queries_are_shown_escaped(client):

@@ -6,7 +6,8 @@ The parts the database maintains with triggers, in the order they are installed:
 - ``rules`` (rules.py): rules a CHECK constraint cannot express (migration 0002);
 - ``search index`` (search_index.py): tsvector columns + GIN on PostgreSQL, FTS5 on SQLite (0004);
 - ``stances`` (stances.py): the who-holds-what table ``archive_expertstance`` (0006);
-- ``data version`` (data_version.py): a number that moves on every write (0007).
+- ``data version`` (data_version.py): a number that moves on every write (0007);
+- ``clean text`` (clean_text.py): no control or bidirectional override characters in any text (0014).
 
 ``PARTS`` is the one registry of them: the migration that introduces a part calls its
 ``install``/``uninstall`` (``run_python``), and archive/apps.py calls ``lift_for_migrations`` before
@@ -30,7 +31,7 @@ from django.db import migrations
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.recorder import MigrationRecorder
 
-from archive.db import data_version, rules, search_index, stances
+from archive.db import clean_text, data_version, rules, search_index, stances
 
 SUPPORTED = ("postgresql", "sqlite")
 
@@ -75,6 +76,13 @@ PARTS: tuple[Part, ...] = (
         data_version.uninstall,
         data_version.uninstall_sqlite_triggers,
         after_migrate=_restore_data_version,
+    ),
+    Part(
+        "clean text",
+        "0014_clean_text",
+        clean_text.install,
+        clean_text.uninstall,
+        clean_text.uninstall_sqlite_triggers,
     ),
 )
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 from archive.models.checks import choice_check
 from archive.models.stances import Response
 from archive.models.takes import Quote, Status, TakeAuthor
+from archive.models.text import TEXT
 
 
 class ExpertKind(models.TextChoices):
@@ -72,16 +73,19 @@ class ExpertQuerySet(models.QuerySet):
 class Expert(models.Model):
     """A person whose words the archive records: usually an expert, sometimes a newsmaker."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=TEXT)
     slug = models.SlugField(max_length=100, unique=True)
     sort_name = models.CharField(
         max_length=200,
         help_text='How the name sorts: "Kim, Soo" for Soo Kim; "Kim Jong Un" stays as it is.',
+        validators=TEXT,
     )
     kind = models.CharField(max_length=20, choices=ExpertKind, default=ExpertKind.EXPERT)
-    bio = models.TextField(blank=True)
-    homepage = models.URLField(max_length=500, blank=True)
-    social_handle = models.CharField(max_length=100, blank=True, help_text='For example "@mllesookim" on Twitter.')
+    bio = models.TextField(blank=True, validators=TEXT)
+    homepage = models.URLField(max_length=500, blank=True, validators=TEXT)
+    social_handle = models.CharField(
+        max_length=100, blank=True, help_text='For example "@mllesookim" on Twitter.', validators=TEXT
+    )
 
     objects = ExpertQuerySet.as_manager()
 
@@ -112,8 +116,8 @@ class Affiliation(models.Model):
     """A role an expert holds or held at an organization."""
 
     expert = models.ForeignKey(Expert, on_delete=models.CASCADE, related_name="affiliations")
-    organization = models.CharField(max_length=200)
-    role = models.CharField(max_length=200, blank=True)
+    organization = models.CharField(max_length=200, validators=TEXT)
+    role = models.CharField(max_length=200, blank=True, validators=TEXT)
     start_year = models.PositiveSmallIntegerField(null=True, blank=True)
     end_year = models.PositiveSmallIntegerField(null=True, blank=True)
     current = models.BooleanField(default=False, help_text="Held at the time the archive records it.")

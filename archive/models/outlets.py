@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from archive.models.checks import choice_check
 from archive.models.takes import Status, Take
+from archive.models.text import TEXT
 
 
 class PublicationKind(models.TextChoices):
@@ -31,12 +32,12 @@ class PublicationQuerySet(models.QuerySet):
 class Publication(models.Model):
     """An outlet: a newspaper, magazine, think tank or blog that publishes takes."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=TEXT)
     slug = models.SlugField(max_length=100, unique=True)
     kind = models.CharField(max_length=20, choices=PublicationKind, default=PublicationKind.OTHER)
-    homepage = models.URLField(max_length=500, blank=True)
-    country = models.CharField(max_length=100, blank=True)
-    description = models.TextField(blank=True)
+    homepage = models.URLField(max_length=500, blank=True, validators=TEXT)
+    country = models.CharField(max_length=100, blank=True, validators=TEXT)
+    description = models.TextField(blank=True, validators=TEXT)
 
     objects = PublicationQuerySet.as_manager()
 
@@ -55,14 +56,16 @@ class Publication(models.Model):
 class Collection(models.Model):
     """A named series of takes, e.g. a publication's set of answers to one prompt question."""
 
-    title = models.CharField(max_length=300)
+    title = models.CharField(max_length=300, validators=TEXT)
     slug = models.SlugField(max_length=100, unique=True)
-    prompt = models.TextField(blank=True, help_text="The question the collection asked its contributors.")
+    prompt = models.TextField(
+        blank=True, help_text="The question the collection asked its contributors.", validators=TEXT
+    )
     publication = models.ForeignKey(
         Publication, on_delete=models.PROTECT, null=True, blank=True, related_name="collections"
     )
-    url = models.URLField(max_length=500, blank=True)
-    description = models.TextField(blank=True)
+    url = models.URLField(max_length=500, blank=True, validators=TEXT)
+    description = models.TextField(blank=True, validators=TEXT)
 
     class Meta:
         ordering = ["title"]

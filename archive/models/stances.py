@@ -12,16 +12,17 @@ from django.db.models import Q
 from django.urls import reverse
 
 from archive.models.checks import choice_check
-from archive.models.takes import OfTakeQuerySet, Quote, Take
+from archive.models.takes import OfTakeQuerySet, Position, Quote, Take
+from archive.models.text import TEXT
 
 
 class Question(models.Model):
     """A debated question about the summit, with ordered stance choices."""
 
-    text = models.CharField(max_length=300)
+    text = models.CharField(max_length=300, validators=TEXT)
     slug = models.SlugField(max_length=100, unique=True)
-    short_label = models.CharField(max_length=100, blank=True)
-    description = models.TextField(blank=True)
+    short_label = models.CharField(max_length=100, blank=True, validators=TEXT)
+    description = models.TextField(blank=True, validators=TEXT)
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -38,9 +39,11 @@ class Stance(models.Model):
     """One answer to a question, at a position on the question's scale."""
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="stances")
-    label = models.CharField(max_length=100)
+    label = models.CharField(max_length=100, validators=TEXT)
     slug = models.SlugField(max_length=100)
-    meaning = models.CharField(max_length=300, blank=True, help_text="What holding this stance means, in one line.")
+    meaning = models.CharField(
+        max_length=300, blank=True, help_text="What holding this stance means, in one line.", validators=TEXT
+    )
     position = models.PositiveSmallIntegerField(default=0, help_text="Place on the question's scale, from 0.")
 
     class Meta:
@@ -52,6 +55,23 @@ class Stance(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    def clean(self) -> None:
+        """A stance that positions hold stays with its question (the database refuses the move too:
+        archive/db/rules.py, ``archive_stance_keeps_question``)."""
+        if self.pk is None or self.question_id is None:
+            return
+        before = Stance.objects.filter(pk=self.pk).values_list("question_id", flat=True).first()
+        if before is None or before == self.question_id:
+            return
+        held = Position.objects.filter(stance_id=self.pk).count()
+        if held:
+            raise ValidationError(
+                {
+                    "question": f"{held} position(s) hold this stance on its question, so it cannot move to "
+                    "another one; add a new stance to that question instead."
+                }
+            )
 
 
 class Relation(models.TextChoices):
@@ -77,7 +97,7 @@ class Response(models.Model):
         related_name="responses",
         help_text="The quote the response is about.",
     )
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, validators=TEXT)
 
     objects = OfTakeQuerySet.as_manager()
 

@@ -21,6 +21,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 
 from archive.models.checks import choice_check
+from archive.models.text import TEXT, capped
 from archive.search.results import filter_search, order_by_relevance
 
 
@@ -49,9 +50,9 @@ class Status(models.TextChoices):
 class Theme(models.Model):
     """A topic tag on takes: sanctions, deterrence, Yongbyon, ..."""
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True, validators=TEXT)
     slug = models.SlugField(max_length=100, unique=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=TEXT)
 
     class Meta:
         ordering = ["name"]
@@ -193,9 +194,11 @@ class TakeQuerySet(models.QuerySet):
 class Take(models.Model):
     """One piece of commentary on the summit."""
 
-    title = models.CharField(max_length=500)
+    title = models.CharField(max_length=500, validators=TEXT)
     slug = models.SlugField(max_length=200, unique=True)
-    standfirst = models.TextField(blank=True, help_text="The deck or subtitle under the headline.")
+    standfirst = models.TextField(
+        blank=True, help_text="The deck or subtitle under the headline.", validators=capped("standfirst")
+    )
     kind = models.CharField(max_length=30, choices=TakeKind, default=TakeKind.ANALYSIS)
     publication = models.ForeignKey(
         "Publication", on_delete=models.PROTECT, null=True, blank=True, related_name="takes"
@@ -208,11 +211,11 @@ class Take(models.Model):
         help_text="Publication date. With month or year precision, use the first day of the month or year.",
     )
     date_precision = models.CharField(max_length=5, choices=DatePrecision, default=DatePrecision.DAY)
-    url = models.URLField("original URL", max_length=500, blank=True)
-    archived_url = models.URLField("archived copy URL", max_length=500, blank=True)
-    summary = models.TextField("editor's summary", blank=True)
-    body = models.TextField("full text", blank=True)
-    language = models.CharField(max_length=10, default="en")
+    url = models.URLField("original URL", max_length=500, blank=True, validators=TEXT)
+    archived_url = models.URLField("archived copy URL", max_length=500, blank=True, validators=TEXT)
+    summary = models.TextField("editor's summary", blank=True, validators=capped("summary"))
+    body = models.TextField("full text", blank=True, validators=capped("body"))
+    language = models.CharField(max_length=10, default="en", validators=TEXT)
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
     themes = models.ManyToManyField(Theme, blank=True, related_name="takes")
     created = models.DateTimeField(auto_now_add=True)
@@ -329,7 +332,7 @@ class Quote(models.Model):
     """Words quoted in a take. The speaker may be the author or someone the author quotes."""
 
     take = models.ForeignKey(Take, on_delete=models.CASCADE, related_name="quotes")
-    text = models.TextField()
+    text = models.TextField(validators=capped("quote"))
     speaker = models.ForeignKey("Expert", on_delete=models.PROTECT, null=True, blank=True, related_name="quotes")
     is_headline = models.BooleanField("headline quote", default=False)
     order = models.PositiveSmallIntegerField(default=0)
@@ -340,6 +343,7 @@ class Quote(models.Model):
         default="",
         db_default="",  # raw bulk inserts (the synthetic corpus) that do not name the column still work
         help_text="The page the quote's text was read on (the original or a faithful republished copy).",
+        validators=TEXT,
     )
 
     objects = QuoteQuerySet.as_manager()
@@ -400,7 +404,7 @@ class Position(models.Model):
         help_text="The quote in this take that shows the stance.",
     )
     confidence = models.CharField(max_length=10, choices=Confidence, default=Confidence.MEDIUM)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, validators=TEXT)
 
     objects = PositionQuerySet.as_manager()
 

@@ -12,6 +12,8 @@ import re
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from archive.models.text import without_forbidden
+
 START = "\x02"
 END = "\x03"
 FRAGMENT = "\x04"
@@ -39,7 +41,7 @@ def mark_words(text: str, words: list[str]) -> SafeString:
             out += [escape(text[last : match.start()]), "<mark>", escape(match.group(0)), "</mark>"]
             last = match.end()
     out.append(escape(text[last:]))
-    return mark_safe("".join(out))  # noqa: S308 - built from escaped text and our own tags only
+    return mark_safe(without_forbidden("".join(out)))  # noqa: S308 - built from escaped text and our own tags only
 
 
 def render(
@@ -75,7 +77,8 @@ def render(
             out.append(char)
     if open_mark:
         out.append("</mark>")
-    return mark_safe("".join(out))  # noqa: S308 - built from escaped text and our own tags only
+    # control and bidirectional override characters of rows stored before they were refused: dropped
+    return mark_safe(without_forbidden("".join(out)))  # noqa: S308 - built from escaped text and our own tags only
 
 
 def has_mark(marked: str | None) -> bool:

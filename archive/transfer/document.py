@@ -10,6 +10,7 @@ import datetime
 import json
 import re
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,6 +74,34 @@ class Document:
     themes: list[Record] = field(default_factory=list)
     takes: list[Record] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: A streamed document (archive/transfer/stream.py) keeps no takes in ``takes``: this reads them
+    #: from the file again, in order, each time it is called, and ``slugs_of_takes`` holds their slugs.
+    take_source: Callable[[], Iterator[Record]] | None = None
+    slugs_of_takes: set[str] | None = None
+    take_count: int | None = None
+
+    def number_of_takes(self) -> int:
+        return self.take_count if self.take_count is not None else len(self.takes)
+
+    def iter_takes(self) -> Iterator[Record]:
+        return self.take_source() if self.take_source is not None else iter(self.takes)
+
+    def take_chunks(self, size: int) -> Iterator[list[Record]]:
+        """The takes, ``size`` at a time: never more of them in memory than that."""
+        chunk: list[Record] = []
+        for record in self.iter_takes():
+            chunk.append(record)
+            if len(chunk) == size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    def take_slugs(self) -> set[str]:
+        """The slugs the document gives its takes."""
+        if self.slugs_of_takes is not None:
+            return self.slugs_of_takes
+        return {r.slug for r in self.takes if r.slug}
 
 
 def describe(value: Any) -> str:

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models as dj_models
 
 from archive import models
+from archive.models.text import problem
 from archive.transfer.document import Problems, describe, parse_date, type_name
 
 
@@ -197,6 +198,8 @@ class ItemReader:
             values[spec.field_name] = None
         elif not isinstance(value, str) or not value:
             self.problems.add(where, spec.key, f"must be a slug (a non-empty string), not {describe(value)}")
+        elif problem(value):
+            self.problems.add(where, spec.key, f"{describe(value)} {problem(value)}")
         else:
             values[spec.field_name] = value
 

@@ -13,17 +13,24 @@ The work is in three parts, one module each, combined into ``Importer``:
 
 from __future__ import annotations
 
+import random
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import DatabaseError, connection, transaction
 
-from archive.db import search_index, stats
+from archive.db import conflicts, search_index, stats
 from archive.transfer import Progress
 from archive.transfer.document import Document, ImportFailed
 from archive.transfer.section_plans import SectionPlanning
 from archive.transfer.take_plans import TakePlanning
 from archive.transfer.writing import Writing
+
+#: Attempts at an import that clashes with another write at the same moment (archive/db/conflicts.py),
+#: and the longest pause between two, in seconds (random, so two clashing imports do not meet again).
+ATTEMPTS = 4
+MAX_PAUSE = 2.0
 
 #: SQLite: an import that writes this many takes merges the search index afterwards (search_index.optimize).
 OPTIMIZE_AFTER_TAKES = 5000
@@ -88,15 +95,12 @@ class Importer(SectionPlanning, TakePlanning, Writing):
         if self.errors:
             raise ImportFailed(self.errors)
         if not dry_run:
-            try:
-                with transaction.atomic():
-                    self.write()
-                    takes = self.summary.tallies["takes"]
-                    if takes.created + takes.updated >= OPTIMIZE_AFTER_TAKES:
-                        self.say("merging the search index")
-                        search_index.optimize(connection)
-            except DatabaseError as exc:
-                raise ImportFailed([f"the database refused the import, so nothing was written: {exc}"]) from None
+            with transaction.atomic():
+                self.write()
+                takes = self.summary.tallies["takes"]
+                if takes.created + takes.updated >= OPTIMIZE_AFTER_TAKES:
+                    self.say("merging the search index")
+                    search_index.optimize(connection)
             takes = self.summary.tallies["takes"]
             if takes.created + takes.updated >= stats.ANALYZE_AFTER_TAKES:
                 self.say(stats.PROGRESS)
@@ -112,6 +116,26 @@ class Importer(SectionPlanning, TakePlanning, Writing):
         self.plan_takes()
 
 
-def import_document(document: Document, *, dry_run: bool = False, progress: Progress | None = None) -> Summary:
-    """Import a read document; ImportFailed (nothing written) when anything is wrong."""
-    return Importer(document, progress).run(dry_run=dry_run)
+def import_document(
+    document: Document, *, dry_run: bool = False, progress: Progress | None = None, attempts: int = ATTEMPTS
+) -> Summary:
+    """Import a read document; ImportFailed (nothing written) when anything is wrong.
+
+    A write that clashes with another at the same moment (two imports updating the same takes in
+    opposite orders deadlock, and the database aborts one) is rolled back whole, planned afresh
+    against what the other wrote, and tried again, up to ``attempts`` times in all."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return Importer(document, progress).run(dry_run=dry_run)
+        except DatabaseError as exc:
+            clash = conflicts.clash(exc)
+            if clash is None:
+                raise ImportFailed([f"the database refused the import, so nothing was written: {exc}"]) from None
+            if attempt == attempts:
+                raise ImportFailed(
+                    [f"the import met {clash} {attempts} times, so nothing was written; run it again later"]
+                ) from None
+            if progress:
+                progress(f"the import met {clash}; nothing was kept, trying again ({attempt + 1} of {attempts})")
+            time.sleep(random.uniform(0.1, MAX_PAUSE))  # noqa: S311 - a pause, not a secret
+    raise AssertionError("unreachable")

@@ -19,6 +19,7 @@ import json
 from typing import Any
 
 from archive import models
+from archive.models.text import problem
 from archive.transfer import FORMAT_VERSION
 from archive.transfer.document import Document, ImportFailed, Problems, Record, describe, type_name
 from archive.transfer.fields import (
@@ -44,7 +45,7 @@ TOP_LEVEL_KEYS = {*SECTIONS, "version"}
 def item_label(section: str, index: int, item: Any) -> str:
     slug = item.get("slug") if isinstance(item, dict) else None
     if isinstance(slug, str) and slug:
-        return f'{section}[{index}] "{slug}"'
+        return f"{section}[{index}] {describe(slug)}"
     url = item.get("url") if isinstance(item, dict) and section == "takes" else None
     if isinstance(url, str) and url:
         return f"{section}[{index}] <{url}>"
@@ -68,49 +69,72 @@ def load_json(raw: bytes | str) -> Any:
         raise ImportFailed(["the file is not valid JSON: it is nested too deeply"]) from None
 
 
+class Reading:
+    """Reads a document item by item (whole, or as a stream: archive/transfer/stream.py) into a
+    ``Document``, collecting every problem with its place."""
+
+    def __init__(self, progress=None):
+        self.problems = Problems()
+        self.reader = ItemReader(self.problems)
+        self.document = Document()
+        self.seen: dict[str, dict[str, str]] = {section: {} for section in SECTIONS}
+        self.progress = progress
+
+    def top_level(self, keys, version: Any = FORMAT_VERSION) -> None:
+        for key in keys:
+            if key not in TOP_LEVEL_KEYS:
+                self.problems.unknown_keys[("the file", key)] += 1
+        if version != FORMAT_VERSION:
+            self.problems.add(
+                "the file", "version", f"{describe(version)} is not a version this archive reads ({FORMAT_VERSION})"
+            )
+
+    def not_a_list(self, section: str, value: Any) -> None:
+        self.problems.add(section, None, f"must be a list, not {type_name(value)}")
+
+    def item(self, section: str, index: int, item: Any) -> Record | None:
+        """One item of a section, read and checked (its slug and URL unique in the section)."""
+        where = item_label(section, index, item)
+        record = SECTION_READERS[section](self.reader, item, where)
+        if record is None:
+            return None
+        record.index = index
+        seen = self.seen[section]
+        for key, value in unique_keys(section, record):
+            if value in seen:
+                self.problems.add(where, key, f"{describe(value)} is used twice in {section} (also {seen[value]})")
+            else:
+                seen[value] = where
+        return record
+
+    def finish(self) -> Document:
+        if self.problems.errors:
+            raise ImportFailed(self.problems.errors)
+        self.document.warnings = self.problems.warnings()
+        return self.document
+
+
 def read_document(data: Any, progress=None) -> Document:
     """Check a decoded document's shape and values; ImportFailed listing every problem found."""
-    problems = Problems()
     if not isinstance(data, dict):
         raise ImportFailed([f"the file must hold a JSON object with the sections {', '.join(SECTIONS)}"])
-    for key in data:
-        if key not in TOP_LEVEL_KEYS:
-            problems.unknown_keys[("the file", key)] += 1
-    version = data.get("version", FORMAT_VERSION)
-    if version != FORMAT_VERSION:
-        problems.add(
-            "the file", "version", f"{describe(version)} is not a version this archive reads ({FORMAT_VERSION})"
-        )
-    document = Document()
-    reader = ItemReader(problems)
+    reading = Reading(progress)
+    reading.top_level(data, data.get("version", FORMAT_VERSION))
     for section in SECTIONS:
         items = data.get(section)
         if items is None:
             continue
         if not isinstance(items, list):
-            problems.add(section, None, f"must be a list, not {type_name(items)}")
+            reading.not_a_list(section, items)
             continue
-        read_section = SECTION_READERS[section]
-        records = getattr(document, section)
-        seen: dict[str, str] = {}
+        records = getattr(reading.document, section)
         for index, item in enumerate(items):
-            where = item_label(section, index, item)
-            record = read_section(reader, item, where)
-            if record is None:
-                continue
-            record.index = index
-            for key, value in unique_keys(section, record):
-                if value in seen:
-                    problems.add(where, key, f"{describe(value)} is used twice in {section} (also {seen[value]})")
-                else:
-                    seen[value] = where
-            records.append(record)
+            record = reading.item(section, index, item)
+            if record is not None:
+                records.append(record)
             if progress and section == "takes" and (index + 1) % progress.every == 0:
                 progress(f"checked {index + 1:,} of {len(items):,} takes")
-    if problems.errors:
-        raise ImportFailed(problems.errors)
-    document.warnings = problems.warnings()
-    return document
+    return reading.finish()
 
 
 def unique_keys(section: str, record: Record):
@@ -318,6 +342,8 @@ def read_slug_list(problems: Problems, values: list, where: str, key: str, what:
     for n, value in enumerate(values):
         if not isinstance(value, str) or not value:
             problems.add(where, f"{key}[{n}]", f"must be {what} (a non-empty string), not {describe(value)}")
+        elif problem(value):
+            problems.add(where, f"{key}[{n}]", f"{describe(value)} {problem(value)}")
         elif value in seen:
             problems.add(where, f"{key}[{n}]", f"{describe(value)} is listed twice")
         else:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db import reset_queries
 from django.utils.text import slugify
 
 from archive import models
@@ -29,11 +30,17 @@ TAKE_FIELDS = (
 )
 
 
-@dataclass
-class TakePlan:
-    """What to do with one take of the document."""
+#: Takes planned (and later written) at a time: only these takes' texts are in memory at once.
+PLAN_CHUNK = 2000
 
-    record: Record
+
+@dataclass(slots=True)
+class TakePlan:
+    """What to do with one take of the document. Between planning and writing it keeps no text: only
+    the take's id and slug, the names of the fields that change, and which lists are rewritten
+    (``forget``); writing reads the take from the file again and puts its values back (``recall``)."""
+
+    record: Record | None
     take_id: int | None = None  # the existing take, or the new one once written
     fields: dict = field(default_factory=dict)  # model values to create with, or the changed ones
     authors: list[str] | None = None  # expert slugs, when they change
@@ -42,21 +49,55 @@ class TakePlan:
     quotes: bool = False  # whether the quotes change
     positions: bool = False
     responses: bool = False
+    slug: str = ""
 
     is_new: bool = True  # no existing take matched (take_id is filled in once it is written)
 
     @property
     def changes(self) -> bool:
-        return bool(self.fields or self.authors is not None or self.themes is not None) or (
-            self.quotes or self.positions or self.responses
+        return (
+            self.is_new
+            or bool(self.fields or self.authors is not None or self.themes is not None)
+            or (self.quotes or self.positions or self.responses)
         )
+
+    def forget(self) -> None:
+        """Drop the take's text, keeping what writing needs to find it again."""
+        self.slug = self.record.slug
+        self.fields = {} if self.is_new else dict.fromkeys(self.fields)
+        self.record = None
+
+    def recall(self, record: Record, new_take_fields) -> None:
+        """Put back the take's values from ``record`` (the same item, read again)."""
+        record.slug = self.slug
+        self.record = record
+        if self.is_new:
+            self.fields = new_take_fields(record)
+        else:
+            wanted = {**record.fields, "slug": self.slug}
+            self.fields = {name: wanted[name] for name in self.fields}
 
 
 class TakePlanning:
     """The plan for every take of the document, with each problem found recorded as an error."""
 
     def plan_takes(self) -> None:
-        records = self.doc.takes
+        """Plan the takes a chunk at a time (a streamed document's takes are read from the file)."""
+        self.document_take_slugs = self.doc.take_slugs()
+        self.assigned_slugs: set[str] = set()
+        self.claimed: dict[int, str] = {}  # existing take id -> the record that matched it
+        self.target_ids: dict[str, int] = {}  # response targets that exist, by slug
+        self.rewritten_positions: set[int] = set()
+        self.take_plans: list[TakePlan] = []
+        for records in self.doc.take_chunks(PLAN_CHUNK):
+            plans = self.plan_take_chunk(records)
+            for plan in plans:
+                plan.forget()
+            self.take_plans.extend(plans)
+            reset_queries()  # with DEBUG on, Django keeps every statement's text
+        self.check_removed_stances()
+
+    def plan_take_chunk(self, records: list[Record]) -> list[TakePlan]:
         slugs = [r.slug for r in records if r.slug]
         urls = [r.fields["url"] for r in records if r.fields.get("url")]
         by_slug = {row[1]: row for row in fetch(models.Take.objects.values_list("id", "slug", "url"), "slug", slugs)}
@@ -65,32 +106,20 @@ class TakePlanning:
 
         plans = self.match_existing(records, by_slug, by_url)
         self.assign_new_slugs([p for p in plans if not p.record.slug])
-        final_slugs: dict[str, TakePlan] = {}
-        for plan in plans:
-            final_slugs[plan.record.slug] = plan
-        self.take_plans = plans
-
-        # response targets the document does not define
         targets = {
             r["target_take"]
             for record in records
             for r in record.lists.get("responses") or ()
-            if r["target_take"] and r["target_take"] not in final_slugs
+            if r["target_take"] and r["target_take"] not in self.target_ids
         }
-        self.target_ids = {
-            row[0]: row[1] for row in fetch(models.Take.objects.values_list("slug", "id"), "slug", targets)
-        }
-        self.final_slugs = final_slugs
+        self.target_ids.update(fetch(models.Take.objects.values_list("slug", "id"), "slug", targets))
 
         existing = [p for p in plans if not p.is_new]
-        done = 0
         for chunk in chunked(existing, 1000):
             self.compare_existing(chunk)
-            before, done = done, done + len(chunk)
-            if self.progress and done // self.progress.every > before // self.progress.every:
-                self.say(f"compared {done:,} of {len(existing):,} existing takes")
         self.check_and_count(plans)
-        self.check_removed_stances()
+        self.rewritten_positions.update(p.take_id for p in plans if p.take_id and "positions" in p.record.lists)
+        return plans
 
     def preload_references(self, records: list[Record]) -> None:
         """References the document does not define: look them up in a few chunked queries."""
@@ -109,7 +138,7 @@ class TakePlanning:
     def match_existing(self, records: list[Record], by_slug: dict, by_url: dict) -> list[TakePlan]:
         """A plan per record, tied to the existing take its slug (or else its URL) names."""
         plans: list[TakePlan] = []
-        claimed: dict[int, str] = {}  # existing take id -> the record that matched it
+        claimed = self.claimed
         for record in records:
             plan = TakePlan(record=record)
             slug_row = by_slug.get(record.slug) if record.slug else None
@@ -132,7 +161,7 @@ class TakePlanning:
     def check_and_count(self, plans: list[TakePlan]) -> None:
         """Check every take's references; fill in the new takes' plans; count created, updated, unchanged."""
         tally = self.summary.tallies["takes"] if plans else None
-        for n, plan in enumerate(plans, 1):
+        for plan in plans:
             self.check_references(plan)
             if plan.is_new:
                 plan.fields = self.new_take_fields(plan.record)
@@ -146,14 +175,15 @@ class TakePlanning:
                 tally.updated += 1
             else:
                 tally.unchanged += 1
-            if self.progress and n % self.progress.every == 0:
-                self.say(f"planned {n:,} of {len(plans):,} takes")
+            planned = tally.created + tally.updated + tally.unchanged
+            if self.progress and planned % self.progress.every == 0:
+                self.say(f"planned {planned:,} of {self.doc.number_of_takes():,} takes")
 
     def assign_new_slugs(self, plans: list[TakePlan]) -> None:
         """Slugs for new takes given only a URL: from the title, made unique."""
         if not plans:
             return
-        taken = {r.slug for r in self.doc.takes if r.slug}
+        taken = self.document_take_slugs | self.assigned_slugs
         bases = [(p, (slugify(p.record.fields.get("title", "")) or "take")[:190]) for p in plans]
         existing = set(fetch(models.Take.objects.values_list("slug", flat=True), "slug", [b for _p, b in bases]))
         for plan, base in bases:
@@ -164,6 +194,7 @@ class TakePlanning:
                 if slug not in taken and models.Take.objects.filter(slug=slug).exists():
                     existing.add(slug)
             taken.add(slug)
+            self.assigned_slugs.add(slug)
             plan.record.slug = slug
             plan.record.fields["slug"] = slug
 
@@ -171,10 +202,13 @@ class TakePlanning:
         return {**record.fields, "slug": record.slug}
 
     def target_key(self, slug: str) -> tuple:
-        plan = self.final_slugs.get(slug)
-        if plan is not None:
-            return ("id", plan.take_id) if plan.take_id else ("new", plan.record.index)
-        return ("id", self.target_ids.get(slug))
+        """A response target: ("id", id) for a take that exists, ("new", slug) for one the document
+        creates, ("id", None) for neither."""
+        if slug in self.target_ids:
+            return ("id", self.target_ids[slug])
+        if slug in self.document_take_slugs:
+            return ("new", slug)
+        return ("id", None)
 
     def check_references(self, plan: TakePlan) -> None:
         record, where = plan.record, plan.record.where
@@ -210,7 +244,7 @@ class TakePlanning:
                         f"{here}.stance",
                         f"{describe(stance)} is not a stance of {describe(question)} (its stances: {choices})",
                     )
-        own_key = ("id", plan.take_id) if plan.take_id else ("new", record.index)
+        own_key = ("id", plan.take_id) if plan.take_id else ("new", record.slug)
         for n, response in enumerate(record.lists.get("responses") or ()):
             here = f"responses[{n}]"
             if not self.known("experts", response["expert"]):
@@ -339,7 +373,7 @@ class TakePlanning:
         """A stance the document drops must not be left in use by a position the import keeps."""
         if not self.stance_deletes:
             return
-        rewritten = {p.take_id for p in self.take_plans if p.take_id and "positions" in p.record.lists}
+        rewritten = self.rewritten_positions
         for stance, question in self.stance_deletes:
             in_use = models.Position.objects.filter(stance=stance).values_list("take_id", "take__slug")
             kept = [slug for take_id, slug in in_use if take_id not in rewritten]

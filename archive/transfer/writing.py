@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db import connection
+from django.db import connection, reset_queries
 from django.utils import timezone
 
 from archive import models
 from archive.db.bulk import insert_rows
-from archive.transfer import QUERY_CHUNK, chunked
-from archive.transfer.take_plans import TAKE_FIELDS, TakePlan
+from archive.transfer import QUERY_CHUNK, chunked, fetch
+from archive.transfer.take_plans import PLAN_CHUNK, TAKE_FIELDS, TakePlan
 
 WRITE_CHUNK = 2000
 
@@ -104,15 +104,29 @@ class Writing:
         return self.ids["experts"][slug] if slug else None
 
     def write_takes(self) -> None:
-        plans = [p for p in self.take_plans if p.changes]
-        total = len(plans)
+        """The takes a chunk at a time, in the order they were planned, each read from the document
+        again; responses whose target is written later wait for it (only their ids are kept)."""
+        total = sum(1 for p in self.take_plans if p.changes)
         done = 0
-        for chunk in chunked(plans, WRITE_CHUNK):
-            self.write_take_chunk(chunk)
+        self.waiting_responses: list[tuple] = []
+        plans = iter(self.take_plans)
+        for records in self.doc.take_chunks(PLAN_CHUNK):
+            chunk = []
+            for record in records:
+                plan = next(plans)
+                if plan.changes:
+                    plan.recall(record, self.new_take_fields)
+                    chunk.append(plan)
+            for part in chunked(chunk, WRITE_CHUNK):
+                self.write_take_chunk(part)
+            self.write_responses([p for p in chunk if p.responses])
+            for plan in chunk:
+                plan.forget()
+            reset_queries()  # with DEBUG on, Django keeps every statement's text (a chunk's bodies)
             before, done = done, done + len(chunk)
             if self.progress and done // self.progress.every > before // self.progress.every:
                 self.say(f"wrote {done:,} of {total:,} takes")
-        self.write_responses([p for p in plans if p.responses])
+        self.write_waiting_responses()
 
     def take_values(self, fields: dict) -> dict:
         values = {k: v for k, v in fields.items() if k not in ("publication", "collection")}
@@ -152,7 +166,6 @@ class Writing:
         take_ids = insert_rows(models.Take, NEW_TAKE_COLUMNS, self.new_take_rows(new), returning=True)
         for plan, take_id in zip(new, take_ids, strict=True):
             plan.take_id = take_id
-            self.final_slugs[plan.record.slug] = plan
 
     def update_changed_takes(self, changed: list[TakePlan]) -> None:
         if not changed:
@@ -245,29 +258,36 @@ class Writing:
         for (plan, _row), pk in zip(creates, new_ids, strict=True):
             plan.quote_ids.append(pk)
 
-    def write_responses(self, plans: list[TakePlan]) -> None:
-        for chunk in chunked(plans, WRITE_CHUNK):
-            old = [p.take_id for p in chunk if not p.is_new]  # a new take has no responses yet
-            models.Response.objects.filter(take_id__in=old).delete()
-            insert_rows(
-                models.Response,
-                ["take_id", "expert_id", "relation", "target_take_id", "quote_id", "note"],
-                [
-                    (
-                        p.take_id,
-                        self.ids["experts"][row["expert"]],
-                        row["relation"],
-                        self.target_id(row["target_take"]),
-                        p.quote_ids[row["quote"]] if row["quote"] is not None else None,
-                        row["note"],
-                    )
-                    for p in chunk
-                    for row in p.record.lists["responses"]
-                ],
-            )
+    RESPONSE_COLUMNS = ["take_id", "expert_id", "relation", "target_take_id", "quote_id", "note"]
 
-    def target_id(self, slug: str | None) -> int | None:
-        if not slug:
-            return None
-        plan = self.final_slugs.get(slug)
-        return plan.take_id if plan is not None else self.target_ids[slug]
+    def write_responses(self, plans: list[TakePlan]) -> None:
+        """Replace these takes' responses; those aimed at a take not written yet wait for it."""
+        old = [p.take_id for p in plans if not p.is_new]  # a new take has no responses yet
+        for chunk in chunked(old, QUERY_CHUNK):
+            models.Response.objects.filter(take_id__in=chunk).delete()
+        targets = {row["target_take"] for p in plans for row in p.record.lists["responses"] if row["target_take"]}
+        ids = dict(fetch(models.Take.objects.values_list("slug", "id"), "slug", targets))
+        ready = []
+        for p in plans:
+            for row in p.record.lists["responses"]:
+                values = [
+                    p.take_id,
+                    self.ids["experts"][row["expert"]],
+                    row["relation"],
+                    row["target_take"],
+                    p.quote_ids[row["quote"]] if row["quote"] is not None else None,
+                    row["note"],
+                ]
+                if values[3] is None or values[3] in ids:
+                    values[3] = ids.get(values[3])
+                    ready.append(tuple(values))
+                else:
+                    self.waiting_responses.append(tuple(values))
+        insert_rows(models.Response, self.RESPONSE_COLUMNS, ready)
+
+    def write_waiting_responses(self) -> None:
+        """Responses to takes written after their own: every target exists now."""
+        for chunk in chunked(self.waiting_responses, WRITE_CHUNK):
+            ids = dict(fetch(models.Take.objects.values_list("slug", "id"), "slug", {row[3] for row in chunk}))
+            insert_rows(models.Response, self.RESPONSE_COLUMNS, [(*row[:3], ids[row[3]], *row[4:]) for row in chunk])
+        self.waiting_responses = []

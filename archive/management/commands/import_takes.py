@@ -9,7 +9,8 @@ from archive.transfer import Progress
 from archive.transfer.csv_rows import read_csv
 from archive.transfer.document import ImportFailed
 from archive.transfer.importer import import_document
-from archive.transfer.reader import load_json, read_document
+from archive.transfer.reader import read_document
+from archive.transfer.stream import read_file, seekable
 
 
 class Command(BaseCommand):
@@ -42,21 +43,25 @@ class Command(BaseCommand):
         if kind == "auto":
             kind = "csv" if name.lower().endswith(".csv") else "json"
         try:
-            raw = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+            file = sys.stdin.buffer if name == "-" else Path(name).open("rb")  # noqa: SIM115 - closed below
         except OSError as exc:
             raise CommandError(f"cannot read {name}: {exc.strerror or exc}") from None
         try:
-            data = read_csv(raw) if kind == "csv" else load_json(raw)
-            del raw  # a large file's bytes, its parsed form and its records need not all stay in memory
             if progress:
                 progress("checking the file")
-            document = read_document(data, progress)
-            del data
+            if kind == "csv":
+                document = read_document(read_csv(file.read()), progress)
+            else:
+                file = seekable(file)  # read as a stream, several times: standard input is copied first
+                document = read_file(file, progress)
             for warning in document.warnings:
                 self.stderr.write(f"warning: {warning}")
             summary = import_document(document, dry_run=options["dry_run"], progress=progress)
         except ImportFailed as exc:
             raise CommandError(exc.report()) from None
+        finally:
+            if file is not sys.stdin.buffer:
+                file.close()
         heading = "Dry run: nothing was written. The import would give" if summary.dry_run else "Imported"
         self.stdout.write(f"{heading} ({name}):")
         for line in summary.lines():
