@@ -143,12 +143,15 @@ def page_number(raw: object, paginator: Paginator) -> tuple[int, str]:
     return number, ""
 
 
-def paginate(request, items, per_page: int = PER_PAGE, count: int | None = None) -> tuple[Page, str]:
+def paginate(
+    request, items, per_page: int = PER_PAGE, count: int | None = None, capped: bool = False
+) -> tuple[Page, str]:
     """The requested page of ``items`` and a notice when the page number had to be corrected.
 
-    ``count``, when the caller already counted ``items``, saves the paginator its own count.
+    ``count``, when the caller already counted ``items``, saves the paginator its own count;
+    ``capped``: that count stopped at a cap (shown "1,000+").
     """
-    paginator = Paginator(items, per_page, count=count)
+    paginator = Paginator(items, per_page, count=count, capped=capped)
     number, notice = page_number(request.GET.get("page"), paginator)
     return paginator.page(number), notice
 

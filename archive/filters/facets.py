@@ -45,6 +45,7 @@ class FacetCounts:
     collections: tuple
     kinds: tuple
     stances: tuple
+    total_capped: bool = False  # a searched list's total counts no further than FACET_CAP ("1,000+")
 
 
 @dataclass
@@ -199,16 +200,22 @@ class FacetCounter:
             self.truncated.add(name)
         return tuple(listed[: FACET_CHOICES + len(chosen)])
 
-    def total(self) -> int:
-        """The page's total: the length of its own ids when they fit under the cap, else counted."""
+    def total(self) -> tuple[int, bool]:
+        """The page's total: the length of its own ids when they fit under the cap, else counted;
+        and whether it was capped. A searched list is not counted past the cap (as /search/
+        counts): counting every match reads every matching row's search document, a cost that
+        grows with the data (0.8 s for 17,500 takes of 1,100 words each, docs/performance.md)."""
         ids, more = self.newest(self.results)
-        return self.results.count() if more else len(ids)
+        if more and self.chosen.get("q"):
+            return len(ids), True
+        return (self.results.count() if more else len(ids)), False
 
     def counts(self) -> FacetCounts:
         over = {name: self.newest(base)[1] for name, base in self.bases.items()}
-        total = self.total()
+        total, capped = self.total()
         return FacetCounts(
             total=total,
+            total_capped=capped,
             over=frozenset(name for name, is_over in over.items() if is_over),
             themes=self.top(
                 Take.themes.through.objects.filter(take__in=self.matching("theme"))

@@ -201,6 +201,7 @@ class TakeFilter(ResolvingFilterSet):
         signature = tuple((name, value) for name, value in self.canonical_params() if name != "sort")
         counts = cache.kept("take facets", signature, self.facet_counts, version=version)
         self.total = counts.total
+        self.total_capped = counts.total_capped
 
         def selected(name):
             return [(obj.slug, str(obj)) for obj in data.get(name) or []]

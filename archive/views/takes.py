@@ -21,7 +21,7 @@ def take_list(request: HttpRequest) -> HttpResponse:
     params = link_params(request.GET, filterset.filters)
     # Also counts the results, in the query that sizes the facets (kept in the cache per filters).
     facets = filterset.facets(params, version=data_version.for_request(request))
-    page_obj, page_notice = paginate(request, filterset.qs, count=filterset.total)
+    page_obj, page_notice = paginate(request, filterset.qs, count=filterset.total, capped=filterset.total_capped)
     active = filterset.active(params)
     count = page_obj.paginator.count
     return page(

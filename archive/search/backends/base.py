@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import abc
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db.models import BooleanField, Expression, QuerySet
@@ -21,6 +22,21 @@ SNIPPET_WORDS = 32
 
 #: The highlighted columns of each searched table (takes' titles are highlighted whole).
 SNIPPET_COLUMNS = {"archive_take": ("title", "summary", "body"), "archive_quote": ("text",)}
+
+
+#: At most this many distinct words of a query are used to rank (its matching uses all of them).
+RANK_WORDS = 16
+
+
+class BudgetExceeded(Exception):
+    """A search statement ran past its time budget and was stopped (``SearchBackend.budget``)."""
+
+
+def rank_words(query: Query) -> list[str]:
+    """The distinct words of ``query``'s required phrases, at most ``RANK_WORDS``: what ranking
+    scores (excluded words match nothing, so they cannot raise a row)."""
+    words = [word for group in query.required for phrase in group for word in phrase.words]
+    return list(dict.fromkeys(words))[:RANK_WORDS]
 
 
 @dataclass
@@ -101,6 +117,14 @@ class SearchBackend(abc.ABC):
     @abc.abstractmethod
     def scores(self, table: str, query: Query, ids: list[int]) -> dict[int, float]:
         """Relevance of each of ``ids`` (a bounded candidate set), higher is better. One query."""
+
+    @contextmanager
+    def budget(self) -> Iterator[None]:
+        """Run the statements inside within the search's time budget: one that runs past it is
+        stopped and ``BudgetExceeded`` raised instead of a database error, so the caller can fall
+        back to something cheaper (the newest matches) rather than fail the request. The
+        engine's own mechanism decides what "past it" means (docs/search.md, "Bounded cost")."""
+        yield
 
     # -- what the page shows
 
