@@ -145,7 +145,10 @@ def order_by_relevance(queryset: QuerySet, q: str | Query) -> QuerySet:
     ids, _, _ = ranked_ids(queryset, query)
     if not ids:
         return queryset.none()
-    return queryset.filter(pk__in=ids).order_by(_position_in(ids))
+    # The ids are rows of ``queryset`` already: testing its search and filters again on them read
+    # every candidate's search document a second time (0.1 s for 1,000 long takes).
+    rows = queryset.model._default_manager.using(queryset.db).filter(pk__in=ids)
+    return rows.order_by(_position_in(ids))
 
 
 def _position_in(ids: list[int]) -> Func:
