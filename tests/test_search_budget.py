@@ -16,6 +16,7 @@ from django.test import Client
 
 from archive.filters import facets
 from archive.models import Take
+from archive.search import backends
 from archive.search.backends.base import RANK_WORDS, rank_words
 from archive.search.backends.postgresql import PostgresBackend, headline_tsquery_text, rank_tsquery_text
 from archive.search.backends.sqlite import SqliteBackend
@@ -114,3 +115,19 @@ def test_a_searched_take_list_is_counted_no_further_than_the_cap(client, monkeyp
     unsearched = client.get("/takes/")
     assert unsearched.context["page_obj"].paginator.count == 6  # a list without a search stays exact
     assert not unsearched.context["page_obj"].capped
+
+
+@pytest.mark.django_db(transaction=True)
+def test_highlighting_past_its_budget_marks_the_words_itself(dated_takes, monkeypatch, settings):
+    settings.SEARCH_RANK_BUDGET_MS = 100  # highlighting gets half of it
+    slow = "SELECT pg_sleep(0.5)" if connection.vendor == "postgresql" else SLOW_SQLITE
+
+    def slow_snippets(self, table, query, ids):
+        with connection.cursor() as cursor:
+            cursor.execute(slow)
+        return {}
+
+    monkeypatch.setattr(type(backends.backend("default")), "snippets", slow_snippets)
+    response = Client(raise_request_exception=False).get("/search/?q=korea&type=takes")
+    assert response.status_code == 200
+    assert "<mark>Korea</mark> talks" in response.content.decode()

@@ -19,6 +19,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import F, Func, IntegerField, QuerySet
 
 from archive.pagination import PER_PAGE, Page, Paginator, walk
@@ -108,6 +109,7 @@ def rank(queryset: QuerySet, q: str | Query) -> Ranking:
     if not query.is_searchable:
         return Ranking([], 0, False)
     engine = backends.for_queryset(queryset)
+    found = None
     try:
         with engine.budget():
             found = _candidates(queryset, query, rank=True)
@@ -115,7 +117,8 @@ def rank(queryset: QuerySet, q: str | Query) -> Ranking:
             if score is None:
                 score = engine.scores(queryset.model._meta.db_table, query, [pk for pk, _ in found.rows])
     except BudgetExceeded:
-        found = _candidates(queryset, query)
+        if found is None:  # the query that finds the candidates scores them too (PostgreSQL)
+            found = _candidates(queryset, query)
         rows = sorted(found.rows, key=_newest_key, reverse=True)
         return Ranking([pk for pk, _ in rows], found.count, found.capped, newest_first=True)
     rows = sorted(found.rows, key=lambda row: (score.get(row[0], 0.0), *_newest_key(row)), reverse=True)
@@ -246,6 +249,23 @@ def by_date(queryset: QuerySet, field: str, sort: str, *ties: str) -> QuerySet:
     return queryset.order_by(when.desc(nulls_last=True), *(ties or ("-pk",)))
 
 
+def snippet_budget_ms() -> int:
+    """Highlighting a page's rows gets half the ranking's budget: FTS5's ``snippet()`` costs ~0.3 s
+    a row for a body repeating 16 query words 150 times each (docs/performance.md)."""
+    return int(settings.SEARCH_RANK_BUDGET_MS) // 2
+
+
+def _attach_plain(objects: list, table: str, words: list[str]) -> None:
+    """When the engine's highlighting ran past its budget: the query's words marked in Python in
+    the title and the start of the summary, or the whole quote: linear in their length."""
+    for obj in objects:
+        if table == "archive_take":
+            obj.title_html = highlight.mark_words(obj.title, words)
+            obj.snippet = highlight.mark_words(obj.summary[:300], words)
+        else:
+            obj.snippet = highlight.mark_words(obj.text, words)
+
+
 def attach_snippets(objects: list, q: str | Query) -> None:
     """Give each shown row its highlighted HTML (one query for the whole page).
 
@@ -258,8 +278,14 @@ def attach_snippets(objects: list, q: str | Query) -> None:
     model = type(objects[0])
     table = model._meta.db_table
     using = objects[0]._state.db or "default"
-    marked = backends.backend(using).snippets(table, query, [obj.pk for obj in objects])
+    engine = backends.backend(using)
     words = [word for group in query.required for phrase in group for word in phrase.words]
+    try:
+        with engine.budget(snippet_budget_ms()):
+            marked = engine.snippets(table, query, [obj.pk for obj in objects])
+    except BudgetExceeded:
+        _attach_plain(objects, table, words)
+        return
     for obj in objects:
         parts = marked.get(obj.pk, {})
         if table == "archive_take":

@@ -119,8 +119,9 @@ class SearchBackend(abc.ABC):
         """Relevance of each of ``ids`` (a bounded candidate set), higher is better. One query."""
 
     @contextmanager
-    def budget(self) -> Iterator[None]:
-        """Run the statements inside within the search's time budget: one that runs past it is
+    def budget(self, milliseconds: int | None = None) -> Iterator[None]:
+        """Run the statements inside within ``milliseconds`` (default: the setting
+        ``SEARCH_RANK_BUDGET_MS``; 0: no budget): a statement that runs past it is
         stopped and ``BudgetExceeded`` raised instead of a database error, so the caller can fall
         back to something cheaper (the newest matches) rather than fail the request. The
         engine's own mechanism decides what "past it" means (docs/search.md, "Bounded cost")."""

@@ -132,14 +132,14 @@ class PostgresBackend(SearchBackend):
             return {pk: float(score) for pk, score in cursor.fetchall()}
 
     @contextmanager
-    def budget(self) -> Iterator[None]:
+    def budget(self, milliseconds: int | None = None) -> Iterator[None]:
         """``statement_timeout`` lowered to ``SEARCH_RANK_BUDGET_MS`` for the statements inside, in
         a transaction of their own (``set_config(…, true)`` lasts until its end); a statement it
         cancels raises ``BudgetExceeded``. Inside a caller's transaction the statements run under
         the session's timeout and are not caught: a cancelled statement would abort that
         transaction, and nothing after it could run."""
         connection = connections[self.using]
-        milliseconds = int(settings.SEARCH_RANK_BUDGET_MS)
+        milliseconds = int(settings.SEARCH_RANK_BUDGET_MS if milliseconds is None else milliseconds)
         if connection.in_atomic_block or milliseconds <= 0:
             yield
             return

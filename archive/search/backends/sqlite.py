@@ -39,8 +39,10 @@ WINDOW = 2 * (1000 + 1)
 #: Capped candidates spread over more than this many rowids each are not scored by bm25.
 SPREAD = 20
 
-#: SQLite calls the budget's clock every this many virtual-machine instructions (~0.1 ms).
-BUDGET_CHECK_EVERY = 10_000
+#: SQLite calls the budget's clock every this many virtual-machine instructions. Few: a query
+#: whose cost is in an auxiliary function (``snippet()`` on a long body: ~0.3 s a row) runs only
+#: a few dozen instructions a row, and the clock is only read between them.
+BUDGET_CHECK_EVERY = 50
 
 #: FTS5's bm25 constants (fts5_aux.c).
 BM25_K1 = 1.2
@@ -283,11 +285,11 @@ class SqliteBackend(SearchBackend):
             return {pk: float(score) for pk, score in cursor.fetchall() if pk in wanted}
 
     @contextmanager
-    def budget(self) -> Iterator[None]:
+    def budget(self, milliseconds: int | None = None) -> Iterator[None]:
         """A progress handler that interrupts the running statement once ``SEARCH_RANK_BUDGET_MS``
         have passed (SQLite has no statement timeout); the interrupted read raises
         ``BudgetExceeded``. Interrupting a read leaves any transaction as it was."""
-        milliseconds = int(settings.SEARCH_RANK_BUDGET_MS)
+        milliseconds = int(settings.SEARCH_RANK_BUDGET_MS if milliseconds is None else milliseconds)
         if milliseconds <= 0:
             yield
             return
