@@ -35,7 +35,7 @@ class Command(BaseCommand):
         logging.getLogger("django.request").setLevel(logging.ERROR)
         logging.getLogger("django.security").setLevel(logging.CRITICAL)
         wanted = options["requests"]
-        self.stderr.write(f"Fuzzing the public pages on {connection.vendor}: at least {wanted:,} requests…")
+        self.stderr.write(f"Fuzzing the public pages on {connection.display_name}: at least {wanted:,} requests…")
 
         def progress(report: fuzzing.Report) -> None:
             errors = len(report.server_errors)
@@ -47,7 +47,7 @@ class Command(BaseCommand):
         for status, path, query in report.server_errors[:20]:
             self.stderr.write(f"  {status} {path} {query!r:.300}")
         self.stdout.write(
-            f"{connection.vendor}: {report.requests:,} requests, {len(report.server_errors)} × 5xx, "
+            f"{connection.display_name}: {report.requests:,} requests, {len(report.server_errors)} × 5xx, "
             f"{seconds:,.0f}s ({report.requests / seconds:,.0f} requests/s)"
         )
         if report.server_errors:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Expression, QuerySet
+from django.db.models import BooleanField, Expression, F, Func, IntegerField, QuerySet
 
 from archive.search.query import Query
 
@@ -117,6 +117,11 @@ class SearchBackend(abc.ABC):
     @abc.abstractmethod
     def scores(self, table: str, query: Query, ids: list[int]) -> dict[int, float]:
         """Relevance of each of ``ids`` (a bounded candidate set), higher is better. One query."""
+
+    def position_in(self, ids: list[int]) -> Expression:
+        """Each row's position in ``ids`` (integers read from the database), to order by."""
+        whens = " ".join(f"WHEN {int(pk)} THEN {rank}" for rank, pk in enumerate(ids))
+        return Func(F("pk"), template=f"CASE %(expressions)s {whens} END", output_field=IntegerField())
 
     @contextmanager
     def budget(self, milliseconds: int | None = None) -> Iterator[None]:

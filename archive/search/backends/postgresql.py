@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import OperationalError, connections, transaction
-from django.db.models import BooleanField, FloatField, QuerySet
+from django.db.models import BooleanField, F, FloatField, Func, IntegerField, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 from archive.db import search_index as schema
@@ -130,6 +130,17 @@ class PostgresBackend(SearchBackend):
                 [rank_tsquery_text(query), int_array(ids)],
             )
             return {pk: float(score) for pk, score in cursor.fetchall()}
+
+    def position_in(self, ids: list[int]) -> Func:
+        """``array_position`` in one array of the ids: a ``CASE`` of 1,000 ``WHEN``s is tested
+        for each of 1,000 rows (0.1 s)."""
+        return Func(
+            Value(int_array(ids)),
+            F("pk"),
+            function="array_position",
+            arg_joiner="::bigint[], ",
+            output_field=IntegerField(),
+        )
 
     @contextmanager
     def budget(self, milliseconds: int | None = None) -> Iterator[None]:
