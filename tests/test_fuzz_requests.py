@@ -26,6 +26,7 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
+
 @pytest.fixture
 def quiet_client(seed_collection):
     return Client(raise_request_exception=False)
