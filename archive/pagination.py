@@ -152,14 +152,17 @@ def page_number(raw: object, paginator: Paginator) -> tuple[int, str]:
     return number, ""
 
 
-def paginate(request, items, per_page: int = PER_PAGE, count: int | None = None, first_ids=()) -> tuple[Page, str]:
+def paginate(
+    request, items, per_page: int = PER_PAGE, count: int | None = None, first_ids=(), capped: bool = False
+) -> tuple[Page, str]:
     """The requested page of ``items`` and a notice when the page number had to be corrected.
 
-    ``count``, when the caller already counted ``items``, saves the paginator its own count;
-    ``first_ids``, ``items``' first ids in its own order when the caller read them already, save
-    the pages they cover the query of their ids.
+    ``count``, when the caller already counted ``items``, saves the paginator its own count
+    (``capped``: that count stopped at a cap, shown "1,000+"); ``first_ids``, ``items``' first ids
+    in its own order when the caller read them already, save the pages they cover the query of
+    their ids.
     """
-    paginator = Paginator(items, per_page, count=count, first_ids=first_ids)
+    paginator = Paginator(items, per_page, count=count, first_ids=first_ids, capped=capped)
     number, notice = page_number(request.GET.get("page"), paginator)
     return paginator.page(number), notice
 

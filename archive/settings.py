@@ -177,6 +177,8 @@ def _database_config() -> dict:
 DATABASES = {"default": _database_config()}
 # PostgreSQL statement_timeout for the web process only (archive/limits.py; 0 turns it off).
 WEB_STATEMENT_TIMEOUT_MS = env_int("WEB_STATEMENT_TIMEOUT_MS", 5000)
+# How long ranking a search may take before the newest matches are shown instead (docs/search.md).
+SEARCH_RANK_BUDGET_MS = env_int("SEARCH_RANK_BUDGET_MS", 500)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # An index's included columns (Index(include=...)) are PostgreSQL's; SQLite ignores them, and needs
 # none: each of its indexes already holds the row's id, the only column included (models.Take).

@@ -4,7 +4,9 @@ The number of examples per test is FUZZ_EXAMPLES (default 250); each example of 
 tests sends one request, each of the slug test one per kind of page (six), each of the alert-link
 test four (two pages, GET and POST), so the default sends 250 + 250 + 6 x 250 + 4 x 250 = 3,000
 requests on each database. Set it higher to fuzz longer, e.g.
-FUZZ_EXAMPLES=5000 make test. A test below checks that every public URL in archive/urls.py is fuzzed.
+FUZZ_EXAMPLES=5000 make test; ``manage.py fuzz_requests`` sends 10,000 and reports them (the
+generators are archive/fuzzing.py's). A test below checks that every public URL in archive/urls.py
+is fuzzed.
 """
 
 import os
@@ -15,6 +17,8 @@ from django.urls import URLPattern, get_resolver
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from archive.fuzzing import DETAIL_PAGES, HOSTILE, LIST_PAGES, SLUG_PREFIXES, params
+
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "250"))
 FUZZ = settings(
     max_examples=EXAMPLES,
@@ -23,43 +27,8 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
-LIST_PAGES = [
-    "/", "/takes/", "/experts/", "/questions/", "/publications/", "/search/", "/search/help/", "/quotes/", "/about/",
-    "/compare/", "/agreement/", "/alerts/follow/",
-]  # fmt: skip
-SLUG_PREFIXES = ("/takes/", "/experts/", "/questions/", "/publications/", "/collections/", "/themes/")
 #: Pages of a signed link (archive/alerts/): a forged or mangled token is a 400, GET or POST.
 TOKEN_PREFIXES = ("/alerts/confirm/", "/alerts/unsubscribe/")
-DETAIL_PAGES = [
-    "/takes/hanoi-summit-we-asked-soo-kim/",
-    "/experts/soo-kim/",
-    "/questions/why-no-deal/",
-    "/publications/the-national-interest/",
-    "/collections/hanoi-summit-80-experts/",
-    "/themes/sanctions/",
-]
-KEYS = [
-    "q", "expert", "speaker", "publication", "question", "stance", "theme", "theme_mode", "kind", "collection",
-    "date_from", "date_to", "sort", "page", "letter", "organization", "tab", "per_page", "status", "experts", "n",
-]  # fmt: skip
-
-HOSTILE = [
-    '"', '""', "-", "--", "OR", "OR korea", "AND", "NOT", "NEAR", "NEAR(a b)", "*", "korea*", "(", ")", "^", ":",
-    "' OR 1=1 --", "'; DROP TABLE archive_take; --", "\\", "%", "_", "%%", "\x00", "\x00korea", "\u202ekorea",
-    "\u200b", "e\u0301", "김정은", "<script>alert(1)</script>", "javascript:alert(1)", "1e309", "-1", "0",
-    "99999999999999999999", "2019-13-45", "2019-02-30", "0000-00-00", "9999-12-31", "nope", "a" * 10_000,
-    "kim " * 2_000, '"yongbyon', "-\"a b\"",
-    "a OR OR b", "title:korea", "{", "}", "[", "]", "NaN", "None", "null", "true",
-]  # fmt: skip
-
-values = st.one_of(
-    st.sampled_from(HOSTILE),
-    st.text(max_size=60),
-    st.text(alphabet=st.characters(codec="utf-8"), min_size=0, max_size=300),
-    st.integers(min_value=-(10**30), max_value=10**30).map(str),
-    st.dates().map(str),
-)
-params = st.lists(st.tuples(st.one_of(st.sampled_from(KEYS), st.text(max_size=20)), values), min_size=0, max_size=8)
 
 
 @pytest.fixture

@@ -70,6 +70,15 @@ TOPIC_WORDS = {
     "yongbyon": 0.0005,
 }
 
+#: The words a hostile body repeats (``CorpusSpec.hostile_repeats``): the common words of the
+#: issue's slow search (issue 21) and the filler a pasted page repeats.
+HOSTILE_WORDS = (
+    "north korea kim summit talks sanctions analysts verification officials diplomacy region pressure deal "
+    "framework missile freeze lorem ipsum dolor"
+).split()
+#: Words of a hostile body besides the repeated ones (with 25 repeats a body runs ~1,100 words).
+HOSTILE_FILLER = 625
+
 SYLLABLES = (
     "ka ri mo tan sel ver lo pra un de mi no ta gu ser fin bal cor den ex im pro sta tri vel win zor "
     "ba che dor el fa gre hu is jo kel lum mar nev op pel quo ras sil tor ul van wes yar zen"
@@ -84,6 +93,9 @@ class CorpusSpec:
     seed: int = 1
     publications: int = 0  # 0: about one outlet per 40 experts, at least 5
     batch_size: int = 5000
+    #: 0: ordinary bodies. n > 0: hostile bodies, each word of ``HOSTILE_WORDS`` repeated about n
+    #: times (0.8n–1.2n) among ``HOSTILE_FILLER`` ordinary words: the data that made ranking slow.
+    hostile_repeats: int = 0
 
     def outlet_count(self) -> int:
         return self.publications or max(5, self.experts // 40)
@@ -131,6 +143,21 @@ class TextMaker:
         words = self.words(self.rng.randint(low, high))
         text = " ".join(words)
         return text[0].upper() + text[1:] + "."
+
+    def hostile_body(self, repeats: int) -> str:
+        """A long body repeating each of ``HOSTILE_WORDS`` about ``repeats`` times, shuffled into
+        ordinary words and cut into sentences of 12–30 words."""
+        words = self.words(HOSTILE_FILLER)
+        for word in HOSTILE_WORDS:
+            words += [word] * self.rng.randint(max(1, repeats * 4 // 5), max(1, repeats * 6 // 5))
+        self.rng.shuffle(words)
+        sentences, start = [], 0
+        while start < len(words):
+            end = start + self.rng.randint(12, 30)
+            text = " ".join(words[start:end])
+            sentences.append(text[0].upper() + text[1:] + ".")
+            start = end
+        return " ".join(sentences)
 
 
 def _questions() -> list[tuple[Question, list[Stance]]]:
@@ -225,6 +252,11 @@ class _World:
     questions: list[tuple[Question, list[Stance]]]
     stance_weights: dict[int, list[float]]
 
+    def _body(self) -> str:
+        if self.spec.hostile_repeats:
+            return self.text.hostile_body(self.spec.hostile_repeats)
+        return " ".join(self.text.sentence(12, 30) for _ in range(self.rng.randint(3, 8)))
+
     def plan(self, chunk: range) -> list[_TakePlan]:
         """The takes numbered ``chunk`` with everything attached to them, not yet stored."""
         rng, text, spec = self.rng, self.text, self.spec
@@ -241,7 +273,7 @@ class _World:
                 date_precision=DatePrecision.DAY,
                 url=f"https://takes.{SYNTHETIC}.invalid/{spec.seed}/{n}",
                 summary="Synthetic take generated for benchmarks. " + text.sentence(20, 40),
-                body=" ".join(text.sentence(12, 30) for _ in range(rng.randint(3, 8))),
+                body=self._body(),
                 status=Status.PUBLISHED if rng.random() < 0.97 else Status.DRAFT,
             )
             for i, n in enumerate(chunk)

@@ -26,8 +26,10 @@ TEXT_TYPES = {"CharField", "TextField", "SlugField", "URLField"}
 NAME = "text_forbidden_character"
 
 
-def text_columns() -> dict[str, list[str]]:
-    """Each archive table's character and text columns."""
+def text_columns(connection: BaseDatabaseWrapper | None = None) -> dict[str, list[str]]:
+    """Each archive table's character and text columns; with ``connection``, only the tables and
+    columns its database has now (a migration run from an empty database reaches 0014 before the
+    later migrations have made the tables of the models that follow it)."""
     tables = {}
     for model in apps.get_app_config("archive").get_models():
         if model._meta.proxy or not model._meta.managed:
@@ -35,7 +37,18 @@ def text_columns() -> dict[str, list[str]]:
         columns = [f.column for f in model._meta.concrete_fields if f.get_internal_type() in TEXT_TYPES]
         if columns:
             tables[model._meta.db_table] = columns
-    return tables
+    if connection is None:
+        return tables
+    with connection.cursor() as cursor:
+        present = set(connection.introspection.table_names(cursor))
+        kept = {}
+        for table, columns in tables.items():
+            if table not in present:
+                continue
+            have = {column.name for column in connection.introspection.get_table_description(cursor, table)}
+            if have_columns := [column for column in columns if column in have]:
+                kept[table] = have_columns
+    return kept
 
 
 def _suffix(columns: list[str]) -> str:
@@ -103,7 +116,7 @@ def _sqlite_present(cursor) -> list[str]:
 
 
 def install(connection: BaseDatabaseWrapper) -> None:
-    tables = text_columns()
+    tables = text_columns(connection)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             _postgres_install(cursor, tables)
@@ -119,7 +132,7 @@ def install(connection: BaseDatabaseWrapper) -> None:
 def uninstall(connection: BaseDatabaseWrapper) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            for table in text_columns():
+            for table in text_columns(connection):
                 cursor.execute(
                     "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND conname LIKE %s",
                     [table, f"{table}_clean_text_%"],

@@ -51,6 +51,7 @@ class FacetCounts:
     kinds: tuple
     stances: tuple
     newest: tuple = ()  # the results' first NEWEST_KEPT ids, newest first: the list's first pages
+    total_capped: bool = False  # a searched list's total counts no further than FACET_CAP ("1,000+")
 
 
 @dataclass
@@ -263,14 +264,19 @@ class FacetCounter:
         shown = FACET_CHOICES + len(chosen)
         return Branch(name, rows.order_by("-chosen", "-n")[: shown + 1], text=rows.query.values_select, shown=shown)
 
-    def total(self) -> int:
-        """The page's total: the length of its own ids when they fit under the cap, else counted."""
+    def total(self) -> tuple[int, bool]:
+        """The page's total: the length of its own ids when they fit under the cap, else counted;
+        and whether it was capped. A searched list is not counted past the cap (as /search/
+        counts): counting every match reads every matching row's search document, a cost that
+        grows with the data (0.8 s for 17,500 takes of 1,100 words each, docs/performance.md)."""
         ids, more = self.newest(self.results)
-        return self.results.count() if more else len(ids)
+        if more and self.chosen.get("q"):
+            return len(ids), True
+        return (self.results.count() if more else len(ids)), False
 
     def counts(self) -> FacetCounts:
         over = {name: self.newest(base)[1] for name, base in self.bases.items()}
-        total = self.total()
+        total, capped = self.total()
         branches = self.branches()
         rows = run_together(branches, self.results.db)
         for branch in branches:
@@ -279,6 +285,7 @@ class FacetCounter:
                 rows[branch.name] = rows[branch.name][: branch.shown]
         return FacetCounts(
             total=total,
+            total_capped=capped,
             over=frozenset(name for name, is_over in over.items() if is_over),
             themes=tuple(rows["theme"]),
             experts=tuple(rows["expert"]),

@@ -206,6 +206,7 @@ class TakeFilter(ResolvingFilterSet):
         self.total = counts.total
         # The facets read the results newest first: in that order the first pages are slices of them.
         self.first_ids = counts.newest if self.sort_order == "newest" else ()
+        self.total_capped = counts.total_capped
 
         def selected(name):
             return [(obj.slug, str(obj)) for obj in data.get(name) or []]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("archive", "0011_quote_source_url"),
+        ("archive", "0014_clean_text"),
     ]
 
     operations = [

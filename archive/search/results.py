@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from django.db.models import Case, F, QuerySet, When
+from django.conf import settings
+from django.db.models import F, QuerySet
 
 from archive.pagination import PER_PAGE, Page, Paginator, walk
 from archive.search import backends, highlight
 from archive.search.backends import Candidates
+from archive.search.backends.base import BudgetExceeded
 from archive.search.query import Query, parse
 
 COUNT_CAP = 1000
@@ -80,25 +83,52 @@ def _oldest_key(row: tuple[int, datetime.date | None]) -> tuple:
     return (when is None, when or _OLDEST, pk)
 
 
-def ranked_ids(queryset: QuerySet, q: str | Query) -> tuple[list[int], int, bool]:
-    """Ids of ``queryset``'s rows matching ``q``, best first (a bounded set), the capped count, and
-    whether it was capped. The one ranking of the archive: /search/, /quotes/ and /takes/?q=
-    (``TakeQuerySet.by_relevance``) all rank through it.
+@dataclass
+class Ranking:
+    """The outcome of ``rank``: ids best first, the capped count, whether it was capped, and
+    ``newest_first`` when ranking ran past its budget and the ids are the newest matches."""
+
+    ids: list[int]
+    count: int
+    capped: bool
+    newest_first: bool = False
+
+
+def rank(queryset: QuerySet, q: str | Query) -> Ranking:
+    """Ids of ``queryset``'s rows matching ``q``, best first (a bounded set). The one ranking of
+    the archive: /search/, /quotes/ and /takes/?q= (``TakeQuerySet.by_relevance``) all rank
+    through it.
 
     ``queryset`` carries the caller's filters; the search is applied here (a queryset already
     searched gives the same rows). Two queries at most, three for a common word under selective
-    filters on SQLite.
+    filters on SQLite. Ranking runs within the engine's budget (``SearchBackend.budget``): past
+    it, the candidates are read again unscored and come newest first, with ``newest_first`` set
+    so the page can say so (docs/search.md, "Bounded cost").
     """
     query = parse(q)
     if not query.is_searchable:
-        return [], 0, False
-    found = _candidates(queryset, query, rank=True)
-    score = found.scores
-    if score is None:
-        table = queryset.model._meta.db_table
-        score = backends.for_queryset(queryset).scores(table, query, [pk for pk, _ in found.rows])
+        return Ranking([], 0, False)
+    engine = backends.for_queryset(queryset)
+    found = None
+    try:
+        with engine.budget():
+            found = _candidates(queryset, query, rank=True)
+            score = found.scores
+            if score is None:
+                score = engine.scores(queryset.model._meta.db_table, query, [pk for pk, _ in found.rows])
+    except BudgetExceeded:
+        if found is None:  # the query that finds the candidates scores them too (PostgreSQL)
+            found = _candidates(queryset, query)
+        rows = sorted(found.rows, key=_newest_key, reverse=True)
+        return Ranking([pk for pk, _ in rows], found.count, found.capped, newest_first=True)
     rows = sorted(found.rows, key=lambda row: (score.get(row[0], 0.0), *_newest_key(row)), reverse=True)
-    return [pk for pk, _ in rows], found.count, found.capped
+    return Ranking([pk for pk, _ in rows], found.count, found.capped)
+
+
+def ranked_ids(queryset: QuerySet, q: str | Query) -> tuple[list[int], int, bool]:
+    """``rank``'s ids, capped count and whether it was capped."""
+    ranking = rank(queryset, q)
+    return ranking.ids, ranking.count, ranking.capped
 
 
 def filter_search(queryset: QuerySet, q: str | Query) -> QuerySet:
@@ -118,8 +148,10 @@ def order_by_relevance(queryset: QuerySet, q: str | Query) -> QuerySet:
     ids, _, _ = ranked_ids(queryset, query)
     if not ids:
         return queryset.none()
-    order = Case(*(When(pk=pk, then=rank) for rank, pk in enumerate(ids)))
-    return queryset.filter(pk__in=ids).order_by(order)
+    # The ids are rows of ``queryset`` already: testing its search and filters again on them read
+    # every candidate's search document a second time (0.1 s for 1,000 long takes).
+    rows = queryset.model._default_manager.using(queryset.db).filter(pk__in=ids)
+    return rows.order_by(backends.for_queryset(queryset).position_in(ids))
 
 
 class SearchPage(Page):
@@ -131,6 +163,7 @@ class SearchPage(Page):
     notice = ""  # when the page number asked for had to be corrected
     cards: list
     ranked_only_newest = False
+    rank_skipped = False  # ranking ran past its budget: the newest matches come first
 
     @classmethod
     def empty(cls, query: Query, sort: str, count: int = 0, capped: bool = False) -> SearchPage:
@@ -166,13 +199,16 @@ def search_page(
     query = parse(q)
     if not query.is_searchable:
         return SearchPage.empty(query, sort)
+    ranking = None
     if sort == "relevance":
-        ids, count, capped = ranked_ids(queryset, query)
-        found, notice = walk(ids, page, Paginator(per_page=per_page, count=count, capped=capped))
+        ranking = rank(queryset, query)
+        paginator = Paginator(per_page=per_page, count=ranking.count, capped=ranking.capped)
+        found, notice = walk(ranking.ids, page, paginator)
     else:
         found, notice = _by_date(queryset, query, sort, page, per_page)
     result = SearchPage.of(found, query, sort, notice)
     result.ranked_only_newest = sort == "relevance" and result.capped
+    result.rank_skipped = bool(ranking and ranking.newest_first)
     ids = list(found.object_list)
     rows = (prepare or (lambda qs: qs))(queryset.model._default_manager.using(queryset.db).filter(pk__in=ids))
     by_id = {obj.pk: obj for obj in rows}
@@ -205,6 +241,23 @@ def by_date(queryset: QuerySet, field: str, sort: str, *ties: str) -> QuerySet:
     return queryset.order_by(when.desc(nulls_last=True), *(ties or ("-pk",)))
 
 
+def snippet_budget_ms() -> int:
+    """Highlighting a page's rows gets half the ranking's budget: FTS5's ``snippet()`` costs ~0.3 s
+    a row for a body repeating 16 query words 150 times each (docs/performance.md)."""
+    return int(settings.SEARCH_RANK_BUDGET_MS) // 2
+
+
+def _attach_plain(objects: list, table: str, words: list[str]) -> None:
+    """When the engine's highlighting ran past its budget: the query's words marked in Python in
+    the title and the start of the summary, or the whole quote: linear in their length."""
+    for obj in objects:
+        if table == "archive_take":
+            obj.title_html = highlight.mark_words(obj.title, words)
+            obj.snippet = highlight.mark_words(obj.summary[:300], words)
+        else:
+            obj.snippet = highlight.mark_words(obj.text, words)
+
+
 def attach_snippets(objects: list, q: str | Query) -> None:
     """Give each shown row its highlighted HTML (one query for the whole page).
 
@@ -217,8 +270,14 @@ def attach_snippets(objects: list, q: str | Query) -> None:
     model = type(objects[0])
     table = model._meta.db_table
     using = objects[0]._state.db or "default"
-    marked = backends.backend(using).snippets(table, query, [obj.pk for obj in objects])
+    engine = backends.backend(using)
     words = [word for group in query.required for phrase in group for word in phrase.words]
+    try:
+        with engine.budget(snippet_budget_ms()):
+            marked = engine.snippets(table, query, [obj.pk for obj in objects])
+    except BudgetExceeded:
+        _attach_plain(objects, table, words)
+        return
     for obj in objects:
         parts = marked.get(obj.pk, {})
         if table == "archive_take":

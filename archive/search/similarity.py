@@ -7,6 +7,7 @@ trigram operator, so its backend scores candidates here. Both suggest alike with
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 #: A respelt word is offered at this similarity or above (pg_trgm's ``similarity()``).
 WORD_SIMILARITY = 0.4
@@ -14,13 +15,16 @@ WORD_SIMILARITY = 0.4
 NAME_SIMILARITY = 0.45
 
 
-def trigrams(text: str) -> set[str]:
-    """pg_trgm's trigrams: each word lower-cased, padded with two spaces before and one after."""
+@lru_cache(maxsize=8192)
+def trigrams(text: str) -> frozenset[str]:
+    """pg_trgm's trigrams: each word lower-cased, padded with two spaces before and one after.
+    Kept for the process: scoring a query against 900 names asked for the same few words'
+    trigrams 25,000 times (0.43 s of a search's 0.84 s on SQLite)."""
     grams: set[str] = set()
     for word in re.findall(r"[^\W_]+", text.casefold()):
         padded = f"  {word} "
         grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
-    return grams
+    return frozenset(grams)
 
 
 def similarity(a: str, b: str) -> float:

@@ -22,6 +22,8 @@ from archive.search.query import MAX_QUERY_CHARS, Query, parse
 from archive.search.results import SearchPage, by_date, capped_count, search_page
 
 SECTION_SIZE = 5
+#: Expert names are suggested for queries of at most this many words.
+NAME_WORDS = 4
 TABS = ("all", "quotes", "takes")
 
 
@@ -75,7 +77,7 @@ def _similar_experts(experts: QuerySet, text: str) -> list:
 
 
 def _name_text(query: Query) -> str:
-    return " ".join(query.plain_words[:4])
+    return " ".join(query.plain_words[:NAME_WORDS])
 
 
 @require_safe
@@ -106,7 +108,10 @@ def search(request: HttpRequest) -> HttpResponse:
         context.update(quote_page=quote_page, take_page=take_page, open_data=links.search(q[:MAX_QUERY_CHARS], sort))
         context["notices"] = [notice for notice in (quote_page.notice, take_page.notice) if notice]
         nothing = not quote_page.count and not take_page.count
-        context["experts"] = _similar_experts(Expert.objects.public(), _name_text(query)) if query.plain_words else []
+        # A name is a few words: a longer query names nobody, and scoring every expert's name
+        # against it cost ~0.2 s on SQLite (docs/search.md, "Bounded cost").
+        named = query.plain_words and len(query.plain_words) <= NAME_WORDS
+        context["experts"] = _similar_experts(Expert.objects.public(), _name_text(query)) if named else []
         if nothing:
             suggestion = _spelling(quotes, query) or _spelling(takes, query)
             if suggestion:

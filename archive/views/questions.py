@@ -8,8 +8,8 @@ from django.views.decorators.http import require_safe
 from archive import cache
 from archive.db import data_version
 from archive.models import ExpertStance, Position, Question
-from archive.phases import PHASES
 from archive.opendata import links
+from archive.phases import PHASES
 from archive.reading import StanceHolder, newest_holders, newest_positions, stance_split
 from archive.stance_phases import by_expert, changes
 from archive.timeline import stance_volume

@@ -47,7 +47,9 @@ def take_list(request: HttpRequest) -> HttpResponse:
     # Also counts the results, in the query that sizes the facets (kept in the cache per filters).
     version = data_version.for_request(request)
     facets = filterset.facets(params, version=version)
-    page_obj, page_notice = paginate(request, filterset.qs, count=filterset.total, first_ids=filterset.first_ids)
+    page_obj, page_notice = paginate(
+        request, filterset.qs, count=filterset.total, first_ids=filterset.first_ids, capped=filterset.total_capped
+    )
     active = filterset.active(params)
     count = page_obj.paginator.count
     return page(

@@ -20,14 +20,22 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1, help="random seed: the same seed gives the same corpus")
         parser.add_argument("--publications", type=int, default=0, help="number of outlets (default: experts / 40)")
         parser.add_argument("--batch-size", type=int, default=5000)
+        parser.add_argument(
+            "--hostile-repeats",
+            type=int,
+            default=0,
+            metavar="N",
+            help="hostile bodies: ~1,100 words repeating each of a set of common words about N times "
+            "(20–30 as in issue 21; 150 for the worst case); 0, the default, for ordinary bodies",
+        )
         parser.add_argument("--replace", action="store_true", help="delete this seed's synthetic corpus first")
 
     def handle(self, *args, **options) -> None:
         for name in ("takes", "experts", "batch_size"):
             if options[name] < 1:
                 raise CommandError(f"--{name.replace('_', '-')} must be at least 1.")
-        if options["quotes_per_take"] < 0 or options["publications"] < 0:
-            raise CommandError("--quotes-per-take and --publications cannot be negative.")
+        if options["quotes_per_take"] < 0 or options["publications"] < 0 or options["hostile_repeats"] < 0:
+            raise CommandError("--quotes-per-take, --publications and --hostile-repeats cannot be negative.")
         seed = options["seed"]
         if corpus.exists(seed):
             if not options["replace"]:
@@ -43,6 +51,7 @@ class Command(BaseCommand):
             seed=seed,
             publications=options["publications"],
             batch_size=options["batch_size"],
+            hostile_repeats=options["hostile_repeats"],
         )
         quiet = options["verbosity"] == 0
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from archive.benchmark import hostile
 from archive.models import Expert, Status, Take
 
 LUA = """
@@ -89,10 +90,21 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=2)
         parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
         parser.add_argument("--path", action="append", dest="paths", help="a path to request (repeatable)")
+        parser.add_argument(
+            "--worker-threads", type=int, default=1, help="threads per gunicorn worker (gunicorn --threads; 1: sync)"
+        )
+        parser.add_argument(
+            "--hostile",
+            action="store_true",
+            help="instead of wrk: --attackers concurrent clients send hostile searches (archive/benchmark/hostile.py; "
+            "a corpus from generate_corpus --hostile-repeats) while a probe times /about/; exits non-zero on a 5xx "
+            "or /about/ p95 over 100 ms",
+        )
+        parser.add_argument("--attackers", type=int, default=8, help="concurrent hostile searchers (with --hostile)")
 
     def handle(self, *args, **options) -> None:
         wrk = shutil.which("wrk")
-        if not wrk:
+        if not wrk and not options["hostile"]:
             raise CommandError("wrk is not installed: apt-get install wrk")
         duration = options["duration"]
         if not 1 <= duration <= 600:
@@ -116,11 +128,15 @@ class Command(BaseCommand):
         gunicorn = [
             sys.executable, "-m", "gunicorn", "archive.wsgi",
             "--bind", f"127.0.0.1:{port}", "--workers", str(options["workers"]),
+            "--threads", str(max(1, options["worker_threads"])),
             "--access-logfile", "/dev/null", "--error-logfile", "-", "--log-level", "warning",
         ]  # fmt: skip
         server = subprocess.Popen(gunicorn, cwd=base, env=env, start_new_session=True)
         try:
             self._wait_until_up(port, server)
+            if options["hostile"]:
+                self._hostile(port, options)
+                return
             for path in paths:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as response:  # noqa: S310
                     self.stderr.write(f"  {response.status} {path}")
@@ -152,6 +168,17 @@ class Command(BaseCommand):
         )
         if figures["non_2xx_3xx"] or figures["socket_errors"] or not figures["requests"]:
             raise CommandError("The load test saw errors.")
+
+    def _hostile(self, port: int, options: dict) -> None:
+        attackers, duration = options["attackers"], options["duration"]
+        self.stderr.write(
+            f"{attackers} hostile searchers and an /about/ probe for {duration}s against {options['workers']} "
+            f"gunicorn workers × {options['worker_threads']} threads…"
+        )
+        result = hostile.attack(f"http://127.0.0.1:{port}", attackers, duration)
+        self.stdout.write(result.summary(attackers, duration))
+        if not result.met:
+            raise CommandError("The hostile load test missed its targets.")
 
     def _wait_until_up(self, port: int, server: subprocess.Popen) -> None:
         deadline = time.monotonic() + 30

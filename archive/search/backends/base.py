@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import abc
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Expression, QuerySet
+from django.db.models import BooleanField, Expression, F, Func, IntegerField, QuerySet
 
 from archive.search.query import Query
 
@@ -21,6 +22,21 @@ SNIPPET_WORDS = 32
 
 #: The highlighted columns of each searched table (takes' titles are highlighted whole).
 SNIPPET_COLUMNS = {"archive_take": ("title", "summary", "body"), "archive_quote": ("text",)}
+
+
+#: At most this many distinct words of a query are used to rank (its matching uses all of them).
+RANK_WORDS = 16
+
+
+class BudgetExceeded(Exception):
+    """A search statement ran past its time budget and was stopped (``SearchBackend.budget``)."""
+
+
+def rank_words(query: Query) -> list[str]:
+    """The distinct words of ``query``'s required phrases, at most ``RANK_WORDS``: what ranking
+    scores (excluded words match nothing, so they cannot raise a row)."""
+    words = [word for group in query.required for phrase in group for word in phrase.words]
+    return list(dict.fromkeys(words))[:RANK_WORDS]
 
 
 @dataclass
@@ -101,6 +117,20 @@ class SearchBackend(abc.ABC):
     @abc.abstractmethod
     def scores(self, table: str, query: Query, ids: list[int]) -> dict[int, float]:
         """Relevance of each of ``ids`` (a bounded candidate set), higher is better. One query."""
+
+    def position_in(self, ids: list[int]) -> Expression:
+        """Each row's position in ``ids`` (integers read from the database), to order by."""
+        whens = " ".join(f"WHEN {int(pk)} THEN {rank}" for rank, pk in enumerate(ids))
+        return Func(F("pk"), template=f"CASE %(expressions)s {whens} END", output_field=IntegerField())
+
+    @contextmanager
+    def budget(self, milliseconds: int | None = None) -> Iterator[None]:
+        """Run the statements inside within ``milliseconds`` (default: the setting
+        ``SEARCH_RANK_BUDGET_MS``; 0: no budget): a statement that runs past it is
+        stopped and ``BudgetExceeded`` raised instead of a database error, so the caller can fall
+        back to something cheaper (the newest matches) rather than fail the request. The
+        engine's own mechanism decides what "past it" means (docs/search.md, "Bounded cost")."""
+        yield
 
     # -- what the page shows
 

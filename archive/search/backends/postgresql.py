@@ -7,10 +7,12 @@ The index itself is defined in ``archive.db.search_index`` (docs/search.md, "Pos
 # archive.search.query and passed only as a bound parameter.
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
-from django.db import connections
-from django.db.models import BooleanField, FloatField, QuerySet
+from django.conf import settings
+from django.db import OperationalError, connections, transaction
+from django.db.models import BooleanField, F, FloatField, Func, IntegerField, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 from archive.db import search_index as schema
@@ -18,15 +20,24 @@ from archive.db.bulk import int_array
 from archive.search.backends.base import (
     SNIPPET_COLUMNS,
     SNIPPET_WORDS,
+    BudgetExceeded,
     Candidates,
     OwnTableCondition,
     SearchBackend,
+    rank_words,
 )
 from archive.search.highlight import END, FRAGMENT, START
 from archive.search.query import Query, to_tsquery_text
 from archive.search.similarity import NAME_SIMILARITY, WORD_SIMILARITY, name_text
 
 CONFIG = schema.CONFIG
+
+#: PostgreSQL's SQLSTATE for a statement cancelled by ``statement_timeout``.
+QUERY_CANCELED = "57014"
+
+#: The longest stretch of a long text ``ts_headline`` reads for a snippet (its cost grows with the
+#: text it parses; a match further in shows the start of the summary instead).
+HEADLINE_CHARS = 20_000
 
 #: How many of the closest names (per name wanted) are tested against the caller's conditions.
 CLOSEST_FACTOR = 10
@@ -43,6 +54,27 @@ class VectorMatches(OwnTableCondition):
         return f"{column} @@ to_tsquery('{CONFIG}'::regconfig, %s)", [self.match]
 
 
+def rank_tsquery_text(query: Query) -> str:
+    """The query ``ts_rank`` scores with: the OR of the query's words (``rank_words``).
+
+    With ``&`` (what the match uses) ``ts_rank`` compares the positions of every pair of query
+    words: its cost grows with the square of how often they repeat, 2.6 ms a take for 16 words
+    repeated 20–30 times in a 1,100-word body, 2.65 s for 1,001 candidates. With ``|`` it sums
+    each word's weighted positions once, with a decreasing share for each repeat: linear and
+    bounded (a tsvector keeps at most 256 positions a word), and repeating a word cannot buy
+    rank. 0.1 s for the same 1,001 candidates (docs/performance.md, "Hostile search")."""
+    return " | ".join(f"'{word}'" for word in rank_words(query))
+
+
+def headline_tsquery_text(query: Query) -> str:
+    """The query ``ts_headline`` marks with: the OR of the query's phrases (a phrase keeps its
+    words in order). With ``&``, ts_headline looks for stretches holding every word, and with 16
+    words repeated through a long body that search cost 28 ms a take (0.55 s for a page of 20);
+    with ``|`` each phrase is a stretch of its own: 2 ms. Excluded words are in no match."""
+    phrases = dict.fromkeys(phrase for group in query.required for phrase in group)
+    return " | ".join("(" + " <-> ".join(f"'{word}'" for word in phrase.words) + ")" for phrase in phrases)
+
+
 def _headline(column: str, highlight_all: bool) -> str:
     if highlight_all:
         options = f"StartSel={START}, StopSel={END}, HighlightAll=true"
@@ -51,7 +83,7 @@ def _headline(column: str, highlight_all: bool) -> str:
             f"StartSel={START}, StopSel={END}, MaxWords={SNIPPET_WORDS}, MinWords=12, "
             f"MaxFragments=2, FragmentDelimiter={FRAGMENT}"
         )
-    return f"ts_headline('{CONFIG}'::regconfig, {column}, q.query, '{options}')"
+    return f"ts_headline('{CONFIG}'::regconfig, left({column}, {HEADLINE_CHARS}), q.query, '{options}')"
 
 
 class PostgresBackend(SearchBackend):
@@ -83,7 +115,7 @@ class PostgresBackend(SearchBackend):
             return None
         return RawSQL(
             f"ts_rank({table}.search_vector, to_tsquery('{CONFIG}'::regconfig, %s), 1)",
-            (to_tsquery_text(query),),
+            (rank_tsquery_text(query),),
             output_field=FloatField(),
         )
 
@@ -95,9 +127,42 @@ class PostgresBackend(SearchBackend):
             cursor.execute(
                 f"SELECT id, ts_rank(search_vector, to_tsquery('{CONFIG}'::regconfig, %s), 1) "
                 f"FROM {table} WHERE id = ANY(%s::bigint[])",
-                [to_tsquery_text(query), int_array(ids)],
+                [rank_tsquery_text(query), int_array(ids)],
             )
             return {pk: float(score) for pk, score in cursor.fetchall()}
+
+    def position_in(self, ids: list[int]) -> Func:
+        """``array_position`` in one array of the ids: a ``CASE`` of 1,000 ``WHEN``s is tested
+        for each of 1,000 rows (0.1 s)."""
+        return Func(
+            Value(int_array(ids)),
+            F("pk"),
+            function="array_position",
+            arg_joiner="::bigint[], ",
+            output_field=IntegerField(),
+        )
+
+    @contextmanager
+    def budget(self, milliseconds: int | None = None) -> Iterator[None]:
+        """``statement_timeout`` lowered to ``SEARCH_RANK_BUDGET_MS`` for the statements inside, in
+        a transaction of their own (``set_config(…, true)`` lasts until its end); a statement it
+        cancels raises ``BudgetExceeded``. Inside a caller's transaction the statements run under
+        the session's timeout and are not caught: a cancelled statement would abort that
+        transaction, and nothing after it could run."""
+        connection = connections[self.using]
+        milliseconds = int(settings.SEARCH_RANK_BUDGET_MS if milliseconds is None else milliseconds)
+        if connection.in_atomic_block or milliseconds <= 0:
+            yield
+            return
+        try:
+            with transaction.atomic(using=self.using):
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT set_config('statement_timeout', %s, true)", [f"{milliseconds}ms"])
+                yield
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) == QUERY_CANCELED:
+                raise BudgetExceeded from exc
+            raise
 
     def snippets(self, table: str, query: Query, ids: Iterable[int]) -> dict[int, dict[str, str]]:
         ids = list(ids)
@@ -109,7 +174,7 @@ class PostgresBackend(SearchBackend):
             cursor.execute(
                 f"SELECT t.id, {selects} FROM {table} t, "
                 f"(SELECT to_tsquery('{CONFIG}'::regconfig, %s) AS query) q WHERE t.id = ANY(%s::bigint[])",
-                [to_tsquery_text(query), int_array(ids)],
+                [headline_tsquery_text(query), int_array(ids)],
             )
             return {row[0]: dict(zip(columns, row[1:], strict=True)) for row in cursor.fetchall()}
 

@@ -9,12 +9,15 @@ reasons for each shape of SQL below are in docs/performance.md.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import reduce
 from operator import or_
 
+from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import OperationalError, connections
 from django.db.models import Exists, Expression, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 
@@ -22,6 +25,7 @@ from archive.db import search_index as schema
 from archive.search.backends.base import (
     SNIPPET_COLUMNS,
     SNIPPET_WORDS,
+    BudgetExceeded,
     Candidates,
     OwnTableCondition,
     SearchBackend,
@@ -34,6 +38,11 @@ from archive.search.similarity import NAME_SIMILARITY, WORD_SIMILARITY, name_sim
 WINDOW = 2 * (1000 + 1)
 #: Capped candidates spread over more than this many rowids each are not scored by bm25.
 SPREAD = 20
+
+#: SQLite calls the budget's clock every this many virtual-machine instructions. Few: a query
+#: whose cost is in an auxiliary function (``snippet()`` on a long body: ~0.3 s a row) runs only
+#: a few dozen instructions a row, and the clock is only read between them.
+BUDGET_CHECK_EVERY = 50
 
 #: FTS5's bm25 constants (fts5_aux.c).
 BM25_K1 = 1.2
@@ -274,6 +283,29 @@ class SqliteBackend(SearchBackend):
             )
             wanted = set(ids)
             return {pk: float(score) for pk, score in cursor.fetchall() if pk in wanted}
+
+    @contextmanager
+    def budget(self, milliseconds: int | None = None) -> Iterator[None]:
+        """A progress handler that interrupts the running statement once ``SEARCH_RANK_BUDGET_MS``
+        have passed (SQLite has no statement timeout); the interrupted read raises
+        ``BudgetExceeded``. Interrupting a read leaves any transaction as it was."""
+        milliseconds = int(settings.SEARCH_RANK_BUDGET_MS if milliseconds is None else milliseconds)
+        if milliseconds <= 0:
+            yield
+            return
+        connection = connections[self.using]
+        connection.ensure_connection()
+        raw = connection.connection
+        deadline = time.monotonic() + milliseconds / 1000
+        raw.set_progress_handler(lambda: time.monotonic() > deadline, BUDGET_CHECK_EVERY)
+        try:
+            yield
+        except OperationalError as exc:
+            if "interrupted" in str(exc):
+                raise BudgetExceeded from exc
+            raise
+        finally:
+            raw.set_progress_handler(None, BUDGET_CHECK_EVERY)
 
     # -- what the page shows
 
