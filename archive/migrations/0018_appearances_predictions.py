@@ -9,54 +9,190 @@ from archive import db
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('archive', '0011_quote_source_url'),
+        ("archive", "0011_quote_source_url"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Appearance',
+            name="Appearance",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('original', 'Original'), ('republished', 'Republished'), ('syndicated', 'Syndicated'), ('translated', 'Translated')], default='republished', max_length=12)),
-                ('url', models.URLField(max_length=500, verbose_name='URL')),
-                ('published', models.DateField(blank=True, help_text='The day it appeared there, when known.', null=True)),
-                ('title', models.CharField(blank=True, help_text="When it differs from the take's own title.", max_length=500)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('publication', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='appearances', to='archive.publication')),
-                ('take', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='appearances', to='archive.take')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("original", "Original"),
+                            ("republished", "Republished"),
+                            ("syndicated", "Syndicated"),
+                            ("translated", "Translated"),
+                        ],
+                        default="republished",
+                        max_length=12,
+                    ),
+                ),
+                ("url", models.URLField(max_length=500, verbose_name="URL")),
+                (
+                    "published",
+                    models.DateField(blank=True, help_text="The day it appeared there, when known.", null=True),
+                ),
+                (
+                    "title",
+                    models.CharField(
+                        blank=True, help_text="When it differs from the take's own title.", max_length=500
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "publication",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="appearances",
+                        to="archive.publication",
+                    ),
+                ),
+                (
+                    "take",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="appearances", to="archive.take"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['take', 'order', 'id'],
-                'indexes': [models.Index(fields=['publication', 'take'], name='appearance_pub_take_idx')],
-                'constraints': [models.UniqueConstraint(fields=('url',), name='appearance_url_unique'), models.CheckConstraint(condition=models.Q(('kind__in', ['original', 'republished', 'syndicated', 'translated'])), name='appearance_kind_valid'), models.CheckConstraint(condition=models.Q(('url', ''), _negated=True), name='appearance_url_not_empty')],
+                "ordering": ["take", "order", "id"],
+                "indexes": [models.Index(fields=["publication", "take"], name="appearance_pub_take_idx")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("url",), name="appearance_url_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(("kind__in", ["original", "republished", "syndicated", "translated"])),
+                        name="appearance_kind_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("url", ""), _negated=True), name="appearance_url_not_empty"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Prediction',
+            name="Prediction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('claim', models.TextField(help_text="What the take says will happen, in the editor's words.")),
-                ('horizon', models.DateField(blank=True, help_text='By when it should happen; empty when the text gives no date.', null=True)),
-                ('probability', models.PositiveSmallIntegerField(blank=True, help_text='A probability in per cent, only when the take states one.', null=True)),
-                ('confidence', models.CharField(blank=True, choices=[('', 'Not stated'), ('low', 'Low (“may”, “could”)'), ('medium', 'Medium (“likely”, “probably”)'), ('high', 'High (“will”, “near-certain”)')], default='', help_text="The confidence the take's own wording gives, when it states no probability.", max_length=10)),
-                ('outcome', models.CharField(choices=[('not-yet', 'Not yet'), ('came-true', 'Came true'), ('did-not', 'Did not come true'), ('partly', 'Partly came true')], default='not-yet', max_length=10)),
-                ('resolved', models.DateField(blank=True, null=True, verbose_name='resolved on')),
-                ('source_title', models.CharField(blank=True, max_length=500, verbose_name='source title')),
-                ('source_outlet', models.CharField(blank=True, max_length=200, verbose_name='source outlet')),
-                ('source_date', models.DateField(blank=True, null=True, verbose_name='source date')),
-                ('source_url', models.URLField(blank=True, max_length=1000, verbose_name='source URL')),
-                ('note', models.TextField(blank=True)),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('evidence', models.ForeignKey(blank=True, help_text='The quote of this take that makes the prediction.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='predicted_in', to='archive.quote')),
-                ('question', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='predictions', to='archive.question')),
-                ('take', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='predictions', to='archive.take')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("claim", models.TextField(help_text="What the take says will happen, in the editor's words.")),
+                (
+                    "horizon",
+                    models.DateField(
+                        blank=True, help_text="By when it should happen; empty when the text gives no date.", null=True
+                    ),
+                ),
+                (
+                    "probability",
+                    models.PositiveSmallIntegerField(
+                        blank=True, help_text="A probability in per cent, only when the take states one.", null=True
+                    ),
+                ),
+                (
+                    "confidence",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not stated"),
+                            ("low", "Low (“may”, “could”)"),
+                            ("medium", "Medium (“likely”, “probably”)"),
+                            ("high", "High (“will”, “near-certain”)"),
+                        ],
+                        default="",
+                        help_text="The confidence the take's own wording gives, when it states no probability.",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("not-yet", "Not yet"),
+                            ("came-true", "Came true"),
+                            ("did-not", "Did not come true"),
+                            ("partly", "Partly came true"),
+                        ],
+                        default="not-yet",
+                        max_length=10,
+                    ),
+                ),
+                ("resolved", models.DateField(blank=True, null=True, verbose_name="resolved on")),
+                ("source_title", models.CharField(blank=True, max_length=500, verbose_name="source title")),
+                ("source_outlet", models.CharField(blank=True, max_length=200, verbose_name="source outlet")),
+                ("source_date", models.DateField(blank=True, null=True, verbose_name="source date")),
+                ("source_url", models.URLField(blank=True, max_length=1000, verbose_name="source URL")),
+                ("note", models.TextField(blank=True)),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "evidence",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The quote of this take that makes the prediction.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="predicted_in",
+                        to="archive.quote",
+                    ),
+                ),
+                (
+                    "question",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="predictions",
+                        to="archive.question",
+                    ),
+                ),
+                (
+                    "take",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="predictions", to="archive.take"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['take', 'order', 'id'],
-                'indexes': [models.Index(fields=['outcome', 'take'], name='prediction_outcome_take_idx'), models.Index(fields=['question', 'take'], name='prediction_question_take_idx'), models.Index(fields=['horizon'], name='prediction_horizon_idx'), models.Index(fields=['take', 'order'], name='prediction_take_order_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('outcome__in', ['not-yet', 'came-true', 'did-not', 'partly'])), name='prediction_outcome_valid'), models.CheckConstraint(condition=models.Q(('confidence__in', ['', 'low', 'medium', 'high'])), name='prediction_confidence_valid'), models.CheckConstraint(condition=models.Q(('claim', ''), _negated=True), name='prediction_claim_not_empty'), models.CheckConstraint(condition=models.Q(('probability__isnull', True), ('probability__lte', 100), _connector='OR'), name='prediction_probability_range'), models.CheckConstraint(condition=models.Q(('outcome', 'not-yet'), models.Q(('resolved__isnull', False), ('source_date__isnull', False), models.Q(('source_url', ''), _negated=True), models.Q(('source_title', ''), _negated=True)), _connector='OR'), name='prediction_resolved_is_sourced')],
+                "ordering": ["take", "order", "id"],
+                "indexes": [
+                    models.Index(fields=["outcome", "take"], name="prediction_outcome_take_idx"),
+                    models.Index(fields=["question", "take"], name="prediction_question_take_idx"),
+                    models.Index(fields=["horizon"], name="prediction_horizon_idx"),
+                    models.Index(fields=["take", "order"], name="prediction_take_order_idx"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("outcome__in", ["not-yet", "came-true", "did-not", "partly"])),
+                        name="prediction_outcome_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("confidence__in", ["", "low", "medium", "high"])),
+                        name="prediction_confidence_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("claim", ""), _negated=True), name="prediction_claim_not_empty"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("probability__isnull", True), ("probability__lte", 100), _connector="OR"),
+                        name="prediction_probability_range",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("outcome", "not-yet"),
+                            models.Q(
+                                ("resolved__isnull", False),
+                                ("source_date__isnull", False),
+                                models.Q(("source_url", ""), _negated=True),
+                                models.Q(("source_title", ""), _negated=True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="prediction_resolved_is_sourced",
+                    ),
+                ],
             },
         ),
         # the new tables move the data version too (archive/db/data_version.py TABLES)

@@ -129,7 +129,9 @@ class Prediction(models.Model):
     question = models.ForeignKey(
         "Question", on_delete=models.PROTECT, null=True, blank=True, related_name="predictions"
     )
-    horizon = models.DateField(null=True, blank=True, help_text="By when it should happen; empty when the text gives no date.")
+    horizon = models.DateField(
+        null=True, blank=True, help_text="By when it should happen; empty when the text gives no date."
+    )
     probability = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="A probability in per cent, only when the take states one."
     )
