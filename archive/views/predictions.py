@@ -1,0 +1,45 @@
+"""/predictions/: the claims takes made about what would happen, what did, and who called it right."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, F, OuterRef
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.http import require_safe
+
+from archive import scores
+from archive.filters.predictions import PredictionFilter
+from archive.filters.querystrings import canonical_query, link_params
+from archive.models import LEADERBOARD_MINIMUM, Expert, Outcome, Prediction, Question
+from archive.pagination import paginate
+from archive.views.base import page
+
+#: The prediction list shows this many predictions a page.
+PREDICTIONS_PER_PAGE = 30
+
+
+@require_safe
+def prediction_list(request: HttpRequest) -> HttpResponse:
+    filterset = PredictionFilter(request.GET, queryset=Prediction.objects.published())
+    predictions = filterset.qs.with_related().order_by(F("horizon").asc(nulls_last=True), "take_id", "order", "id")
+    page_obj, page_notice = paginate(request, predictions, per_page=PREDICTIONS_PER_PAGE)
+    params = link_params(request.GET, filterset.filters)
+    data = filterset.data_cleaned
+    return page(
+        request,
+        "archive/prediction_list.html",
+        "Predictions, scored",
+        "What experts said would happen after the Hanoi summit, what happened, and who called it right.",
+        link_query=params,
+        form_values=data,
+        predictions=list(page_obj),
+        page_obj=page_obj,
+        leaderboard=scores.leaderboard(),
+        minimum=LEADERBOARD_MINIMUM,
+        outcomes=Outcome.choices,
+        experts=Expert.objects.filter(
+            Exists(Prediction.objects.published().filter(take__authorships__expert=OuterRef("pk")))
+        ).order_by("sort_name", "pk"),
+        questions=Question.objects.all(),
+        notices=[*filterset.notices, page_notice],
+        canonical_query=canonical_query(filterset.canonical_params(), page_obj),
+    )
