@@ -5,6 +5,7 @@ import io
 import json
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
 from archive import scores
@@ -162,6 +163,14 @@ def test_the_admin_refuses_a_take_whose_url_is_another_takes_appearance(tmp_path
     )
     assert not form.is_valid()
     assert "already in the archive" in str(form.errors["url"])
+
+
+def test_an_appearance_cannot_take_another_takes_address(tmp_path):
+    run_import(tmp_path, document())
+    other = Take.objects.create(title="Other", slug="other", url="https://other.example/")
+    appearance = Appearance(take=Take.objects.get(slug="talks-will-resume"), url=other.url, kind="republished")
+    with pytest.raises(ValidationError, match="already another take"):
+        appearance.full_clean()
 
 
 def test_the_prediction_page_filters_and_says_what_it_ignored(client, tmp_path):

@@ -19,7 +19,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
 from archive.models.checks import choice_check
-from archive.models.takes import Status, TakeAuthor
+from archive.models.takes import Status, Take, TakeAuthor
 
 
 class AppearanceKind(models.TextChoices):
@@ -60,6 +60,11 @@ class Appearance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.url}"
+
+    def clean(self) -> None:
+        """The duplicate guard: an appearance's URL may not be another take's own URL."""
+        if self.url and Take.objects.filter(url=self.url).exclude(pk=self.take_id).exists():
+            raise ValidationError({"url": "This URL is already another take's address in the archive."})
 
 
 class Outcome(models.TextChoices):

@@ -9,7 +9,15 @@ from django.views.decorators.http import require_safe
 from archive import scores
 from archive.filters.predictions import PredictionFilter
 from archive.filters.querystrings import canonical_query, link_params
-from archive.models import LEADERBOARD_MINIMUM, Expert, Outcome, Prediction, Question
+from archive.models import (
+    BRIER_PROBABILITY,
+    LEADERBOARD_MINIMUM,
+    Expert,
+    Outcome,
+    Prediction,
+    Question,
+    StatedConfidence,
+)
 from archive.pagination import paginate
 from archive.views.base import page
 
@@ -35,6 +43,7 @@ def prediction_list(request: HttpRequest) -> HttpResponse:
         page_obj=page_obj,
         leaderboard=scores.leaderboard(),
         minimum=LEADERBOARD_MINIMUM,
+        mapping=[(StatedConfidence(word).label.split(" (")[0].lower(), p) for word, p in BRIER_PROBABILITY.items()],
         outcomes=Outcome.choices,
         experts=Expert.objects.filter(
             Exists(Prediction.objects.published().filter(take__authorships__expert=OuterRef("pk")))
