@@ -29,6 +29,8 @@ SCENARIOS = {
     "take detail (most quotes)",
     "expert detail (~500 takes)",
     "experts by stance",
+    "predictions",
+    "predictions: outcome + horizon",
 }
 
 
