@@ -24,6 +24,7 @@ FUZZ = settings(
 
 LIST_PAGES = [
     "/", "/takes/", "/experts/", "/questions/", "/publications/", "/search/", "/search/help/", "/quotes/", "/about/",
+    "/predictions/",
 ]  # fmt: skip
 SLUG_PREFIXES = ("/takes/", "/experts/", "/questions/", "/publications/", "/collections/", "/themes/")
 DETAIL_PAGES = [
@@ -37,6 +38,7 @@ DETAIL_PAGES = [
 KEYS = [
     "q", "expert", "speaker", "publication", "question", "stance", "theme", "theme_mode", "kind", "collection",
     "date_from", "date_to", "sort", "page", "letter", "organization", "tab", "per_page", "status",
+    "outcome", "horizon_from", "horizon_to",
 ]  # fmt: skip
 
 HOSTILE = [

@@ -232,3 +232,46 @@ def test_the_starter_collection_records_at_least_25_sourced_predictions(seed_col
             assert p.source_url.startswith("https://") and p.source_date and p.resolved and p.source_title
     assert predictions.exclude(outcome="not-yet").count() >= 15
     assert Appearance.objects.filter(take__slug="hanoi-summit-we-asked-naoko-aoki").exists()
+
+
+def change_form_data(admin_client, take):
+    """The take's change form as the admin renders it, every inline row as it is."""
+    change = admin_client.get(f"/admin/archive/take/{take.pk}/change/")
+    form = change.context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields if name not in ("themes",)}
+    data["published"] = take.published.isoformat()
+    for formset in change.context["inline_admin_formsets"]:
+        prefix = formset.formset.prefix
+        management = formset.formset.management_form
+        for name in management.fields:
+            data[f"{prefix}-{name}"] = management[name].value()
+        data[f"{prefix}-TOTAL_FORMS"] = len(formset.formset.initial_forms)
+        for n, inline_form in enumerate(formset.formset.initial_forms):
+            for name in inline_form.fields:
+                value = inline_form[name].value()
+                data[f"{prefix}-{n}-{name}"] = "" if value is None else value
+    return data
+
+
+def test_an_editor_resolves_a_prediction_inline_on_the_take(admin_client, tmp_path):
+    run_import(tmp_path, document())
+    take = Take.objects.get(slug="talks-will-resume")
+    open_one = take.predictions.get(outcome="not-yet")
+    data = change_form_data(admin_client, take)
+    row = next(k.rsplit("-", 1)[0] for k, v in data.items() if k.endswith("-id") and str(v) == str(open_one.pk))
+    data[f"{row}-outcome"] = "did-not"
+    response = admin_client.post(f"/admin/archive/take/{take.pk}/change/", data)
+    assert response.status_code == 200  # refused: no dated source yet
+    assert "names the day it resolved" in response.content.decode()
+    data.update(
+        {
+            f"{row}-resolved": "2021-01-20",
+            f"{row}-source_title": "No treaty signed",
+            f"{row}-source_date": "2021-01-20",
+            f"{row}-source_url": "https://news.example/no-treaty",
+        }
+    )
+    response = admin_client.post(f"/admin/archive/take/{take.pk}/change/", data)
+    assert response.status_code == 302
+    open_one.refresh_from_db()
+    assert (open_one.outcome, open_one.source_title) == ("did-not", "No treaty signed")
