@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, F, OuterRef
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
-from archive import scores
+from archive import cache, scores
+from archive.db import data_version
 from archive.filters.predictions import PredictionFilter
 from archive.filters.querystrings import canonical_query, link_params
 from archive.models import (
@@ -25,6 +26,15 @@ from archive.views.base import page
 PREDICTIONS_PER_PAGE = 30
 
 
+def expert_menu(leaderboard: list, chosen: list[Expert]) -> list[Expert]:
+    """The experts the filter menu offers: the ranked ones and the one chosen. Thousands of experts
+    with a prediction would make a menu no one reads (and a slow page): every expert page links to
+    its own predictions instead."""
+    experts = {record.expert.pk: record.expert for record in leaderboard if record.expert}
+    experts.update((expert.pk, expert) for expert in chosen)
+    return sorted(experts.values(), key=lambda e: (e.sort_name, e.pk))
+
+
 @require_safe
 def prediction_list(request: HttpRequest) -> HttpResponse:
     filterset = PredictionFilter(request.GET, queryset=Prediction.objects.published())
@@ -32,6 +42,9 @@ def prediction_list(request: HttpRequest) -> HttpResponse:
     page_obj, page_notice = paginate(request, predictions, per_page=PREDICTIONS_PER_PAGE)
     params = link_params(request.GET, filterset.filters)
     data = filterset.data_cleaned
+    # one figure for every filter combination, kept until the next write (archive/cache.py)
+    version = data_version.for_request(request)
+    leaderboard = cache.kept("prediction leaderboard", (), scores.leaderboard, version=version)
     return page(
         request,
         "archive/prediction_list.html",
@@ -41,13 +54,11 @@ def prediction_list(request: HttpRequest) -> HttpResponse:
         form_values=data,
         predictions=list(page_obj),
         page_obj=page_obj,
-        leaderboard=scores.leaderboard(),
+        leaderboard=leaderboard,
         minimum=LEADERBOARD_MINIMUM,
         mapping=[(StatedConfidence(word).label.split(" (")[0].lower(), p) for word, p in BRIER_PROBABILITY.items()],
         outcomes=Outcome.choices,
-        experts=Expert.objects.filter(
-            Exists(Prediction.objects.published().filter(take__authorships__expert=OuterRef("pk")))
-        ).order_by("sort_name", "pk"),
+        experts=expert_menu(leaderboard, data.get("expert") or []),
         questions=Question.objects.all(),
         notices=[*filterset.notices, page_notice],
         canonical_query=canonical_query(filterset.canonical_params(), page_obj),
