@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 LIST_PAGES = [
     "/", "/takes/", "/experts/", "/questions/", "/publications/", "/search/", "/search/help/", "/quotes/", "/about/",
-    "/compare/", "/agreement/", "/alerts/follow/",
+    "/compare/", "/agreement/", "/alerts/follow/", "/predictions/",
 ]  # fmt: skip
 SLUG_PREFIXES = ("/takes/", "/experts/", "/questions/", "/publications/", "/collections/", "/themes/")
 DETAIL_PAGES = [
@@ -30,6 +30,7 @@ DETAIL_PAGES = [
 KEYS = [
     "q", "expert", "speaker", "publication", "question", "stance", "theme", "theme_mode", "kind", "collection",
     "date_from", "date_to", "sort", "page", "letter", "organization", "tab", "per_page", "status", "experts", "n",
+    "outcome", "horizon_from", "horizon_to",
 ]  # fmt: skip
 
 HOSTILE = [

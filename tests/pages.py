@@ -53,4 +53,28 @@ def public_pages() -> dict[str, str]:
         "compare": f"/compare/?experts={expert.slug}&experts={other.slug if other else expert.slug}",
         "agreement": "/agreement/?n=8",
         "take citation": f"{take.get_absolute_url()}cite/",
+        "predictions": "/predictions/",
+        **prediction_pages(),
     }
+
+
+def prediction_pages() -> dict[str, str]:
+    """The pages that show predictions and appearances, when the database holds any (the starter
+    collection does): a filtered prediction list, a take with both, an expert with a record, an outlet
+    that republished a take."""
+    from archive.models import Appearance, Prediction
+
+    pages = {}
+    resolved = Prediction.objects.published().exclude(outcome="not-yet").select_related("take").first()
+    if resolved is not None:
+        author = resolved.take.authorships.select_related("expert").first()
+        pages["predictions filtered"] = f"/predictions/?outcome={resolved.outcome}&expert={author.expert.slug}"
+        pages["take with predictions"] = resolved.take.get_absolute_url()
+        pages["expert with a record"] = author.expert.get_absolute_url()
+    appearance = Appearance.objects.published().select_related("take").first()
+    if appearance is not None:
+        pages["take also published in"] = appearance.take.get_absolute_url()
+    elsewhere = Appearance.objects.published().filter(publication__isnull=False).select_related("publication").first()
+    if elsewhere is not None:
+        pages["outlet that republished"] = elsewhere.publication.get_absolute_url()
+    return pages

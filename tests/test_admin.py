@@ -40,6 +40,8 @@ def add_take_form(publication, authors, stance) -> dict:
         **inline_management("quotes", 1),
         **inline_management("positions", 1),
         **inline_management("responses", 1),
+        **inline_management("appearances", 0),
+        **inline_management("predictions", 0),
         "quotes-0-text": "The arsenal is not for sale.",
         "quotes-0-speaker": str(authors[0].pk),
         "quotes-0-is_headline": "on",

@@ -38,6 +38,8 @@ SCENARIOS = {
     "question (over time, changes)",
     "outlet (over time)",
     "takes by question (over time)",
+    "predictions",
+    "predictions: outcome + horizon",
 }
 
 

@@ -38,7 +38,8 @@ def urls(archive) -> dict[str, tuple[str, int]]:
             f"/takes/?theme={archive.themes[0].slug}&theme={archive.themes[1].slug}&theme_mode=all",
             9,
         ),
-        "take": (f"/takes/{archive.takes[-1].slug}/", 14),
+        # + its appearances and its predictions (issue 20)
+        "take": (f"/takes/{archive.takes[-1].slug}/", 16),
         "experts": ("/experts/", 9),
         # Read from the who-holds-what table (archive/stances.py): the groups in one windowed query.
         # ... and one more for the data version (the sections are kept against it: test_page_cache.py).
@@ -50,14 +51,16 @@ def urls(archive) -> dict[str, tuple[str, int]]:
             f"&theme={archive.themes[0].slug}&organization=Institute%201&letter=E",
             12,
         ),
-        "expert": (f"/experts/{archive.experts[0].slug}/", 15),  # +1: stance per phase
+        # +1: stance per phase; +2: the prediction record (issue 20)
+        "expert": (f"/experts/{archive.experts[0].slug}/", 17),
         "questions": ("/questions/", 4),
         # One more than before the who-holds-what table: how many experts hold each stance (the page
         # lists the first 30 of each and links to the rest), instead of loading every position.
         # ... and one for the data version: a repeated request reads the split and groups from the cache.
         "question": (f"/questions/{question.slug}/", 9),  # +2: over time by stance, who changed their mind
         "outlets": ("/publications/", 2),
-        "outlet": (f"/publications/{archive.publications[0].slug}/", 10),  # +1: over time
+        # +1: over time; +1: the takes it republished (issue 20)
+        "outlet": (f"/publications/{archive.publications[0].slug}/", 11),
         "collection": (f"/collections/{archive.collection.slug}/", 8),
         "theme": (f"/themes/{archive.themes[0].slug}/", 8),
         # The questions, their stances, the outlets; and the data version that keys the whole-page

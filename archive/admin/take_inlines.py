@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from archive.models import Position, Question, Quote, Response, Stance, Take, TakeAuthor
+from archive.models import Appearance, Position, Prediction, Question, Quote, Response, Stance, Take, TakeAuthor
 
 
 def first_author_id(take: Take | None) -> int | None:
@@ -134,3 +134,33 @@ class ResponseInline(QuoteOfThisTakeMixin, admin.TabularInline):
     autocomplete_fields = ["expert", "target_take"]
     fields = ["relation", "expert", "target_take", "quote", "note"]
     quote_fields = ("quote",)
+
+
+class AppearanceInline(admin.TabularInline):
+    """Other places the take was published: republished, syndicated, translated (or the original)."""
+
+    model = Appearance
+    extra = 0
+    autocomplete_fields = ["publication"]
+    fields = ["kind", "publication", "url", "published", "title", "order"]
+    verbose_name = "appearance elsewhere"
+    verbose_name_plural = "also published in (the take keeps one record)"
+
+
+class PredictionInline(QuoteOfThisTakeMixin, admin.StackedInline):
+    """What the take says will happen; resolved here with the dated report that shows the outcome."""
+
+    model = Prediction
+    extra = 0
+    quote_fields = ("evidence",)
+    fields = [
+        "claim",
+        "evidence",
+        "question",
+        ("horizon", "probability", "confidence"),
+        ("outcome", "resolved"),
+        ("source_title", "source_outlet", "source_date"),
+        "source_url",
+        "note",
+        "order",
+    ]

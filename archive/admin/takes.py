@@ -25,7 +25,9 @@ from django.utils.html import format_html, format_html_join
 
 from archive.admin.base import ADMIN_CSS, ArchiveAdmin, full_text_search_results
 from archive.admin.take_inlines import (
+    AppearanceInline,
     PositionInline,
+    PredictionInline,
     QuoteInline,
     ResponseInline,
     TakeAuthorInline,
@@ -81,7 +83,8 @@ class TakeAdminForm(forms.ModelForm):
         others = Take.objects.exclude(pk=self.instance.pk) if self.instance.pk else Take.objects.all()
         url = cleaned.get("url")
         if url:
-            existing = others.filter(url__in=normalised_url_variants(url)).first()
+            variants = normalised_url_variants(url)
+            existing = others.filter(url__in=variants).first() or others.filter(appearances__url__in=variants).first()
             if existing:
                 self.add_error("url", self.duplicate_error(existing, "This URL is already in the archive"))
         title, publication = cleaned.get("title"), cleaned.get("publication")
@@ -118,7 +121,7 @@ class TakeAdmin(ArchiveAdmin):
     autocomplete_fields = ["publication", "collection", "themes"]
     list_select_related = ["publication"]
     readonly_fields = ["created", "updated", "recent_changes"]
-    inlines = [TakeAuthorInline, QuoteInline, PositionInline, ResponseInline]
+    inlines = [TakeAuthorInline, QuoteInline, PositionInline, ResponseInline, AppearanceInline, PredictionInline]
     actions = ["publish", "unpublish"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "standfirst", "kind", "status"]}),

@@ -28,12 +28,15 @@ from archive.models import (
     Confidence,
     DatePrecision,
     Expert,
+    Outcome,
     Position,
+    Prediction,
     Publication,
     PublicationKind,
     Question,
     Quote,
     Stance,
+    StatedConfidence,
     Status,
     Take,
     TakeAuthor,
@@ -299,6 +302,56 @@ class _World:
         return plans
 
 
+PREDICTION_FIELDS = [
+    "take",
+    "claim",
+    "question",
+    "confidence",
+    "outcome",
+    "resolved",
+    "source_title",
+    "source_outlet",
+    "source_date",
+    "source_url",
+    "note",
+    "order",
+    "horizon",
+]
+RESOLVED = [Outcome.CAME_TRUE, Outcome.DID_NOT, Outcome.PARTLY]
+
+
+def _predictions(plans: list[_TakePlan]) -> list[tuple]:
+    """About one take in four makes a prediction, three in five of them resolved. A random stream
+    of their own (seeded by the chunk's first take), so the rest of the corpus stays as it was."""
+    if not plans:
+        return []
+    rng = random.Random(plans[0].take.pk)
+    rows = []
+    for plan in plans:
+        if rng.random() >= 0.25 or not plan.positions:
+            continue
+        horizon = plan.take.published + datetime.timedelta(days=rng.randint(30, 900))
+        resolved = horizon.isoformat() if rng.random() < 0.6 else None
+        rows.append(
+            (
+                plan.take.pk,
+                "Synthetic prediction generated for benchmarks.",
+                plan.positions[0][0],
+                rng.choice(StatedConfidence.values),
+                rng.choice(RESOLVED) if resolved else Outcome.NOT_YET,
+                resolved,
+                "Synthetic report" if resolved else "",
+                "",
+                resolved,
+                f"https://reports.{SYNTHETIC}.invalid/{plan.take.pk}" if resolved else "",
+                "",
+                0,
+                horizon.isoformat(),
+            )
+        )
+    return rows
+
+
 def _store(plans: list[_TakePlan]) -> dict[str, int]:
     """Insert a planned chunk; returns the rows stored by kind."""
     Take.objects.bulk_create([plan.take for plan in plans])
@@ -313,7 +366,10 @@ def _store(plans: list[_TakePlan]) -> dict[str, int]:
     copy_rows(Quote, ["take", "text", "speaker", "is_headline", "order"], quotes)
     copy_rows(Position, ["take", "question", "stance", "confidence", "note"], positions)
     copy_rows(Take.themes.through, ["take", "theme"], tags)
+    predictions = _predictions(plans)
+    copy_rows(Prediction, PREDICTION_FIELDS, predictions)
     return {
+        "predictions": len(predictions),
         "takes": len(plans),
         "authorships": len(authorships),
         "quotes": len(quotes),
@@ -414,7 +470,7 @@ def generate(spec: CorpusSpec, progress: Callable[[str], None] = lambda message:
 
     with transaction.atomic(), search_index.bulk_load(connection), data_version.lifted(connection):
         world = _make_world(spec, rng, text, tag, report, progress)
-        counts = {"takes": 0, "authorships": 0, "quotes": 0, "positions": 0, "theme tags": 0}
+        counts = {"takes": 0, "authorships": 0, "quotes": 0, "positions": 0, "theme tags": 0, "predictions": 0}
         # The next chunk is planned (pure Python: text, choices) in a second thread while this one
         # waits for the database to store the current chunk: the two overlap instead of taking
         # turns. Only the planning thread draws random numbers, chunk after chunk, so the corpus

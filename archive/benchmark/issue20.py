@@ -114,7 +114,7 @@ def scenarios(p: Parameters) -> list[Scenario]:
             "outlet (over time)",
             f"/publications/{p.publication}/",
             lambda: naive_volume(publication=publication),
-            10,
+            11,  # + the takes it republished (appearances)
             TARGET_GROUP,
         ),
         Scenario(

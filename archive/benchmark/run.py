@@ -33,6 +33,7 @@ from archive.models import (
     Collection,
     Expert,
     Position,
+    Prediction,
     Publication,
     Question,
     Quote,
@@ -254,6 +255,18 @@ def naive_experts_by_stance(question_slug: str) -> dict:
     return grouped
 
 
+def naive_predictions(**filters) -> list:
+    """The straightforward way: every published prediction, each author's record counted in Python."""
+    rows = list(Prediction.objects.filter(take__status=Status.PUBLISHED, **filters).prefetch_related("take__authors"))
+    tally: dict[int, list[int]] = {}
+    for prediction in rows:
+        for author in prediction.take.authors.all():
+            counts = tally.setdefault(author.pk, [0, 0])
+            counts[0] += prediction.outcome != "not-yet"
+            counts[1] += prediction.outcome == "came-true"
+    return rows[:30]
+
+
 # --------------------------------------------------------------------------- scenarios
 
 
@@ -306,7 +319,7 @@ def scenarios(p: Parameters) -> list[Scenario]:
             "take detail (most quotes)",
             f"/takes/{p.busy_take}/",
             lambda: naive_take_detail(p.busy_take),
-            15,
+            17,
             "detail",
         ),
         Scenario(
@@ -315,6 +328,14 @@ def scenarios(p: Parameters) -> list[Scenario]:
             lambda: naive_expert_detail(p.busy_expert),
             20,
             "detail",
+        ),
+        Scenario("predictions", "/predictions/", naive_predictions, 9, "lists"),
+        Scenario(
+            "predictions: outcome + horizon",
+            url("/predictions/", outcome="came-true", horizon_from="2019-06-01", horizon_to="2020-12-31"),
+            lambda: naive_predictions(outcome="came-true"),
+            9,
+            "lists",
         ),
         Scenario(
             "experts by stance",

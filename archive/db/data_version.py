@@ -48,6 +48,8 @@ TABLES = (
     "archive_stance",
     "archive_position",
     "archive_response",
+    "archive_appearance",
+    "archive_prediction",
 )
 
 #: Tables kept by triggers from those above: they change only when one of ``TABLES`` does.

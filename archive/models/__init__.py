@@ -9,6 +9,7 @@ speaker may be someone other than the author), takes *positions* (one stance per
 - ``outlets``: Publication, Collection;
 - ``experts``: Expert, Affiliation;
 - ``stances``: Question, Stance, ExpertStance (who holds what), Response;
+- ``predictions``: Appearance (a take in another outlet), Prediction (a claim scored against events);
 - ``checks``: the choice check every model's ``Meta`` uses;
 - ``alerts``: Subscriber, Alert, AlertDelivery (email alerts; never shown anywhere).
 
@@ -20,6 +21,17 @@ from archive.models.alerts import Alert, AlertDelivery, Subscriber
 from archive.models.checks import choice_check
 from archive.models.experts import SORT_INITIAL, Affiliation, Expert, ExpertKind, ExpertQuerySet
 from archive.models.outlets import Collection, Publication, PublicationKind, PublicationQuerySet
+from archive.models.predictions import (
+    BRIER_PROBABILITY,
+    LEADERBOARD_MINIMUM,
+    OUTCOME_VALUE,
+    Appearance,
+    AppearanceKind,
+    Outcome,
+    Prediction,
+    PredictionQuerySet,
+    StatedConfidence,
+)
 from archive.models.stances import ExpertStance, ExpertStanceQuerySet, Question, Relation, Response, Stance
 from archive.models.takes import (
     Confidence,
@@ -38,6 +50,15 @@ from archive.models.takes import (
 )
 
 __all__ = [
+    "BRIER_PROBABILITY",
+    "LEADERBOARD_MINIMUM",
+    "OUTCOME_VALUE",
+    "Appearance",
+    "AppearanceKind",
+    "Outcome",
+    "Prediction",
+    "PredictionQuerySet",
+    "StatedConfidence",
     "SORT_INITIAL",
     "Affiliation",
     "Alert",

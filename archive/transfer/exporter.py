@@ -139,6 +139,17 @@ def take_item(t: models.Take, exported: set[str] | None) -> dict:
             }
             for p in positions
         ],
+        "appearances": [
+            {
+                "url": a.url,
+                "kind": a.kind,
+                "publication": a.publication.slug if a.publication else None,
+                "published": a.published.isoformat() if a.published else None,
+                "title": a.title,
+            }
+            for a in t.appearances.all()
+        ],
+        "predictions": [prediction_item(p, index) for p in t.predictions.all()],
         "responses": [
             {
                 "expert": r.expert.slug,
@@ -149,6 +160,27 @@ def take_item(t: models.Take, exported: set[str] | None) -> dict:
             }
             for r in responses
         ],
+    }
+
+
+def prediction_item(p: models.Prediction, index: dict[int, int]) -> dict:
+    def day(value):
+        return value.isoformat() if value else None
+
+    return {
+        "claim": p.claim,
+        "quote": index.get(p.evidence_id),
+        "question": p.question.slug if p.question else None,
+        "horizon": day(p.horizon),
+        "probability": p.probability,
+        "confidence": p.confidence,
+        "outcome": p.outcome,
+        "resolved": day(p.resolved),
+        "source_title": p.source_title,
+        "source_outlet": p.source_outlet,
+        "source_date": day(p.source_date),
+        "source_url": p.source_url,
+        "note": p.note,
     }
 
 
@@ -166,6 +198,8 @@ def takes_queryset(status: str | None):
             Prefetch("quotes", queryset=models.Quote.objects.select_related("speaker").order_by("order", "id")),
             Prefetch("positions", queryset=models.Position.objects.select_related("question", "stance")),
             Prefetch("responses", queryset=models.Response.objects.select_related("expert", "target_take")),
+            Prefetch("appearances", queryset=models.Appearance.objects.select_related("publication").order_by("order")),
+            Prefetch("predictions", queryset=models.Prediction.objects.select_related("question").order_by("order")),
             "themes",
         )
     )

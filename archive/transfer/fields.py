@@ -3,6 +3,8 @@ reads one item's keys into model values, checked by the model fields' own rules.
 
 from __future__ import annotations
 
+import datetime
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -13,6 +15,8 @@ from django.db import models as dj_models
 from archive import models
 from archive.models.text import problem
 from archive.transfer.document import Problems, describe, parse_date, type_name
+
+DAY_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,29 @@ RESPONSE = (
     Spec("quote", "index"),
     Spec("note"),
 )
-TAKE_LISTS = ("authors", "themes", "quotes", "positions", "responses")
+APPEARANCE = (
+    Spec("url", required=True),
+    Spec("kind", "choice"),
+    Spec("publication", "ref"),
+    Spec("published", "day"),
+    Spec("title"),
+)
+PREDICTION = (
+    Spec("claim", required=True),
+    Spec("quote", "index", attr="evidence"),
+    Spec("question", "ref"),
+    Spec("horizon", "day"),
+    Spec("probability", "int"),
+    Spec("confidence", "choice"),
+    Spec("outcome", "choice"),
+    Spec("resolved", "day"),
+    Spec("source_title"),
+    Spec("source_outlet"),
+    Spec("source_date", "day"),
+    Spec("source_url"),
+    Spec("note"),
+)
+TAKE_LISTS = ("authors", "themes", "quotes", "positions", "responses", "appearances", "predictions")
 
 
 @cache
@@ -153,6 +179,8 @@ class ItemReader:
         """Put ``value``, read as ``spec`` says, into ``values``; or record why it cannot be read."""
         if spec.kind == "date":
             self.read_date(value, spec, where, values)
+        elif spec.kind == "day":
+            self.read_day(value, spec, where, values)
         elif spec.kind == "bool":
             self.read_bool(value, spec, where, values)
         elif spec.kind == "index":
@@ -176,6 +204,25 @@ class ItemReader:
                 values["published"], values["date_precision"] = parse_date(value)
             except ValueError as exc:
                 self.problems.add(where, spec.key, f"{describe(value)} {exc}")
+
+    def read_day(self, value: Any, spec: Spec, where: str, values: dict) -> None:
+        """A whole date (``"2019-10-05"``) or null: appearances' and predictions' dates (a horizon
+        may lie in the future)."""
+        if value is None:
+            values[spec.field_name] = None
+            return
+        if isinstance(value, str) and DAY_PATTERN.fullmatch(value):
+            try:
+                date = datetime.date.fromisoformat(value)
+            except ValueError:
+                self.problems.add(where, spec.key, f"{describe(value)} is not a real calendar date")
+                return
+            if date.year < 1900:
+                self.problems.add(where, spec.key, f"{describe(value)} is before 1900")
+                return
+            values[spec.field_name] = date
+            return
+        self.problems.add(where, spec.key, f"must be a date such as 2019-10-05 or null, not {describe(value)}")
 
     def read_bool(self, value: Any, spec: Spec, where: str, values: dict) -> None:
         if not isinstance(value, bool):

@@ -9,7 +9,8 @@ Semantics of a missing key, documented in docs/import-format.md:
 - on a top-level item (a publication, expert, question, collection, theme or take), a missing key
   leaves that field as it is when the item exists, and gives the model default when it is created;
 - a nested list that is present (``affiliations``, ``stances``, ``authors``, ``themes``, ``quotes``,
-  ``positions``, ``responses``) replaces the item's list; a missing one leaves it as it is;
+  ``positions``, ``responses``, ``appearances``, ``predictions``) replaces the item's list; a missing
+  one leaves it as it is;
 - inside a nested list item, a missing key means the default.
 """
 
@@ -24,9 +25,11 @@ from archive.transfer import FORMAT_VERSION
 from archive.transfer.document import Document, ImportFailed, Problems, Record, describe, type_name
 from archive.transfer.fields import (
     AFFILIATION,
+    APPEARANCE,
     COLLECTION,
     EXPERT,
     POSITION,
+    PREDICTION,
     PUBLICATION,
     QUESTION,
     QUOTE,
@@ -145,6 +148,10 @@ def unique_keys(section: str, record: Record):
         yield "name", "name:" + record.fields.get("name", "").casefold()
     if section == "takes" and record.fields.get("url"):
         yield "url", "url:" + record.fields["url"]
+    if section == "takes":
+        for n, appearance in enumerate(record.lists.get("appearances") or ()):
+            if appearance["url"] and appearance["url"] != record.fields.get("url"):
+                yield f"appearances[{n}].url", "url:" + appearance["url"]
 
 
 def read_list(reader: ItemReader, item: dict, key: str, where: str) -> list | None:
@@ -261,7 +268,79 @@ def read_take(reader: ItemReader, item: Any, where: str) -> Record | None:
     responses = read_list(reader, item, "responses", where)
     if responses is not None:
         record.lists["responses"] = read_responses(reader, responses, where, quote_count, values.get("slug"))
+
+    appearances = read_list(reader, item, "appearances", where)
+    if appearances is not None:
+        record.lists["appearances"] = read_appearances(reader, appearances, where, values.get("url"))
+
+    predictions = read_list(reader, item, "predictions", where)
+    if predictions is not None:
+        record.lists["predictions"] = read_predictions(reader, predictions, where, quote_count)
     return record
+
+
+def read_appearances(reader: ItemReader, appearances: list, where: str, take_url: str | None) -> list[dict]:
+    """Other places the take was published: each URL once, and not the take's own URL."""
+    problems, rows, urls = reader.problems, [], set()
+    for n, appearance in enumerate(appearances):
+        here = f"{where}: appearances[{n}]"
+        row = reader.read(appearance, APPEARANCE, models.Appearance, here, "takes[].appearances[]")
+        if row is None:
+            continue
+        url = row.get("url")
+        if url and (url in urls or url == take_url):
+            problems.add(here, "url", f"{describe(url)} is listed twice for this take")
+        urls.add(url)
+        rows.append(
+            {
+                "url": url or "",
+                "kind": row.get("kind", models.AppearanceKind.REPUBLISHED),
+                "publication": row.get("publication"),
+                "published": row.get("published"),
+                "title": row.get("title", ""),
+            }
+        )
+    return rows
+
+
+PREDICTION_DEFAULTS = {
+    "evidence": None,
+    "question": None,
+    "horizon": None,
+    "probability": None,
+    "confidence": "",
+    "outcome": "not-yet",
+    "resolved": None,
+    "source_title": "",
+    "source_outlet": "",
+    "source_date": None,
+    "source_url": "",
+    "note": "",
+}
+
+
+def read_predictions(reader: ItemReader, predictions: list, where: str, quote_count: int | None) -> list[dict]:
+    """A take's predictions; a resolved one names the day and the dated report that shows it."""
+    problems, rows = reader.problems, []
+    for n, prediction in enumerate(predictions):
+        here = f"{where}: predictions[{n}]"
+        row = reader.read(prediction, PREDICTION, models.Prediction, here, "takes[].predictions[]")
+        if row is None:
+            continue
+        check_quote_index(problems, here, "quote", row.get("evidence"), quote_count)
+        if "claim" in row and not row["claim"].strip():
+            problems.add(here, "claim", "cannot be blank")
+        row = {**PREDICTION_DEFAULTS, **row}
+        if row["probability"] is not None and row["probability"] > 100:
+            problems.add(here, "probability", f"{row['probability']} is not a percentage (0 to 100)")
+        if row["outcome"] != "not-yet":
+            missing = [k for k in ("resolved", "source_title", "source_date", "source_url") if not row[k]]
+            if missing:
+                problems.add(
+                    here, "outcome", f"a resolved prediction needs {', '.join(missing)} (the report that shows it)"
+                )
+        rows.append(row)
+    return rows
 
 
 def read_quotes(reader: ItemReader, quotes: list, where: str) -> list[dict]:

@@ -29,6 +29,27 @@ TAKE_FIELDS = (
     "status",
 )
 
+#: The columns of an appearance and of a prediction as the file gives them (the file's keys, in
+#: model terms: references by slug; a prediction's evidence by quote index).
+APPEARANCE_KEYS = ("url", "kind", "publication", "published", "title")
+APPEARANCE_COLUMNS = ("url", "kind", "publication__slug", "published", "title")
+PREDICTION_KEYS = (
+    "evidence",
+    "claim",
+    "question",
+    "horizon",
+    "probability",
+    "confidence",
+    "outcome",
+    "resolved",
+    "source_title",
+    "source_outlet",
+    "source_date",
+    "source_url",
+    "note",
+)
+PREDICTION_COLUMNS = ("evidence_id", *PREDICTION_KEYS[1:2], "question__slug", *PREDICTION_KEYS[3:])
+
 
 #: Takes planned (and later written) at a time: only these takes' texts are in memory at once.
 PLAN_CHUNK = 2000
@@ -50,6 +71,8 @@ class TakePlan:
     positions: bool = False
     responses: bool = False
     slug: str = ""
+    appearances: bool = False
+    predictions: bool = False
 
     is_new: bool = True  # no existing take matched (take_id is filled in once it is written)
 
@@ -58,7 +81,7 @@ class TakePlan:
         return (
             self.is_new
             or bool(self.fields or self.authors is not None or self.themes is not None)
-            or (self.quotes or self.positions or self.responses)
+            or (self.quotes or self.positions or self.responses or self.appearances or self.predictions)
         )
 
     def forget(self) -> None:
@@ -102,6 +125,21 @@ class TakePlanning:
         urls = [r.fields["url"] for r in records if r.fields.get("url")]
         by_slug = {row[1]: row for row in fetch(models.Take.objects.values_list("id", "slug", "url"), "slug", slugs)}
         by_url = {row[2]: row for row in fetch(models.Take.objects.values_list("id", "slug", "url"), "url", urls)}
+        # the duplicate guard: a take's URL may be another take's appearance (republished copy)
+        appearance_urls = urls + [a["url"] for r in records for a in r.lists.get("appearances") or ()]
+        self.appearance_owners = {
+            row[2]: row
+            for row in fetch(
+                models.Appearance.objects.values_list("take_id", "take__slug", "url"), "url", appearance_urls
+            )
+        }
+        for url, row in self.appearance_owners.items():
+            by_url.setdefault(url, row)
+        self.url_owners = dict(by_url)
+        for row in fetch(
+            models.Take.objects.values_list("id", "slug", "url"), "url", [u for u in appearance_urls if u not in by_url]
+        ):
+            self.url_owners[row[2]] = row
         self.preload_references(records)
 
         plans = self.match_existing(records, by_slug, by_url)
@@ -123,7 +161,11 @@ class TakePlanning:
 
     def preload_references(self, records: list[Record]) -> None:
         """References the document does not define: look them up in a few chunked queries."""
-        self.preload("publications", (r.fields.get("publication") for r in records))
+        self.preload(
+            "publications",
+            [r.fields.get("publication") for r in records]
+            + [a["publication"] for r in records for a in r.lists.get("appearances") or ()],
+        )
         self.preload("collections", (r.fields.get("collection") for r in records))
         experts = set()
         questions = set()
@@ -132,6 +174,7 @@ class TakePlanning:
             experts.update(q["speaker"] for q in record.lists.get("quotes") or () if q["speaker"])
             experts.update(r["expert"] for r in record.lists.get("responses") or ())
             questions.update(p["question"] for p in record.lists.get("positions") or ())
+            questions.update(p["question"] for p in record.lists.get("predictions") or () if p["question"])
         self.preload("experts", experts)
         self.preload("questions", questions)
 
@@ -170,6 +213,8 @@ class TakePlanning:
                 plan.quotes = bool(plan.record.lists.get("quotes"))
                 plan.positions = bool(plan.record.lists.get("positions"))
                 plan.responses = bool(plan.record.lists.get("responses"))
+                plan.appearances = bool(plan.record.lists.get("appearances"))
+                plan.predictions = bool(plan.record.lists.get("predictions"))
                 tally.created += 1
             elif plan.changes:
                 tally.updated += 1
@@ -244,6 +289,7 @@ class TakePlanning:
                         f"{here}.stance",
                         f"{describe(stance)} is not a stance of {describe(question)} (its stances: {choices})",
                     )
+        self.check_appearances_and_predictions(plan)
         own_key = ("id", plan.take_id) if plan.take_id else ("new", record.slug)
         for n, response in enumerate(record.lists.get("responses") or ()):
             here = f"responses[{n}]"
@@ -256,6 +302,25 @@ class TakePlanning:
                     self.error(where, f"{here}.take", f"{describe(target)} is not a known take slug")
                 elif key == own_key:
                     self.error(where, f"{here}.take", "a take cannot respond to itself")
+
+    def check_appearances_and_predictions(self, plan: TakePlan) -> None:
+        """An appearance's outlet must be known and its URL no other take's; a prediction's question known."""
+        record, where = plan.record, plan.record.where
+        for n, appearance in enumerate(record.lists.get("appearances") or ()):
+            slug = appearance["publication"]
+            if slug and not self.known("publications", slug):
+                self.error(where, f"appearances[{n}].publication", f"{describe(slug)} is not a known publication slug")
+            owner = self.url_owners.get(appearance["url"])
+            if owner and owner[0] != plan.take_id:
+                self.error(
+                    where,
+                    f"appearances[{n}].url",
+                    f"{describe(appearance['url'])} already belongs to the take {describe(owner[1])}",
+                )
+        for n, prediction in enumerate(record.lists.get("predictions") or ()):
+            slug = prediction["question"]
+            if slug and not self.known("questions", slug):
+                self.error(where, f"predictions[{n}].question", f"{describe(slug)} is not a known question slug")
 
     def questions_with_stance(self, stance_slug: str) -> list[str]:
         if not hasattr(self, "_stance_owners"):
@@ -314,7 +379,22 @@ class TakePlanning:
             "take_id", "expert__slug", "relation", "target_take_id", "quote_id", "note"
         ):
             responses[row[0]].append(row[1:])
+        appearances, predictions = defaultdict(list), defaultdict(list)
+        for row in (
+            models.Appearance.objects.filter(take_id__in=ids)
+            .order_by("take_id", "order", "id")
+            .values_list("take_id", *APPEARANCE_COLUMNS)
+        ):
+            appearances[row[0]].append(row[1:])
+        for row in (
+            models.Prediction.objects.filter(take_id__in=ids)
+            .order_by("take_id", "order", "id")
+            .values_list("take_id", *PREDICTION_COLUMNS)
+        ):
+            predictions[row[0]].append(row[1:])
         return current, {
+            "appearances": appearances,
+            "predictions": predictions,
             "authors": authors,
             "themes": themes,
             "quotes": quotes,
@@ -368,6 +448,18 @@ class TakePlanning:
                 for r in record.lists["responses"]
             )
             plan.responses = now_responses != want
+        self.compare_lists(plan, have, index_of)
+
+    def compare_lists(self, plan: TakePlan, have: dict, index_of: dict) -> None:
+        """Whether the take's appearances or predictions change (each list replaced as a whole)."""
+        lists = plan.record.lists
+        if "appearances" in lists:
+            want = [tuple(row[k] for k in APPEARANCE_KEYS) for row in lists["appearances"]]
+            plan.appearances = want != have["appearances"]
+        if "predictions" in lists:
+            now = [(index_of.get(row[0]), *row[1:]) if row[0] else (None, *row[1:]) for row in have["predictions"]]
+            want = [tuple(row[k] for k in PREDICTION_KEYS) for row in lists["predictions"]]
+            plan.predictions = want != now
 
     def check_removed_stances(self) -> None:
         """A stance the document drops must not be left in use by a position the import keeps."""

@@ -161,6 +161,8 @@ class Writing:
         # quotes: updated in place by index so positions and responses keep pointing at them
         self.write_quotes([p for p in plans if p.quotes])
         self.replace_positions([p for p in plans if p.positions])
+        self.replace_appearances([p for p in plans if p.appearances])
+        self.replace_predictions([p for p in plans if p.predictions])
 
     def insert_new_takes(self, new: list[TakePlan]) -> None:
         take_ids = insert_rows(models.Take, NEW_TAKE_COLUMNS, self.new_take_rows(new), returning=True)
@@ -220,6 +222,44 @@ class Writing:
                 for row in p.record.lists["positions"]
             ],
         )
+
+    def replace_appearances(self, rewrite: list[TakePlan]) -> None:
+        """A take's appearances are replaced as a whole when they change."""
+        models.Appearance.objects.filter(take_id__in=[p.take_id for p in rewrite if not p.is_new]).delete()
+        models.Appearance.objects.bulk_create(
+            [
+                models.Appearance(
+                    take_id=p.take_id,
+                    order=order,
+                    url=row["url"],
+                    kind=row["kind"],
+                    publication_id=self.ids["publications"][row["publication"]] if row["publication"] else None,
+                    published=row["published"],
+                    title=row["title"],
+                )
+                for p in rewrite
+                for order, row in enumerate(p.record.lists["appearances"])
+            ],
+            batch_size=WRITE_CHUNK,
+        )
+
+    def replace_predictions(self, rewrite: list[TakePlan]) -> None:
+        """A take's predictions are replaced as a whole when they change; evidence by quote index."""
+        models.Prediction.objects.filter(take_id__in=[p.take_id for p in rewrite if not p.is_new]).delete()
+        rows = []
+        for p in rewrite:
+            for order, row in enumerate(p.record.lists["predictions"]):
+                values = {k: v for k, v in row.items() if k not in ("evidence", "question")}
+                rows.append(
+                    models.Prediction(
+                        take_id=p.take_id,
+                        order=order,
+                        evidence_id=p.quote_ids[row["evidence"]] if row["evidence"] is not None else None,
+                        question_id=self.ids["questions"][row["question"]] if row["question"] else None,
+                        **values,
+                    )
+                )
+        models.Prediction.objects.bulk_create(rows, batch_size=WRITE_CHUNK)
 
     def write_quotes(self, plans: list[TakePlan]) -> None:
         updates, creates, deletes, unmark = [], [], [], []

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Model, Q
+from django.db.models import Count, F, Model, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 from archive import cache
 from archive.db import data_version
 from archive.filters.querystrings import canonical_query
-from archive.models import Collection, Publication, Status, Theme
+from archive.models import Appearance, Collection, Publication, Status, Theme
 from archive.opendata import links
 from archive.pagination import paginate
 from archive.reading import take_cards
@@ -55,8 +55,19 @@ def publication_collections(publication: Publication) -> dict:
     return {
         "collections": publication.collections.annotate(
             take_count=Count("takes", filter=Q(takes__status=Status.PUBLISHED))
-        ).filter(take_count__gt=0)
+        ).filter(take_count__gt=0),
+        # takes first published elsewhere that this outlet republished, syndicated or translated
+        "appearances": list(
+            Appearance.objects.published()
+            .filter(publication=publication)
+            .select_related("take", "take__publication")
+            .order_by(F("take__published").desc(nulls_last=True), "take_id")[:APPEARANCES_SHOWN]
+        ),
     }
+
+
+#: An outlet page lists at most this many takes it republished.
+APPEARANCES_SHOWN = 50
 
 
 OUTLET = Listing(

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
-from archive import cache
+from archive import cache, scores
 from archive.db import data_version
 from archive.filters import ExpertFilter
 from archive.filters.querystrings import canonical_query, link_params
@@ -168,6 +168,7 @@ class ExpertSections:
     more_quotes: bool
     answered: list[Response]  # what their takes say of other experts
     received: list[Response]  # what others' takes say of them
+    record: object  # archive.scores.Record of their resolved predictions, or None
 
 
 def expert_sections(expert: Expert) -> ExpertSections:
@@ -196,6 +197,7 @@ def expert_sections(expert: Expert) -> ExpertSections:
             .with_take_authors()
             .order_by("relation", "-take__published", "id")
         ),
+        record=scores.record_of(expert),
     )
 
 

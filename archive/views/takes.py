@@ -84,6 +84,8 @@ class TakeSections:
     quotes: list[Quote]
     responses: list[Response]  # what this take says of other experts
     answered_by: list[Response]  # published takes that answer this one
+    appearances: list  # the other places the take was published ("also published in")
+    predictions: list  # what the take said would happen, and what did
 
 
 def take_sections(take: Take) -> TakeSections:
@@ -103,6 +105,8 @@ def take_sections(take: Take) -> TakeSections:
             .select_related("take", "take__publication")
             .with_take_authors()
         ),
+        appearances=list(take.appearances.select_related("publication")),
+        predictions=list(take.predictions.select_related("question", "evidence")),
     )
 
 

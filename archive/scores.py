@@ -1,0 +1,100 @@
+"""Experts' prediction records, counted by the database: resolved predictions, how many came true,
+and a Brier score (docs/reading-pages.md "Predictions"). One aggregated query, whatever the number
+of experts or predictions; a prediction counts for every author of its take."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Avg, Case, Count, F, FloatField, Q, Value, When
+from django.db.models.functions import Cast
+
+from archive.models import (
+    BRIER_PROBABILITY,
+    LEADERBOARD_MINIMUM,
+    OUTCOME_VALUE,
+    Expert,
+    Outcome,
+    Status,
+    TakeAuthor,
+)
+
+#: The leaderboard shows at most this many experts.
+LEADERBOARD_SIZE = 50
+
+PREFIX = "take__predictions__"
+
+
+def forecast_expression():
+    """The probability a prediction stated, else its confidence word's (``BRIER_PROBABILITY``), else null."""
+    stated = Cast(F(PREFIX + "probability"), FloatField()) / Value(100.0)
+    words = [When(**{PREFIX + "confidence": word}, then=Value(p)) for word, p in BRIER_PROBABILITY.items()]
+    return Case(When(**{PREFIX + "probability__isnull": False}, then=stated), *words, output_field=FloatField())
+
+
+def outcome_expression():
+    return Case(
+        *[When(**{PREFIX + "outcome": outcome}, then=Value(v)) for outcome, v in OUTCOME_VALUE.items()],
+        output_field=FloatField(),
+    )
+
+
+@dataclass
+class Record:
+    expert: Expert | None
+    resolved: int
+    came_true: int
+    partly: int
+    brier: float | None
+    scored: int  # resolved predictions with a probability (stated or mapped): what the Brier score rests on
+
+    @property
+    def share(self) -> float | None:
+        return self.came_true / self.resolved if self.resolved else None
+
+
+def records(expert_ids=None, minimum: int = 0, limit: int | None = None) -> list[Record]:
+    """Each expert's record over the resolved predictions of their published takes (best first:
+    the lowest Brier score, then the highest came-true share)."""
+    gap = forecast_expression() - outcome_expression()
+    rows = (
+        # one filter() call: the aggregates below count over the same join (resolved predictions only)
+        TakeAuthor.objects.filter(take__status=Status.PUBLISHED, **{PREFIX + "outcome__in": list(OUTCOME_VALUE)})
+        .values("expert_id")
+        .annotate(
+            resolved=Count(PREFIX + "id"),
+            came_true=Count(PREFIX + "id", filter=Q(**{PREFIX + "outcome": Outcome.CAME_TRUE})),
+            partly=Count(PREFIX + "id", filter=Q(**{PREFIX + "outcome": Outcome.PARTLY})),
+            brier=Avg(gap * gap),
+            scored=Count(forecast_expression()),
+        )
+        .filter(resolved__gte=minimum)
+        .order_by(F("brier").asc(nulls_last=True), "-came_true", "expert_id")
+    )
+    if expert_ids is not None:
+        rows = rows.filter(expert_id__in=list(expert_ids))
+    if limit is not None:
+        rows = rows[:limit]
+    rows = list(rows)
+    experts = Expert.objects.in_bulk([row["expert_id"] for row in rows])
+    return [
+        Record(
+            expert=experts.get(row["expert_id"]),
+            resolved=row["resolved"],
+            came_true=row["came_true"],
+            partly=row["partly"],
+            brier=row["brier"],
+            scored=row["scored"],
+        )
+        for row in rows
+    ]
+
+
+def leaderboard() -> list[Record]:
+    """The experts with at least ``LEADERBOARD_MINIMUM`` resolved predictions, best first."""
+    return records(minimum=LEADERBOARD_MINIMUM, limit=LEADERBOARD_SIZE)
+
+
+def record_of(expert: Expert) -> Record | None:
+    found = records(expert_ids=[expert.pk])
+    return found[0] if found else None
