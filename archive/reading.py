@@ -17,7 +17,7 @@ from django.db.models import Count, F, Prefetch, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 
-from archive.models import Expert, Position, Question, Quote, Take, TakeAuthor
+from archive.models import Expert, Position, Question, Quote, Stance, Take, TakeAuthor
 
 # --------------------------------------------------------------------------- take cards
 
@@ -84,6 +84,49 @@ def take_results(takes: list[Take]) -> list[Take]:
     """The takes a search shows (templates/jinja2/archive/cards/_take_result.html), in order, with authors,
     outlet and stances, each keeping its highlighted ``title_html`` and ``snippet``."""
     return _detailed(takes, lambda ids: Take.objects.filter(pk__in=ids).with_related(), "title_html", "snippet")
+
+
+# --------------------------------------------------------------------------- opposing takes
+
+OPPOSING_SHOWN = 6
+
+
+def opposing_takes(take: Take, limit: int = OPPOSING_SHOWN) -> list[Take]:
+    """The published takes that hold a stance opposed (``Stance.opposes``) to one of ``take``'s on
+    the same question, the closest in date to ``take`` first, as cards. Each carries ``opposition``:
+    (this take's position, the other take's opposed position) pairs. Seven queries, whatever the
+    number: the oppositions, the nearest ``limit`` before and after, and the cards' four."""
+    positions = list(take.positions.all())
+    through = Stance.opposes.through
+    opposites: dict[int, list[int]] = defaultdict(list)
+    rows = through.objects.filter(from_stance_id__in=[p.stance_id for p in positions]).values_list(
+        "from_stance_id", "to_stance_id"
+    )
+    for one, other in rows:
+        opposites[one].append(other)
+    found = Take.objects.published().opposing(take, opposites)
+    if take.published is None:
+        ids = list(found.newest_first().values_list("pk", flat=True)[:limit])
+    else:
+        ids = _closest(found, take.published, limit)
+    cards = take_cards(ids)
+    mine = {p.question_id: p for p in positions}
+    for card in cards:
+        card.opposition = [
+            (mine[p.question_id], p)
+            for p in card.positions.all()
+            if p.question_id in mine and p.stance_id in opposites.get(mine[p.question_id].stance_id, ())
+        ]
+    return cards
+
+
+def _closest(takes: QuerySet, when: datetime.date, limit: int) -> list[int]:
+    """Ids of the ``limit`` takes dated nearest ``when`` (either side; undated ones last): the
+    nearest ``limit`` on each side by an index walk, then merged by distance (two queries)."""
+    before = takes.filter(published__lte=when).order_by("-published", "-pk").values_list("pk", "published")[:limit]
+    after = takes.filter(published__gt=when).order_by("published", "pk").values_list("pk", "published")[:limit]
+    rows = sorted([*before, *after], key=lambda row: (abs((row[1] - when).days), -row[0]))
+    return [pk for pk, _ in rows[:limit]]
 
 
 # --------------------------------------------------------------------------- the stance-split chart

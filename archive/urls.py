@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import path
 
 from archive.search import views as search
-from archive.views import browse, experts, home, questions, takes
+from archive.views import browse, experts, home, questions, quotes, takes
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -20,5 +20,6 @@ urlpatterns = [
     path("search/", search.search, name="search"),
     path("search/help/", search.search_help, name="search_help"),
     path("quotes/", search.quote_list, name="quote_list"),
+    path("quotes/<int:pk>/", quotes.quote_detail, name="quote_detail"),
     path("admin/", admin.site.urls),
 ]

@@ -33,6 +33,7 @@ from archive.models.takes import (
     TakeKind,
     TakeQuerySet,
     Theme,
+    theme_display_name,
 )
 
 __all__ = [
@@ -64,5 +65,6 @@ __all__ = [
     "TakeKind",
     "TakeQuerySet",
     "Theme",
+    "theme_display_name",
     "choice_check",
 ]

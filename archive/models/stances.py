@@ -42,6 +42,12 @@ class Stance(models.Model):
     slug = models.SlugField(max_length=100)
     meaning = models.CharField(max_length=300, blank=True, help_text="What holding this stance means, in one line.")
     position = models.PositiveSmallIntegerField(default=0, help_text="Place on the question's scale, from 0.")
+    opposes = models.ManyToManyField(
+        "self",
+        symmetrical=True,
+        blank=True,
+        help_text="The stances of the same question that say the opposite of this one (About the data explains).",
+    )
 
     class Meta:
         ordering = ["question", "position", "id"]

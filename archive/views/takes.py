@@ -11,7 +11,7 @@ from archive.filters import TakeFilter
 from archive.filters.querystrings import canonical_query, link_params
 from archive.models import Position, Quote, Response, Status, Take, TakeAuthor, Theme
 from archive.pagination import paginate
-from archive.reading import take_cards
+from archive.reading import opposing_takes, take_cards
 from archive.views.base import active_labels, page
 
 
@@ -90,7 +90,7 @@ def take_page_context(take: Take) -> dict:
         "description": " ".join(description.split())[:300],
         "og_type": "article",
         "sections": sections,
-        "opposing": take_cards(Take.objects.published().opposing(take).newest_first()[:6]),
+        "opposing": opposing_takes(take),
     }
 
 
