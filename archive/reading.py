@@ -8,6 +8,7 @@ stays fixed. (Pagination: archive/pagination.py.)
 from __future__ import annotations
 
 import datetime
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -306,7 +307,7 @@ def newest_positions(question: Question, expert_ids) -> QuerySet:
             held=Window(Count("id"), partition_by=partition),
         )
         .filter(rank__lte=StanceHolder.SHOWN)
-        .select_related("take", "stance", "evidence", "evidence__speaker")
+        .select_related("take", "take__publication", "stance", "evidence", "evidence__speaker")
         .defer("take__body", "take__summary", "take__standfirst")  # ranked rows carry no full text
         .order_by()
     )
@@ -335,6 +336,37 @@ def newest_holders(positions, experts: dict[int, Expert]) -> dict[int, list[Stan
     for entries in holders.values():
         entries.sort(key=lambda h: (h.expert.sort_name.lower(), h.expert.pk))
     return holders
+
+
+def first_sentence(text: str, most: int = 300) -> str:
+    """The first sentence of ``text`` (a summary), cut at ``most`` characters."""
+    words = " ".join(text.split())
+    match = _SENTENCE_END.search(words)
+    sentence = words[: match.start() + 1] if match else words
+    return sentence if len(sentence) <= most else sentence[: most - 1].rstrip() + "…"
+
+
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[\"“‘'(\[]?[A-Z0-9])")
+
+
+def explain_holders(groups: list[tuple], experts: dict[int, Expert]) -> None:
+    """Give each holder of ``groups`` (stance, holders) why they are there: ``lead``, their newest
+    position holding the stance (take, outlet, date, confidence, evidence quote), ``affiliations_then``
+    (their affiliations that year; ``experts`` have theirs prefetched) and ``reason``: the evidence
+    quote, or when there is none the first sentence of the take's summary. One query: the summaries."""
+    holders = [holder for _, entries in groups for holder in entries]
+    for holder in holders:
+        holder.expert = experts.get(holder.expert.pk, holder.expert)
+        quote = holder.quote  # the take whose evidence is shown leads; else the newest
+        newest = holder.recent[0] if holder.recent else None
+        holder.lead = next((p for p in holder.positions if quote is not None and p.evidence_id == quote.pk), newest)
+    missing = {h.lead.take_id for h in holders if h.lead is not None and h.quote is None}
+    summaries = dict(Take.objects.filter(pk__in=missing).values_list("pk", "summary")) if missing else {}
+    for holder in holders:
+        lead = holder.lead
+        year = lead.take.published.year if lead is not None and lead.take.published else None
+        holder.affiliations_then = [a for a in holder.expert.affiliations.all() if a.held_in(year)]
+        holder.summary_sentence = first_sentence(summaries.get(lead.take_id) or "") if lead is not None else ""
 
 
 @dataclass

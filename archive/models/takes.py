@@ -395,7 +395,9 @@ class PositionQuerySet(models.QuerySet):
 
     def as_records(self) -> PositionQuerySet:
         """Positions with everything a "who holds which stance, when" listing shows, in two queries."""
-        return self.select_related("take", "question", "stance", "evidence", "evidence__speaker").prefetch_related(
+        return self.select_related(
+            "take", "take__publication", "question", "stance", "evidence", "evidence__speaker"
+        ).prefetch_related(
             models.Prefetch(
                 "take__authorships", queryset=TakeAuthor.objects.select_related("expert").order_by("order", "id")
             )

@@ -101,6 +101,19 @@ def ranked_ids(queryset: QuerySet, q: str | Query) -> tuple[list[int], int, bool
     return [pk for pk, _ in rows], found.count, found.capped
 
 
+def spelling_suggestion(queryset: QuerySet, query: Query) -> Query | None:
+    """A respelt query that finds something in ``queryset``, when the reader's found nothing (two
+    queries): what /search/, /quotes/ and /takes/?q= offer as "did you mean"."""
+    engine = backends.for_queryset(queryset)
+    fixes = engine.suggest_words(query.plain_words)
+    if not fixes:
+        return None
+    suggestion = query
+    for word, better in fixes.items():
+        suggestion = suggestion.replace_word(word, better)
+    return suggestion if engine.filter_matches(queryset, suggestion).exists() else None
+
+
 def filter_search(queryset: QuerySet, q: str | Query) -> QuerySet:
     """``queryset`` narrowed to the rows matching ``q`` (``TakeQuerySet.search``): a blank query
     leaves it as it is, a query with nothing searchable in it matches nothing."""

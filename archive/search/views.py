@@ -18,7 +18,7 @@ from archive.models import Expert, Quote, Take
 from archive.pagination import PER_PAGE, Paginator, walk
 from archive.search import backends
 from archive.search.query import MAX_QUERY_CHARS, Query, parse
-from archive.search.results import SearchPage, by_date, capped_count, search_page
+from archive.search.results import SearchPage, by_date, capped_count, search_page, spelling_suggestion
 
 SECTION_SIZE = 5
 TABS = ("all", "quotes", "takes")
@@ -55,18 +55,6 @@ def _raw_query(request: HttpRequest) -> str:
     page shows the first ``MAX_QUERY_CHARS``): a huge ``q`` is never echoed back into the page's
     links and fields."""
     return request.GET.get("q", "")[: MAX_QUERY_CHARS + 1]
-
-
-def _spelling(queryset: QuerySet, query: Query) -> Query | None:
-    """A respelt query that finds something, when the reader's found nothing (two queries)."""
-    engine = backends.for_queryset(queryset)
-    fixes = engine.suggest_words(query.plain_words)
-    if not fixes:
-        return None
-    suggestion = query
-    for word, better in fixes.items():
-        suggestion = suggestion.replace_word(word, better)
-    return suggestion if engine.filter_matches(queryset, suggestion).exists() else None
 
 
 def _similar_experts(experts: QuerySet, text: str) -> list:
@@ -107,7 +95,7 @@ def search(request: HttpRequest) -> HttpResponse:
         nothing = not quote_page.count and not take_page.count
         context["experts"] = _similar_experts(Expert.objects.public(), _name_text(query)) if query.plain_words else []
         if nothing:
-            suggestion = _spelling(quotes, query) or _spelling(takes, query)
+            suggestion = spelling_suggestion(quotes, query) or spelling_suggestion(takes, query)
             if suggestion:
                 context["suggestion"] = suggestion
                 context["suggestion_url"] = reverse("search") + changed(params, q=str(suggestion))
@@ -166,7 +154,7 @@ def _no_quotes_found(filterset: QuoteFilter, query: Query, params: QueryDict) ->
                 "count": f"{unfiltered:,}+" if capped else f"{unfiltered:,}",
                 "url": reverse("quote_list") + changed(QueryDict(), q=filterset.query),
             }
-    suggestion = _spelling(filterset.qs, query)
+    suggestion = spelling_suggestion(filterset.qs, query)
     if suggestion:
         offers["suggestion"] = suggestion
         offers["suggestion_url"] = reverse("quote_list") + changed(params, q=str(suggestion))

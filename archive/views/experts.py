@@ -25,7 +25,7 @@ from archive.models import (
     Theme,
 )
 from archive.pagination import paginate
-from archive.reading import holders_by_stance, newest_holders, newest_positions, stances_over_time, take_cards
+from archive.reading import explain_holders, holders_by_stance, newest_holders, newest_positions, stances_over_time, take_cards
 from archive.views.base import active_labels, page
 
 #: An expert page shows this many of their quotes, newest first, and links to the rest.
@@ -71,9 +71,11 @@ def stance_groups(experts: list[Expert], filterset: ExpertFilter, question: Ques
         )
         holders = holders_by_stance(positions, expert_ids=set(shown))
     wanted = {stance.pk for stance in filterset.data_cleaned.get("stance") or []}
-    return [
+    groups = [
         (stance, holders.get(stance.pk, [])) for stance in question.stances.all() if not wanted or stance.pk in wanted
     ]
+    explain_holders(groups, shown)
+    return groups
 
 
 @dataclass
