@@ -27,11 +27,17 @@ TOO_MANY = {
     "publication": "Too many outlets to list here: the filter still works from a link.",
 }
 #: What each menu offers first, for no choice.
-MENU_EMPTY = {"speaker": "Anyone", "publication": "Any outlet", "question": "Any question", "theme": "Any theme"}
+MENU_EMPTY = {
+    "speaker": "Anyone",
+    "publication": "Any outlet",
+    "question": "Any question",
+    "theme": "Any theme",
+    "theme_not": "None left out",
+}
 
 
 #: Each menu's option label: the column ``str()`` of the row shows.
-MENU_LABELS = {"speaker": "name", "publication": "name", "question": "text", "theme": "name"}
+MENU_LABELS = {"speaker": "name", "publication": "name", "question": "text", "theme": "name", "theme_not": "name"}
 
 
 def first_public_experts(limit: int) -> list[tuple[str, str]]:
@@ -89,6 +95,7 @@ class QuoteFilterForm(ReadingForm):
         "publication": Lookup(Publication.objects.all(), "outlet"),
         "question": Lookup(Question.objects.all(), "question"),
         "theme": Lookup(Theme.objects.all(), "theme"),
+        "theme_not": Lookup(Theme.objects.all(), "theme"),
     }
 
     def clean(self) -> dict:
@@ -128,6 +135,7 @@ class QuoteFilter(ResolvingFilterSet):
     question = _menu("Question", "filter_question")
     stance = _menu("Stance")  # applied with its question
     theme = _menu("Theme", "filter_theme")
+    theme_not = _menu("Leave out theme", "filter_theme_not")
     date_from = django_filters.DateFilter(label="From", field_name="take__published", lookup_expr="gte")
     date_to = django_filters.DateFilter(label="To", field_name="take__published", lookup_expr="lte")
     sort = SortFilter()
@@ -148,6 +156,9 @@ class QuoteFilter(ResolvingFilterSet):
 
     def filter_theme(self, queryset: QuerySet, name: str, value: list[Theme]) -> QuerySet:
         return queryset.filter(take__themes=value[0])
+
+    def filter_theme_not(self, queryset: QuerySet, name: str, value: list[Theme]) -> QuerySet:
+        return queryset.without_themes([theme.pk for theme in value])
 
     def filter_question(self, queryset: QuerySet, name: str, value: list[Question]) -> QuerySet:
         """Quotes from takes that answer the question; with a stance, from takes holding it."""
@@ -185,7 +196,8 @@ class QuoteFilter(ResolvingFilterSet):
             return tuple(lookup.queryset.values_list("slug", MENU_LABELS[name])[: CHOICES_LISTED + 1])
 
         # The same for every request until the next write: kept against the data version.
-        rows = list(cache.kept("quote menu", name, listed, version=self.data_version))
+        # The themes to leave out are the themes: one kept list for both menus.
+        rows = list(cache.kept("quote menu", "theme" if name == "theme_not" else name, listed, version=self.data_version))
         note = ""
         if len(rows) > CHOICES_LISTED:
             rows, note = chosen, TOO_MANY.get(name, "")

@@ -31,6 +31,7 @@ class TakeFilterForm(ReadingForm):
         "expert": Lookup(Expert.objects.all(), "expert"),
         "publication": Lookup(Publication.objects.all(), "outlet"),
         "theme": Lookup(Theme.objects.all(), "theme"),
+        "theme_not": Lookup(Theme.objects.all(), "theme"),
         "collection": Lookup(Collection.objects.all(), "collection"),
         "question": Lookup(Question.objects.all(), "question"),
     }
@@ -65,6 +66,7 @@ class TakeFilter(ResolvingFilterSet):
     question = SlugsFilter(method="filter_question", many=False, label="Question")
     stance = SlugsFilter(method="filter_stance", many=False, label="Stance")
     theme = SlugsFilter(method="filter_theme", label="Theme")
+    theme_not = SlugsFilter(method="filter_theme_not", label="Leave out theme")
     theme_mode = django_filters.ChoiceFilter(choices=THEME_MODES, method="apply_nothing", label="Themes to match")
     kind = django_filters.ChoiceFilter(choices=TakeKind.choices, label="Kind of take")
     collection = SlugsFilter(method="filter_collection", many=False, label="Collection")
@@ -101,6 +103,9 @@ class TakeFilter(ResolvingFilterSet):
 
     def filter_theme(self, queryset, name, value):
         return queryset.with_themes((theme.pk for theme in value), mode=self.match_mode)
+
+    def filter_theme_not(self, queryset, name, value):
+        return queryset.without_themes(theme.pk for theme in value)
 
     def filter_collection(self, queryset, name, value):
         return queryset.filter(collection_id=value[0].pk)
@@ -144,7 +149,7 @@ class TakeFilter(ResolvingFilterSet):
         chips = []
         if data.get("q"):
             chips.append((f"Words: “{data['q']}”", without(params, "q", "sort")))
-        for name, noun in (("expert", "Expert"), ("publication", "Outlet"), ("theme", "Theme")):
+        for name, noun in (("expert", "Expert"), ("publication", "Outlet"), ("theme", "Theme"), ("theme_not", "Without")):
             for obj in data.get(name) or []:
                 chips.append((f"{noun}: {obj}", toggled(params, name, obj.slug)))
         if data.get("question"):

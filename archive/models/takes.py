@@ -170,6 +170,11 @@ class TakeQuerySet(models.QuerySet):
         )
         return self.filter(pk__in=tagged_with_all)
 
+    def without_themes(self, theme_ids) -> TakeQuerySet:
+        """Takes tagged with none of these themes (``?theme_not=``)."""
+        tags = Take.themes.through.objects.filter(take_id=OuterRef("pk"), theme_id__in=list(theme_ids))
+        return self.exclude(Exists(tags))
+
     def taking_stance(self, question_id: int | None = None, stance_ids=None) -> TakeQuerySet:
         """Takes with a position on the question, optionally holding one of ``stance_ids``."""
         positions = Position.objects.filter(take=OuterRef("pk"))
@@ -336,6 +341,11 @@ class QuoteQuerySet(OfTakeQuerySet):
     def by_relevance(self, query: str) -> QuoteQuerySet:
         """The matching quotes, best first (ranks at most 1,000)."""
         return order_by_relevance(self, query)
+
+    def without_themes(self, theme_ids) -> QuoteQuerySet:
+        """Quotes from takes tagged with none of these themes (``?theme_not=``)."""
+        tags = Take.themes.through.objects.filter(take_id=OuterRef("take_id"), theme_id__in=list(theme_ids))
+        return self.exclude(Exists(tags))
 
     def with_page_details(self) -> QuoteQuerySet:
         """What a quote's own page shows of the quote: its take, outlet and speaker (one query)."""
