@@ -30,12 +30,14 @@ def urls(archive) -> dict[str, tuple[str, int]]:
         "takes": ("/takes/", 13),
         # Every filter: each facet's takes differ (all filters but its own), and each set of ids is
         # read once (at most six, and the page's own), instead of a subquery in every facet query.
-        "takes, every filter": ("/takes/" + everything, 25),
+        # ... and with words, one for the cards' matching passages (issue 15: as /search/ shows them).
+        "takes, every filter": ("/takes/" + everything, 26),
         "takes, all-themes mode": (
             f"/takes/?theme={archive.themes[0].slug}&theme={archive.themes[1].slug}&theme_mode=all",
             14,
         ),
-        "take": (f"/takes/{archive.takes[-1].slug}/", 14),
+        # Opposing takes (issue 15): the stated oppositions, then the nearest before and after its date.
+        "take": (f"/takes/{archive.takes[-1].slug}/", 16),
         "experts": ("/experts/", 9),
         # Read from the who-holds-what table (archive/stances.py): the groups in one windowed query.
         # ... and one more for the data version (the sections are kept against it: test_page_cache.py).

@@ -44,6 +44,7 @@ from archive.models import (
 )
 
 PAGE = 20
+KOREAN_STEM = "비핵화"
 
 #: The issue's targets at 1,000,000 quotes: p95 server time per group of scenarios, in ms.
 TARGET_P95_MS = {"search": 50.0, "lists": 50.0, "detail": 30.0}
@@ -273,6 +274,9 @@ def scenarios(p: Parameters) -> list[Scenario]:
             "quotes: common word", url("/quotes/", q=p.common_word), lambda: naive_quote_search(p.common_word), 14
         ),
         Scenario("quotes: phrase", url("/quotes/", q=f'"{p.phrase}"'), lambda: naive_quote_search(p.phrase), 13),
+        # A Hangul word matches the words that begin with it (비핵화는, 비핵화를): a prefix match. The
+        # synthetic corpus is English; docs/search.md says how Korean text was added to measure it.
+        Scenario("quotes: Korean stem", url("/quotes/", q=KOREAN_STEM), lambda: naive_quote_search(KOREAN_STEM), 13),
         Scenario(
             "quotes: word + 2 filters",
             url("/quotes/", q=p.common_word, publication=p.publication, question=p.question.slug, stance=p.stance),

@@ -119,7 +119,9 @@ def stance_facet(params: QueryDict, data: dict, rows: tuple) -> Facet:
     for question_id, group in groups.items():
         group.choice.count = totals[question_id]
     # A question chosen: its stances only (the chip above removes it, to choose another).
-    shown = [group for question_id, group in groups.items() if not chosen_question or slugs[question_id] == chosen_question]
+    shown = [
+        group for question_id, group in groups.items() if not chosen_question or slugs[question_id] == chosen_question
+    ]
     facet = Facet("stance", "Stances", shown)
     if chosen_question and not any(g.choice.selected or any(c.selected for c in g.choices) for g in facet.groups):
         # The chosen question or stance has no take under the other filters: still offer to remove it.

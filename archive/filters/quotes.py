@@ -197,7 +197,9 @@ class QuoteFilter(ResolvingFilterSet):
 
         # The same for every request until the next write: kept against the data version.
         # The themes to leave out are the themes: one kept list for both menus.
-        rows = list(cache.kept("quote menu", "theme" if name == "theme_not" else name, listed, version=self.data_version))
+        rows = list(
+            cache.kept("quote menu", "theme" if name == "theme_not" else name, listed, version=self.data_version)
+        )
         note = ""
         if len(rows) > CHOICES_LISTED:
             rows, note = chosen, TOO_MANY.get(name, "")

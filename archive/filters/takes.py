@@ -149,7 +149,12 @@ class TakeFilter(ResolvingFilterSet):
         chips = []
         if data.get("q"):
             chips.append((f"Words: “{data['q']}”", without(params, "q", "sort")))
-        for name, noun in (("expert", "Expert"), ("publication", "Outlet"), ("theme", "Theme"), ("theme_not", "Without")):
+        for name, noun in (
+            ("expert", "Expert"),
+            ("publication", "Outlet"),
+            ("theme", "Theme"),
+            ("theme_not", "Without"),
+        ):
             for obj in data.get(name) or []:
                 chips.append((f"{noun}: {obj}", toggled(params, name, obj.slug)))
         if data.get("question"):
@@ -215,6 +220,7 @@ class TakeFilter(ResolvingFilterSet):
             flat_facet("expert", "Experts", counts.experts, selected("expert"), params),
             flat_facet("publication", "Outlets", counts.publications, selected("publication"), params),
             self.theme_facet(params, counts.themes, selected("theme")),
+            self.theme_not_facet(params, counts.themes, selected("theme_not")),
             self.kind_facet(params, dict(counts.kinds)),
             flat_facet("collection", "Collections", counts.collections, selected("collection"), params, many=False),
         ]
@@ -232,6 +238,13 @@ class TakeFilter(ResolvingFilterSet):
             facet.groups.insert(
                 0, FacetGroup(choice=Choice(f"Match {dict(THEME_MODES)[other]} instead", None, False, switch))
             )
+        return facet
+
+    @staticmethod
+    def theme_not_facet(params: QueryDict, rows: tuple, selected: list[tuple[str, str]]) -> Facet:
+        """The themes to leave out (``?theme_not=``): each with how many of the takes it would remove."""
+        facet = flat_facet("theme_not", "Leave out a theme", rows, selected, params)
+        facet.note = "The number is how many takes leaving the theme out removes."
         return facet
 
     def kind_facet(self, params: QueryDict, counts: dict[str, int]) -> Facet:

@@ -76,7 +76,9 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name="theme",
             constraint=models.CheckConstraint(
-                condition=models.Q(models.Q(("name", ""), _negated=True), models.Q(("name", models.F("slug")), _negated=True)),
+                condition=models.Q(
+                    models.Q(("name", ""), _negated=True), models.Q(("name", models.F("slug")), _negated=True)
+                ),
                 name="theme_has_display_name",
             ),
         ),

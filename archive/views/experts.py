@@ -25,7 +25,14 @@ from archive.models import (
     Theme,
 )
 from archive.pagination import paginate
-from archive.reading import explain_holders, holders_by_stance, newest_holders, newest_positions, stances_over_time, take_cards
+from archive.reading import (
+    explain_holders,
+    holders_by_stance,
+    newest_holders,
+    newest_positions,
+    stances_over_time,
+    take_cards,
+)
 from archive.views.base import active_labels, page
 
 #: An expert page shows this many of their quotes, newest first, and links to the rest.

@@ -36,7 +36,9 @@ def quote_sections(quote: Quote) -> QuoteSections:
     evidence_for = [p for p in positions if p.evidence_id == quote.pk]
     # "The same question": the questions the quote is evidence on, else every question the take answers.
     questions = {p.question_id for p in (evidence_for or positions)}
-    other_ids = list(Quote.objects.published().of_speaker_on(quote, questions).values_list("pk", flat=True)[:OTHERS_SHOWN])
+    other_ids = list(
+        Quote.objects.published().of_speaker_on(quote, questions).values_list("pk", flat=True)[:OTHERS_SHOWN]
+    )
     return QuoteSections(
         affiliations=affiliations,
         authorships=list(take.authorships.select_related("expert").order_by("order", "id")),

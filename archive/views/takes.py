@@ -7,7 +7,6 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from archive import cache
 from archive.db import data_version
 from archive.filters import TakeFilter
 from archive.filters.querystrings import canonical_query, changed, link_params
@@ -46,16 +45,9 @@ def take_list(request: HttpRequest) -> HttpResponse:
         facets=facets,
         link_query=params,
         notices=[*filterset.notices, page_notice],
-        kept=[
-            (k, v) for k, v in filterset.canonical_params() if k not in ("q", "date_from", "date_to", "sort", "theme_not")
-        ],
-        theme_choices=cache.kept("theme menu", "all", _theme_choices, version=data_version.for_request(request)),
+        kept=[(k, v) for k, v in filterset.canonical_params() if k not in ("q", "date_from", "date_to", "sort")],
         canonical_query=canonical_query(filterset.canonical_params(), page_obj),
     )
-
-
-def _theme_choices() -> tuple:
-    return tuple(Theme.objects.values_list("slug", "name"))
 
 
 def _searched(filterset: TakeFilter, cards: list[Take], params, count: int) -> dict:
