@@ -38,15 +38,16 @@ def urls(archive) -> dict[str, tuple[str, int]]:
         ),
         # Opposing takes (issue 15): the stated oppositions, then the nearest before and after its date.
         "take": (f"/takes/{archive.takes[-1].slug}/", 16),
-        "experts": ("/experts/", 9),
+        # ... and (issue 15) the menus' counts: the experts' ids once per distinct base, four counts.
+        "experts": ("/experts/", 14),
         # Read from the who-holds-what table (archive/stances.py): the groups in one windowed query.
         # ... and one more for the data version (the sections are kept against it: test_page_cache.py).
-        "experts by question": (f"/experts/?question={question.slug}", 12),
-        "experts by question and stance": (f"/experts/?question={question.slug}&stance={stance.slug}", 13),
+        "experts by question": (f"/experts/?question={question.slug}", 18),
+        "experts by question and stance": (f"/experts/?question={question.slug}&stance={stance.slug}", 19),
         "experts by stance and more": (
             f"/experts/?question={question.slug}&stance={stance.slug}&publication={archive.publications[0].slug}"
             f"&theme={archive.themes[0].slug}&organization=Institute%201&letter=E",
-            13,
+            16,
         ),
         "expert": (f"/experts/{archive.experts[0].slug}/", 14),
         "questions": ("/questions/", 4),
@@ -60,7 +61,8 @@ def urls(archive) -> dict[str, tuple[str, int]]:
         "theme": (f"/themes/{archive.themes[0].slug}/", 8),
         # The questions, their stances, the outlets; and the data version that keys the whole-page
         # cache (archive/cache.py): a repeated request makes that one query alone.
-        "about": ("/about/", 4),
+        # ... and (issue 15) the stated oppositions between stances.
+        "about": ("/about/", 5),
     }
 
 

@@ -21,11 +21,13 @@ def urls(archive) -> dict[str, tuple[str, int]]:
         # matches the spelling suggestion (two).
         "takes, words": ("/takes/?q=Take", 16),
         "takes, misspelt words": ("/takes/?q=numbr", 15),
+        # /quotes/: the menus' counts (one id list per distinct base, five counts) come with the page.
         "takes, theme left out": (f"/takes/?theme_not={archive.themes[0].slug}", 13),
-        "quotes, theme left out": (f"/quotes/?theme_not={archive.themes[0].slug}", 11),
-        "quotes, question chosen": (f"/quotes/?question={question.slug}", 12),
-        # The stance groups, and one query for the summaries of rows without an evidence quote.
-        "experts by question": (f"/experts/?question={question.slug}", 13),
+        "quotes, theme left out": (f"/quotes/?theme_not={archive.themes[0].slug}", 19),
+        "quotes, question chosen": (f"/quotes/?question={question.slug}", 19),
+        # The stance groups, one query for the summaries of rows without an evidence quote, and the
+        # menus' counts (two id lists, four counts).
+        "experts by question": (f"/experts/?question={question.slug}", 19),
         "search": ("/search/?q=Take", 14),
         "home": ("/", 12),
     }

@@ -19,7 +19,11 @@ from django.db.models import Exists, OuterRef, QuerySet
 from archive import cache
 from archive.filters.base import SLUG_RE, Lookup, ReadingForm, ResolvingFilterSet, SlugsFilter, SortFilter, quoted
 from archive.models import Expert, Publication, Question, Quote, Response, Stance, Status, TakeAuthor, Theme
+from archive.filters.facets import FACET_CAP
+from archive.filters.menu_counts import MenuCounts, quote_menu_counts
 from archive.search import backends
+from archive.search.query import parse
+from archive.search.results import filter_search
 
 CHOICES_LISTED = 100
 TOO_MANY = {
@@ -86,6 +90,7 @@ class Menu:
     choices: list[tuple[str, str]]
     current: str
     note: str = ""
+    counts: dict[str, int] | None = None  # quotes per choice under the other filters (menu_counts.py)
 
 
 class QuoteFilterForm(ReadingForm):
@@ -128,6 +133,8 @@ def _menu(label: str, method: str = "apply_nothing") -> SlugsFilter:
 class QuoteFilter(ResolvingFilterSet):
     #: The data version the menus are kept against (the view sets it; ``None`` keeps nothing).
     data_version: int | None = None
+    #: Quotes per "question/stance" under the other filters, once ``menus()`` has run.
+    stance_counts: dict[str, int] | None = None
 
     q = django_filters.CharFilter(method="apply_nothing", label="Words in the quote")
     speaker = _menu("Expert or speaker", "filter_speaker")
@@ -185,7 +192,31 @@ class QuoteFilter(ResolvingFilterSet):
         select widget renders a template per option, ~0.4 ms each. One query per menu, as before.
         """
         data = self.data_cleaned if self.is_bound else {}
-        return {name: self.menu(name, [(obj.slug, str(obj)) for obj in data.get(name) or []]) for name in MENU_EMPTY}
+        counted = self.menu_counts()
+        self.stance_counts = counted.of("stance")
+        menus = {name: self.menu(name, [(obj.slug, str(obj)) for obj in data.get(name) or []]) for name in MENU_EMPTY}
+        for name, menu in menus.items():
+            if name in dict(counted.counts):
+                menu.counts = counted.of(name)
+                if name in counted.over:
+                    menu.note = " ".join(filter(None, [menu.note, f"Counts cover the newest {FACET_CAP:,} quotes."]))
+        return menus
+
+    def menu_counts(self) -> MenuCounts:
+        """Quotes per choice of each menu under the other filters and the words (kept per filters)."""
+        signature = tuple((name, value) for name, value in self.canonical_params() if name != "sort")
+
+        def bases() -> dict[str, QuerySet]:
+            query = parse(self.query)
+            base = {
+                name: self.filtered(exclude=("question", "stance") if name in ("question", "stance") else (name,))
+                for name in ("speaker", "publication", "question", "stance", "theme")
+            }
+            if query.is_searchable:
+                base = {name: filter_search(qs, query) for name, qs in base.items()}
+            return base
+
+        return cache.kept("quote menu counts", signature, lambda: quote_menu_counts(bases()), version=self.data_version)
 
     def menu(self, name: str, chosen: list[tuple[str, str]]) -> Menu:
         lookup = QuoteFilterForm.lookups[name]

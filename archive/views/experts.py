@@ -10,6 +10,8 @@ from django.views.decorators.http import require_safe
 from archive import cache
 from archive.db import data_version
 from archive.filters import ExpertFilter
+from archive.filters.facets import FACET_CAP
+from archive.filters.menu_counts import MenuCounts, expert_menu_counts
 from archive.filters.querystrings import canonical_query, link_params
 from archive.models import (
     Affiliation,
@@ -85,6 +87,27 @@ def stance_groups(experts: list[Expert], filterset: ExpertFilter, question: Ques
     return groups
 
 
+def menu_counts(filterset: ExpertFilter, signature: tuple, version: int | None) -> dict[str, dict[str, int]]:
+    """Experts per choice of each menu under the other filters (archive/filters/menu_counts.py),
+    kept per set of filters; ``over`` names the menus counted over the first experts only."""
+
+    def count() -> MenuCounts:
+        bases = {
+            "question": filterset.filtered(exclude=("question", "stance")),
+            "stance": filterset.filtered(exclude=("question", "stance")),
+            "publication": filterset.filtered(exclude=("publication",)),
+            "theme": filterset.filtered(exclude=("theme",)),
+        }
+        takes = {name: filterset.takes(exclude=(name,)) for name in ("publication", "theme")}
+        return expert_menu_counts(bases, takes)
+
+    counted = cache.kept("expert menu counts", signature, count, version=version)
+    return {name: counted.of(name) for name in ("question", "stance", "publication", "theme")} | {
+        "over": counted.over,
+        "cap": FACET_CAP,
+    }
+
+
 @dataclass
 class ExpertListing:
     """The experts of a page of /experts/ and, with a question chosen, their stance groups."""
@@ -147,6 +170,7 @@ def expert_list(request: HttpRequest) -> HttpResponse:
         active=active,
         letters=az_index(initials),
         **filter_choices(),
+        counts=menu_counts(filterset, signature, data_version.for_request(request)),
         notices=[*filterset.notices, page_notice],
         canonical_query=canonical_query(filterset.canonical_params(), page_obj),
     )
