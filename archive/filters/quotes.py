@@ -18,9 +18,9 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from archive import cache
 from archive.filters.base import SLUG_RE, Lookup, ReadingForm, ResolvingFilterSet, SlugsFilter, SortFilter, quoted
-from archive.models import Expert, Publication, Question, Quote, Response, Stance, Status, TakeAuthor, Theme
 from archive.filters.facets import FACET_CAP
 from archive.filters.menu_counts import MenuCounts, quote_menu_counts
+from archive.models import Expert, Publication, Question, Quote, Response, Stance, Status, TakeAuthor, Theme
 from archive.search import backends
 from archive.search.query import parse
 from archive.search.results import filter_search
