@@ -49,4 +49,8 @@ def public_pages() -> dict[str, str]:
         "quotes": f"/quotes/?q={word}",
         "quotes browsed": f"/quotes/?speaker={expert.slug}",
         "search help": "/search/help/",
+        # issue 15: a quote's own page, words on the take list (snippets), a theme left out
+        "quote": quote.get_absolute_url(),
+        "takes searched": f"/takes/?q={word}&theme_not={theme.slug}",
+        "quotes without a theme": f"/quotes/?theme_not={theme.slug}&question={position.question.slug}",
     }

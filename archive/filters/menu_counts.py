@@ -18,6 +18,7 @@ from django.db.models import Count, QuerySet
 from archive.db.bulk import id_list
 from archive.filters.facets import FACET_CAP, compiled
 from archive.models import ExpertStance, Quote, Status, Take, TakeAuthor
+from archive.search.results import by_date, newest_matches
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,11 @@ class MenuCounts:
 
 
 class IdReader:
-    """The ids of each distinct base, read once: at most ``FACET_CAP`` in ``order``."""
+    """The ids of each distinct base, read once: at most ``FACET_CAP`` of them, in the order the
+    list itself walks (``ordered``: the queryset in that order; its index makes the read cheap)."""
 
-    def __init__(self, *order: str) -> None:
-        self.order = order
+    def __init__(self, ordered: Callable[[QuerySet], QuerySet]) -> None:
+        self.ordered = ordered
         self.read: dict[tuple | None, tuple[list[int], bool]] = {}
 
     def ids(self, queryset: QuerySet) -> tuple[list[int], bool]:
@@ -44,8 +46,24 @@ class IdReader:
             if key is None:
                 self.read[key] = ([], False)
             else:
-                ids = list(queryset.order_by(*self.order).values_list("pk", flat=True)[: FACET_CAP + 1])
+                ids = list(self.ordered(queryset).values_list("pk", flat=True)[: FACET_CAP + 1])
                 self.read[key] = (ids[:FACET_CAP], len(ids) > FACET_CAP)
+        return self.read[key]
+
+
+class SearchIdReader(IdReader):
+    """With search words: each base's newest ``COUNT_CAP`` matches, through the search engine's own
+    candidates (archive/search/results.py), the read the search page itself makes."""
+
+    def __init__(self, query) -> None:
+        super().__init__(lambda qs: qs)
+        self.query = query
+
+    def ids(self, queryset: QuerySet) -> tuple[list[int], bool]:
+        key = compiled(queryset, queryset.db)
+        if key not in self.read:
+            found = newest_matches(queryset, self.query)
+            self.read[key] = ([pk for pk, _ in found.rows], found.capped)
         return self.read[key]
 
 
@@ -66,8 +84,9 @@ def count_menus(bases: dict[str, QuerySet], reader: IdReader, counters: dict[str
     return MenuCounts(counts=tuple(counts), over=frozenset(over))
 
 
-def quote_menu_counts(bases: dict[str, QuerySet]) -> MenuCounts:
-    """Quotes per speaker, outlet, question, stance and theme (``bases``: each menu's quotes)."""
+def quote_menu_counts(bases: dict[str, QuerySet], query=None) -> MenuCounts:
+    """Quotes per speaker, outlet, question, stance and theme (``bases``: each menu's quotes, without
+    the search; ``query``: the search words, when there are some)."""
     quotes = Quote.objects.using(next(iter(bases.values())).db)
     counters = {
         "speaker": lambda ids: _rows(quotes.filter(pk__in=ids), "speaker__slug"),
@@ -78,7 +97,11 @@ def quote_menu_counts(bases: dict[str, QuerySet]) -> MenuCounts:
         ),
         "theme": lambda ids: _rows(quotes.filter(pk__in=ids), "take__themes__slug"),
     }
-    return count_menus(bases, IdReader("-pk"), counters)
+    if query is not None and query.is_searchable:
+        reader: IdReader = SearchIdReader(query)
+    else:  # newest first, as the list walks them (its index)
+        reader = IdReader(lambda qs: by_date(qs, "take__published", "newest", "take_id", "order", "pk"))
+    return count_menus(bases, reader, counters)
 
 
 def expert_menu_counts(bases: dict[str, QuerySet], takes: dict[str, QuerySet]) -> MenuCounts:
@@ -104,4 +127,4 @@ def expert_menu_counts(bases: dict[str, QuerySet], takes: dict[str, QuerySet]) -
             counted="take__authorships__expert_id",
         ),
     }
-    return count_menus(bases, IdReader("sort_name", "name", "pk"), counters)
+    return count_menus(bases, IdReader(lambda qs: qs.order_by("sort_name", "name", "pk")), counters)

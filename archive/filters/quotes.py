@@ -23,7 +23,6 @@ from archive.filters.menu_counts import MenuCounts, quote_menu_counts
 from archive.models import Expert, Publication, Question, Quote, Response, Stance, Status, TakeAuthor, Theme
 from archive.search import backends
 from archive.search.query import parse
-from archive.search.results import filter_search
 
 CHOICES_LISTED = 100
 TOO_MANY = {
@@ -206,17 +205,14 @@ class QuoteFilter(ResolvingFilterSet):
         """Quotes per choice of each menu under the other filters and the words (kept per filters)."""
         signature = tuple((name, value) for name, value in self.canonical_params() if name != "sort")
 
-        def bases() -> dict[str, QuerySet]:
-            query = parse(self.query)
-            base = {
+        def count() -> MenuCounts:
+            bases = {
                 name: self.filtered(exclude=("question", "stance") if name in ("question", "stance") else (name,))
                 for name in ("speaker", "publication", "question", "stance", "theme")
             }
-            if query.is_searchable:
-                base = {name: filter_search(qs, query) for name, qs in base.items()}
-            return base
+            return quote_menu_counts(bases, parse(self.query))
 
-        return cache.kept("quote menu counts", signature, lambda: quote_menu_counts(bases()), version=self.data_version)
+        return cache.kept("quote menu counts", signature, count, version=self.data_version)
 
     def menu(self, name: str, chosen: list[tuple[str, str]]) -> Menu:
         lookup = QuoteFilterForm.lookups[name]

@@ -70,6 +70,12 @@ def _candidates(queryset: QuerySet, query: Query, rank: bool = False) -> Candida
     return Candidates(rows[:COUNT_CAP], COUNT_CAP, True, scores)
 
 
+def newest_matches(queryset: QuerySet, q: str | Query) -> Candidates:
+    """The newest ``COUNT_CAP`` matches of ``queryset`` for ``q`` (ids with dates, and whether there
+    are more): what a search reads first, for other counts over the same rows (the quote menus)."""
+    return _candidates(queryset, parse(q))
+
+
 def _newest_key(row: tuple[int, datetime.date | None]) -> tuple:
     pk, when = row
     return (when is not None, when or _OLDEST, pk)
