@@ -182,37 +182,38 @@ class QuoteFilter(ResolvingFilterSet):
         chosen = self.data_cleaned.get("sort") if self.is_bound else None
         return chosen or ("relevance" if self.query else "newest")
 
-    def menus(self) -> dict[str, Menu]:
+    def menus(self, candidates: tuple[list[int], bool] | None = None) -> dict[str, Menu]:
         """The speaker, outlet, question and theme menus, at most ``CHOICES_LISTED`` entries each.
 
         The archive may hold 10,000 experts: a menu of every one is a page of several megabytes.
         Past the limit a menu keeps only the value chosen, and a note says how to choose another.
         The options are rendered by a plain template loop (templates/archive/_menu.html): Django's
         select widget renders a template per option, ~0.4 ms each. One query per menu, as before.
+        A menu with nothing chosen counts its choices among the listed quotes (``menu_counts``;
+        ``candidates``: the search's matches, when the page searched).
         """
         data = self.data_cleaned if self.is_bound else {}
-        counted = self.menu_counts()
-        self.stance_counts = counted.of("stance")
+        counted = self.menu_counts(candidates)
+        self.stance_counts = counted.of("stance") if not data.get("stance") else None
         menus = {name: self.menu(name, [(obj.slug, str(obj)) for obj in data.get(name) or []]) for name in MENU_EMPTY}
         for name, menu in menus.items():
-            if name in dict(counted.counts):
+            if name in dict(counted.counts) and not menu.current:
                 menu.counts = counted.of(name)
                 if name in counted.over:
                     menu.note = " ".join(filter(None, [menu.note, f"Counts cover the newest {FACET_CAP:,} quotes."]))
         return menus
 
-    def menu_counts(self) -> MenuCounts:
-        """Quotes per choice of each menu under the other filters and the words (kept per filters)."""
+    def menu_counts(self, candidates: tuple[list[int], bool] | None = None) -> MenuCounts:
+        """Quotes per choice of each menu among the listed quotes (kept per filters and words)."""
         signature = tuple((name, value) for name, value in self.canonical_params() if name != "sort")
-
-        def count() -> MenuCounts:
-            bases = {
-                name: self.filtered(exclude=("question", "stance") if name in ("question", "stance") else (name,))
-                for name in ("speaker", "publication", "question", "stance", "theme")
-            }
-            return quote_menu_counts(bases, parse(self.query))
-
-        return cache.kept("quote menu counts", signature, count, version=self.data_version)
+        if candidates is None and parse(self.query).is_searchable:
+            return MenuCounts(counts=(), over=frozenset())  # a search walked by date: no counts to reuse
+        return cache.kept(
+            "quote menu counts",
+            signature,
+            lambda: quote_menu_counts(self.qs, candidates),
+            version=self.data_version,
+        )
 
     def menu(self, name: str, chosen: list[tuple[str, str]]) -> Menu:
         lookup = QuoteFilterForm.lookups[name]

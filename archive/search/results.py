@@ -70,12 +70,6 @@ def _candidates(queryset: QuerySet, query: Query, rank: bool = False) -> Candida
     return Candidates(rows[:COUNT_CAP], COUNT_CAP, True, scores)
 
 
-def newest_matches(queryset: QuerySet, q: str | Query) -> Candidates:
-    """The newest ``COUNT_CAP`` matches of ``queryset`` for ``q`` (ids with dates, and whether there
-    are more): what a search reads first, for other counts over the same rows (the quote menus)."""
-    return _candidates(queryset, parse(q))
-
-
 def _newest_key(row: tuple[int, datetime.date | None]) -> tuple:
     pk, when = row
     return (when is not None, when or _OLDEST, pk)
@@ -150,6 +144,9 @@ class SearchPage(Page):
     notice = ""  # when the page number asked for had to be corrected
     cards: list
     ranked_only_newest = False
+    #: The matches ranked for the page (ids, and whether there were more): other counts over the same
+    #: rows reuse them (the quote menus); ``None`` when the page walked the database's date order.
+    candidates: tuple[list[int], bool] | None = None
 
     @classmethod
     def empty(cls, query: Query, sort: str, count: int = 0, capped: bool = False) -> SearchPage:
@@ -185,12 +182,15 @@ def search_page(
     query = parse(q)
     if not query.is_searchable:
         return SearchPage.empty(query, sort)
+    candidates = None
     if sort == "relevance":
         ids, count, capped = ranked_ids(queryset, query)
         found, notice = walk(ids, page, Paginator(per_page=per_page, count=count, capped=capped))
+        candidates = (ids, capped)
     else:
         found, notice = _by_date(queryset, query, sort, page, per_page)
     result = SearchPage.of(found, query, sort, notice)
+    result.candidates = candidates
     result.ranked_only_newest = sort == "relevance" and result.capped
     ids = list(found.object_list)
     rows = (prepare or (lambda qs: qs))(queryset.model._default_manager.using(queryset.db).filter(pk__in=ids))

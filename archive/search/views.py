@@ -130,7 +130,7 @@ def quote_list(request: HttpRequest) -> HttpResponse:
         "q": q,
         "query": query,
         "filter": filterset,
-        "menus": filterset.menus(),
+        "menus": filterset.menus(page.candidates),
         "sort": _sort_name(sort),
         "page": page,
         "notices": [*filterset.notices, page.notice],

@@ -11,7 +11,7 @@ from archive import cache
 from archive.db import data_version
 from archive.filters import ExpertFilter
 from archive.filters.facets import FACET_CAP
-from archive.filters.menu_counts import MenuCounts, expert_menu_counts
+from archive.filters.menu_counts import expert_menu_counts
 from archive.filters.querystrings import canonical_query, link_params
 from archive.models import (
     Affiliation,
@@ -87,25 +87,19 @@ def stance_groups(experts: list[Expert], filterset: ExpertFilter, question: Ques
     return groups
 
 
-def menu_counts(filterset: ExpertFilter, signature: tuple, version: int | None) -> dict[str, dict[str, int]]:
-    """Experts per choice of each menu under the other filters (archive/filters/menu_counts.py),
-    kept per set of filters; ``over`` names the menus counted over the first experts only."""
-
-    def count() -> MenuCounts:
-        bases = {
-            "question": filterset.filtered(exclude=("question", "stance")),
-            "stance": filterset.filtered(exclude=("question", "stance")),
-            "publication": filterset.filtered(exclude=("publication",)),
-            "theme": filterset.filtered(exclude=("theme",)),
-        }
-        takes = {name: filterset.takes(exclude=(name,)) for name in ("publication", "theme")}
-        return expert_menu_counts(bases, takes)
-
-    counted = cache.kept("expert menu counts", signature, count, version=version)
-    return {name: counted.of(name) for name in ("question", "stance", "publication", "theme")} | {
-        "over": counted.over,
-        "cap": FACET_CAP,
+def menu_counts(filterset: ExpertFilter, signature: tuple, version: int | None) -> dict:
+    """Experts per choice of each menu among the listed experts (archive/filters/menu_counts.py),
+    kept per set of filters; a menu whose value is chosen gets none."""
+    counted = cache.kept(
+        "expert menu counts", signature, lambda: expert_menu_counts(filterset.qs, filterset.takes()), version=version
+    )
+    data = filterset.data_cleaned
+    chosen = {"question": data.get("question"), "stance": data.get("stance"), "publication": data.get("publication")}
+    chosen["theme"] = data.get("theme")
+    counts = {
+        name: (None if chosen[name] else counted.of(name)) for name in ("question", "stance", "publication", "theme")
     }
+    return counts | {"over": counted.over, "cap": FACET_CAP}
 
 
 @dataclass
