@@ -90,9 +90,7 @@ def stance_groups(experts: list[Expert], filterset: ExpertFilter, question: Ques
 def menu_counts(filterset: ExpertFilter, signature: tuple, version: int | None) -> dict:
     """Experts per choice of each menu among the listed experts (archive/filters/menu_counts.py),
     kept per set of filters; a menu whose value is chosen gets none."""
-    counted = cache.kept(
-        "expert menu counts", signature, lambda: expert_menu_counts(filterset.qs, filterset.takes()), version=version
-    )
+    counted = cache.kept("expert menu counts", signature, lambda: expert_menu_counts(filterset.qs), version=version)
     data = filterset.data_cleaned
     chosen = {"question": data.get("question"), "stance": data.get("stance"), "publication": data.get("publication")}
     chosen["theme"] = data.get("theme")
