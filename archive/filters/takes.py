@@ -220,7 +220,7 @@ class TakeFilter(ResolvingFilterSet):
             flat_facet("expert", "Experts", counts.experts, selected("expert"), params),
             flat_facet("publication", "Outlets", counts.publications, selected("publication"), params),
             self.theme_facet(params, counts.themes, selected("theme")),
-            self.theme_not_facet(params, counts.themes, selected("theme_not")),
+            self.theme_not_facet(params, counts.themes, selected("theme_not"), counts.total),
             self.kind_facet(params, dict(counts.kinds)),
             flat_facet("collection", "Collections", counts.collections, selected("collection"), params, many=False),
         ]
@@ -241,10 +241,11 @@ class TakeFilter(ResolvingFilterSet):
         return facet
 
     @staticmethod
-    def theme_not_facet(params: QueryDict, rows: tuple, selected: list[tuple[str, str]]) -> Facet:
-        """The themes to leave out (``?theme_not=``): each with how many of the takes it would remove."""
-        facet = flat_facet("theme_not", "Leave out a theme", rows, selected, params)
-        facet.note = "The number is how many takes leaving the theme out removes."
+    def theme_not_facet(params: QueryDict, rows: tuple, selected: list[tuple[str, str]], total: int | None) -> Facet:
+        """The themes to leave out (``?theme_not=``), each with how many takes its link gives: the
+        results less those tagged with it (none when the total is not known)."""
+        left = tuple((slug, label, max(0, (total or 0) - n), *rest) for slug, label, n, *rest in rows if total)
+        facet = flat_facet("theme_not", "Leave out a theme", left, selected, params)
         return facet
 
     def kind_facet(self, params: QueryDict, counts: dict[str, int]) -> Facet:
