@@ -3,7 +3,7 @@ evidence for, and the speaker's other quotes on the same questions."""
 
 from dataclasses import dataclass
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
@@ -48,8 +48,14 @@ def quote_sections(quote: Quote) -> QuoteSections:
     )
 
 
+#: The largest id a database column holds: a longer number in the address is no quote (404, not 500).
+LARGEST_ID = 2**63 - 1
+
+
 @require_safe
 def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    if pk > LARGEST_ID:
+        raise Http404("No such quote.")
     quote = get_object_or_404(Quote.objects.published().with_page_details(), pk=pk)
     sections = quote_sections(quote)
     speaker = quote.speaker.name if quote.speaker else "Unattributed"
