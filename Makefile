@@ -13,7 +13,7 @@ CHROMIUM ?= /usr/bin/chromium
 PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 $(HOME)/.pyenv/versions/3.1[2-9]*/bin/python3; do \
 	  "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo "$$p"; break; }; done)
 
-.PHONY: run test install tools system-tools migrate load serve loadtest lint test-sqlite test-postgres clean
+.PHONY: run dev test install tools system-tools migrate load serve loadtest lint test-sqlite test-postgres clean
 
 $(VENV)/.installed: requirements.txt
 	@test -n "$(PYTHON)" || { echo "error: Python 3.12 or newer is needed (Django 6.1); set PYTHON=/path/to/python3.12" >&2; exit 1; }
@@ -54,8 +54,23 @@ migrate: install
 load: migrate
 	DATABASE_URL= $(PY) manage.py load_fixtures
 
-run: load
-	DATABASE_URL= $(PY) manage.py runserver $(HOST):$(PORT)
+# `make run` serves the archive as readers see it: DEBUG off (the archive's own 404 and 500 pages,
+# static files from staticfiles/ through whitenoise). DEBUG=0 needs a SECRET_KEY (a local one is made
+# once in .local-secret-key, gitignored) and ALLOWED_HOSTS (loopback); plain HTTP on loopback, so no
+# HTTPS redirect, HSTS or secure-only cookies. `make dev` keeps Django's debug pages instead.
+LOCAL_KEY := .local-secret-key
+RUN_ENV = DATABASE_URL= DEBUG=0 SECRET_KEY="$$(cat $(LOCAL_KEY))" ALLOWED_HOSTS="$${ALLOWED_HOSTS:-localhost,127.0.0.1,[::1]}" \
+	SECURE_SSL_REDIRECT=0 SECURE_HSTS_SECONDS=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0
+
+$(LOCAL_KEY):
+	@umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+
+run: load $(LOCAL_KEY)
+	$(RUN_ENV) $(PY) manage.py collectstatic --noinput -v0
+	$(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+dev: load
+	DATABASE_URL= DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install tools test-sqlite test-postgres
 
@@ -93,4 +108,4 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache artifacts
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache artifacts .local-secret-key

@@ -28,9 +28,9 @@ DETAIL_PAGES = [
     "/themes/sanctions/",
 ]
 KEYS = [
-    "q", "expert", "speaker", "publication", "question", "stance", "theme", "theme_mode", "kind", "collection",
-    "date_from", "date_to", "sort", "page", "letter", "organization", "tab", "per_page", "status", "experts", "n",
-    "outcome", "horizon_from", "horizon_to",
+    "q", "expert", "speaker", "publication", "question", "stance", "theme", "theme_mode", "theme_not", "kind",
+    "collection", "date_from", "date_to", "sort", "page", "letter", "organization", "tab", "per_page", "status",
+    "experts", "n", "outcome", "horizon_from", "horizon_to",
 ]  # fmt: skip
 
 HOSTILE = [

@@ -8,6 +8,7 @@ stays fixed. (Pagination: archive/pagination.py.)
 from __future__ import annotations
 
 import datetime
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from django.db.models import Count, F, Prefetch, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 
-from archive.models import Expert, Position, Question, Quote, Take, TakeAuthor
+from archive.models import Expert, Position, Question, Quote, Stance, Take, TakeAuthor
 
 # --------------------------------------------------------------------------- take cards
 
@@ -84,6 +85,49 @@ def take_results(takes: list[Take]) -> list[Take]:
     """The takes a search shows (templates/jinja2/archive/cards/_take_result.html), in order, with authors,
     outlet and stances, each keeping its highlighted ``title_html`` and ``snippet``."""
     return _detailed(takes, lambda ids: Take.objects.filter(pk__in=ids).with_related(), "title_html", "snippet")
+
+
+# --------------------------------------------------------------------------- opposing takes
+
+OPPOSING_SHOWN = 6
+
+
+def opposing_takes(take: Take, limit: int = OPPOSING_SHOWN) -> list[Take]:
+    """The published takes that hold a stance opposed (``Stance.opposes``) to one of ``take``'s on
+    the same question, the closest in date to ``take`` first, as cards. Each carries ``opposition``:
+    (this take's position, the other take's opposed position) pairs. Seven queries, whatever the
+    number: the oppositions, the nearest ``limit`` before and after, and the cards' four."""
+    positions = list(take.positions.all())
+    through = Stance.opposes.through
+    opposites: dict[int, list[int]] = defaultdict(list)
+    rows = through.objects.filter(from_stance_id__in=[p.stance_id for p in positions]).values_list(
+        "from_stance_id", "to_stance_id"
+    )
+    for one, other in rows:
+        opposites[one].append(other)
+    found = Take.objects.published().opposing(take, opposites)
+    if take.published is None:
+        ids = list(found.newest_first().values_list("pk", flat=True)[:limit])
+    else:
+        ids = _closest(found, take.published, limit)
+    cards = take_cards(ids)
+    mine = {p.question_id: p for p in positions}
+    for card in cards:
+        card.opposition = [
+            (mine[p.question_id], p)
+            for p in card.positions.all()
+            if p.question_id in mine and p.stance_id in opposites.get(mine[p.question_id].stance_id, ())
+        ]
+    return cards
+
+
+def _closest(takes: QuerySet, when: datetime.date, limit: int) -> list[int]:
+    """Ids of the ``limit`` takes dated nearest ``when`` (either side; undated ones last): the
+    nearest ``limit`` on each side by an index walk, then merged by distance (two queries)."""
+    before = takes.filter(published__lte=when).order_by("-published", "-pk").values_list("pk", "published")[:limit]
+    after = takes.filter(published__gt=when).order_by("published", "pk").values_list("pk", "published")[:limit]
+    rows = sorted([*before, *after], key=lambda row: (abs((row[1] - when).days), -row[0]))
+    return [pk for pk, _ in rows[:limit]]
 
 
 # --------------------------------------------------------------------------- the stance-split chart
@@ -263,7 +307,7 @@ def newest_positions(question: Question, expert_ids) -> QuerySet:
             held=Window(Count("id"), partition_by=partition),
         )
         .filter(rank__lte=StanceHolder.SHOWN)
-        .select_related("take", "stance", "evidence", "evidence__speaker")
+        .select_related("take", "take__publication", "stance", "evidence", "evidence__speaker")
         .defer("take__body", "take__summary", "take__standfirst")  # ranked rows carry no full text
         .order_by()
     )
@@ -321,6 +365,37 @@ def newest_holders(positions, experts: dict[int, Expert]) -> dict[int, list[Stan
     for entries in holders.values():
         entries.sort(key=lambda h: (h.expert.sort_name.lower(), h.expert.pk))
     return holders
+
+
+def first_sentence(text: str, most: int = 300) -> str:
+    """The first sentence of ``text`` (a summary), cut at ``most`` characters."""
+    words = " ".join(text.split())
+    match = _SENTENCE_END.search(words)
+    sentence = words[: match.start() + 1] if match else words
+    return sentence if len(sentence) <= most else sentence[: most - 1].rstrip() + "…"
+
+
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[\"“‘'(\[]?[A-Z0-9])")
+
+
+def explain_holders(groups: list[tuple], experts: dict[int, Expert]) -> None:
+    """Give each holder of ``groups`` (stance, holders) why they are there: ``lead``, their newest
+    position holding the stance (take, outlet, date, confidence, evidence quote), ``affiliations_then``
+    (their affiliations that year; ``experts`` have theirs prefetched) and ``reason``: the evidence
+    quote, or when there is none the first sentence of the take's summary. One query: the summaries."""
+    holders = [holder for _, entries in groups for holder in entries]
+    for holder in holders:
+        holder.expert = experts.get(holder.expert.pk, holder.expert)
+        quote = holder.quote  # the take whose evidence is shown leads; else the newest
+        newest = holder.recent[0] if holder.recent else None
+        holder.lead = next((p for p in holder.positions if quote is not None and p.evidence_id == quote.pk), newest)
+    missing = {h.lead.take_id for h in holders if h.lead is not None and h.quote is None}
+    summaries = dict(Take.objects.filter(pk__in=missing).values_list("pk", "summary")) if missing else {}
+    for holder in holders:
+        lead = holder.lead
+        year = lead.take.published.year if lead is not None and lead.take.published else None
+        holder.affiliations_then = [a for a in holder.expert.affiliations.all() if a.held_in(year)]
+        holder.summary_sentence = first_sentence(summaries.get(lead.take_id) or "") if lead is not None else ""
 
 
 @dataclass

@@ -8,7 +8,7 @@ from archive.opendata import views as opendata
 from archive.opendata.sitemaps import SITEMAPS
 from archive.opendata.sitemaps import TEMPLATE as SITEMAP_TEMPLATE
 from archive.search import views as search
-from archive.views import browse, compare, experts, home, predictions, questions, takes
+from archive.views import browse, compare, experts, home, predictions, questions, quotes, takes
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -66,5 +66,6 @@ urlpatterns = [
     path("alerts/unsubscribe/<str:token>/", alerts.unsubscribe_view, name="alert_unsubscribe"),
     path("api/", include("archive.api.urls")),
     path("predictions/", predictions.prediction_list, name="prediction_list"),
+    path("quotes/<int:pk>/", quotes.quote_detail, name="quote_detail"),
     path("admin/", admin.site.urls),
 ]

@@ -38,6 +38,7 @@ def build_archive(n_takes: int, n_experts: int = 8) -> Archive:
     archive.questions = [QuestionFactory(order=i) for i in range(3)]
     for question in archive.questions:
         archive.stances[question.pk] = [StanceFactory(question=question, position=i) for i in range(3)]
+        archive.stances[question.pk][0].opposes.add(archive.stances[question.pk][2])  # the two ends oppose
     archive.publications = [PublicationFactory() for _ in range(3)]
     archive.themes = [ThemeFactory() for _ in range(4)]
     archive.collection = CollectionFactory(publication=archive.publications[0])

@@ -55,6 +55,10 @@ def public_pages() -> dict[str, str]:
         "take citation": f"{take.get_absolute_url()}cite/",
         "predictions": "/predictions/",
         **prediction_pages(),
+        # issue 15: a quote's own page, words on the take list (snippets), a theme left out
+        "quote": quote.get_absolute_url(),
+        "takes searched": f"/takes/?q={word}&theme_not={theme.slug}",
+        "quotes without a theme": f"/quotes/?theme_not={theme.slug}&question={position.question.slug}",
     }
 
 

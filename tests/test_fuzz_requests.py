@@ -59,6 +59,19 @@ def test_detail_pages_never_fail(quiet_client, path, pairs):
     assert response.status_code < 500, (path, pairs)
 
 
+#: Pages addressed by a number (issue 15: a quote's page).
+ID_PREFIXES = ("/quotes/",)
+
+
+@pytest.mark.django_db
+@FUZZ
+@given(number=st.integers(min_value=0, max_value=2**63), pairs=params)
+def test_pages_by_number_never_fail(quiet_client, number, pairs):
+    for prefix in ID_PREFIXES:
+        response = fetch(quiet_client, f"{prefix}{number}/", pairs)
+        assert response.status_code < 500, (prefix, number, pairs)
+
+
 @pytest.mark.django_db
 @FUZZ
 @given(segment=st.one_of(st.sampled_from(HOSTILE), st.text(max_size=80)))
@@ -84,6 +97,7 @@ def test_every_public_url_pattern_is_fuzzed():
 
     fuzzed = {path.strip("/") for path in LIST_PAGES} | {prefix.strip("/") + "/<slug:slug>" for prefix in SLUG_PREFIXES}
     fuzzed |= {prefix.strip("/") + "/<str:token>" for prefix in TOKEN_PREFIXES}
+    fuzzed |= {prefix.strip("/") + "/<int:pk>" for prefix in ID_PREFIXES}
     public = {
         str(pattern.pattern).strip("/")
         for pattern in get_resolver().url_patterns

@@ -33,23 +33,24 @@ def urls(archive) -> dict[str, tuple[str, int]]:
         "takes": ("/takes/", 8),  # +1: these takes over time, kept per set of filters
         # Every filter: each facet's takes differ (all filters but its own), and each set of ids is
         # read once (at most six, and the page's own), instead of a subquery in every facet query.
-        "takes, every filter": ("/takes/" + everything, 22),  # +2: these takes over time
+        # +2: these takes over time; with words, +1 for the cards' matching passages (issue 15)
+        "takes, every filter": ("/takes/" + everything, 23),
         "takes, all-themes mode": (
             f"/takes/?theme={archive.themes[0].slug}&theme={archive.themes[1].slug}&theme_mode=all",
             9,
         ),
-        # + its appearances and its predictions (issue 20)
-        "take": (f"/takes/{archive.takes[-1].slug}/", 16),
-        "experts": ("/experts/", 9),
+        # Opposing takes (issue 15): the stated oppositions, then the nearest before and after its date.
+        "take": (f"/takes/{archive.takes[-1].slug}/", 18),  # + appearances, predictions
+        # ... and (issue 15) the menus' counts: the experts' ids once per distinct base, four counts.
+        "experts": ("/experts/", 14),
         # Read from the who-holds-what table (archive/stances.py): the groups in one windowed query.
         # ... and one more for the data version (the sections are kept against it: test_page_cache.py).
-        # ... and one fewer: the groups take the chosen question's stances from the questions menu.
-        "experts by question": (f"/experts/?question={question.slug}", 11),
-        "experts by question and stance": (f"/experts/?question={question.slug}&stance={stance.slug}", 12),
+        "experts by question": (f"/experts/?question={question.slug}", 17),
+        "experts by question and stance": (f"/experts/?question={question.slug}&stance={stance.slug}", 18),
         "experts by stance and more": (
             f"/experts/?question={question.slug}&stance={stance.slug}&publication={archive.publications[0].slug}"
             f"&theme={archive.themes[0].slug}&organization=Institute%201&letter=E",
-            12,
+            15,
         ),
         # +1: stance per phase; +2: the prediction record (issue 20)
         "expert": (f"/experts/{archive.experts[0].slug}/", 17),
@@ -65,7 +66,8 @@ def urls(archive) -> dict[str, tuple[str, int]]:
         "theme": (f"/themes/{archive.themes[0].slug}/", 8),
         # The questions, their stances, the outlets; and the data version that keys the whole-page
         # cache (archive/cache.py): a repeated request makes that one query alone.
-        "about": ("/about/", 4),
+        # ... and (issue 15) the stated oppositions between stances.
+        "about": ("/about/", 5),
     }
 
 

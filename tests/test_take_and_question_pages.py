@@ -86,7 +86,8 @@ def test_the_conversation_is_linked_both_ways_and_drafts_are_left_out(client, wo
     assert "Draft says maybe" not in response.content.decode()
 
 
-def test_other_takes_on_the_same_question_with_another_stance(client, world):
+def test_other_takes_on_the_same_question_with_an_opposing_stance(client, world):
+    world.never.opposes.add(world.maybe)  # issue 15: opposition is stated per pair
     response = client.get("/takes/ann-says-never/")
     (take,) = response.context["opposing"]
     assert take.title == "Bob says maybe"

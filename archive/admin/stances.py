@@ -29,6 +29,19 @@ class StanceAdmin(ArchiveAdmin):
     search_fields = ["label", "slug", "meaning", "question__text"]
     list_select_related = ["question"]
     autocomplete_fields = ["question"]
+    filter_horizontal = ["opposes"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        """A stance opposes stances of its own question only (About the data lists the pairs)."""
+        if db_field.name == "opposes":
+            object_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            question = Stance.objects.filter(pk=object_id).values("question_id") if object_id else None
+            kwargs["queryset"] = (
+                Stance.objects.filter(question_id__in=question).exclude(pk=object_id)
+                if question is not None
+                else Stance.objects.none()
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class ResponseAdmin(ArchiveAdmin):

@@ -77,20 +77,31 @@ class QuoteOfThisTakeMixin:
             field = super().formfield_for_foreignkey(db_field, request, **kwargs)
             field.choices = [("", "---------"), *((q.pk, str(q)) for q in kwargs["queryset"].select_related("speaker"))]
             if not take_id:
-                field.help_text = "Save the take first: its quotes can then be chosen here."
+                field.help_text = "A new take's quotes are chosen by their number below."
             return field
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class PositionForm(forms.ModelForm):
+    #: A quote of this screen by its number (1 = the first quote form, saved or new): lets an editor
+    #: make a quote added on the same screen the evidence, in one save.
+    evidence_number = forms.IntegerField(
+        label="or evidence quote no.",
+        required=False,
+        min_value=1,
+        help_text="The number of a quote on this screen, counting the quote forms above from 1 "
+        "(a new quote's heading shows it, e.g. “#3”): for a quote added in this same save.",
+    )
+
     class Meta:
         model = Position
-        fields = ["question", "stance", "confidence", "evidence", "note"]
+        fields = ["question", "stance", "confidence", "evidence", "evidence_number", "note"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["question"].required = False
         self.fields["question"].help_text = "Filled in from the stance when left empty."
+        self.fields["note"].widget.attrs.update(rows=2)
 
     def clean(self):
         cleaned = super().clean()
@@ -107,11 +118,51 @@ class PositionForm(forms.ModelForm):
         return cleaned
 
 
-class PositionInline(QuoteOfThisTakeMixin, admin.TabularInline):
+class PositionFormSet(forms.BaseInlineFormSet):
+    """The positions, checked against the quote forms of the same screen (``quote_forms``, set by
+    ``TakeAdmin._create_formsets``) when one names its evidence by number."""
+
+    quote_forms: list | None = None
+
+    def numbered_quotes(self) -> list:
+        """The quote forms in screen order, those that will hold a quote after the save, else None."""
+        forms_ = self.quote_forms or []
+        return [
+            form
+            if form.is_valid() and not (form.cleaned_data.get("DELETE")) and (form.instance.pk or form.has_changed())
+            else None
+            for form in forms_
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        quotes = self.numbered_quotes()
+        for form in self.forms:
+            number = form.cleaned_data.get("evidence_number") if hasattr(form, "cleaned_data") else None
+            if not number:
+                continue
+            if form.cleaned_data.get("evidence"):
+                form.add_error("evidence_number", "Choose the evidence quote from the list or by its number, not both.")
+            elif number > len(quotes) or quotes[number - 1] is None:
+                form.add_error("evidence_number", f"There is no quote #{number} on this screen.")
+
+    def evidence_by_number(self) -> None:
+        """After the quotes are saved: each position naming its evidence by number gets that quote."""
+        quotes = self.numbered_quotes()
+        for form in self.forms:
+            number = form.cleaned_data.get("evidence_number") if hasattr(form, "cleaned_data") else None
+            if number and number <= len(quotes) and quotes[number - 1] is not None:
+                form.instance.evidence = quotes[number - 1].instance
+
+
+class PositionInline(QuoteOfThisTakeMixin, admin.StackedInline):
+    """Stacked, so a position's six fields fit the screen (a table row of them was ~2,000 px wide)."""
+
     model = Position
     form = PositionForm
+    formset = PositionFormSet
     extra = 1
-    fields = ["question", "stance", "confidence", "evidence", "note"]
+    fields = [("question", "stance"), "confidence", ("evidence", "evidence_number"), "note"]
     quote_fields = ("evidence",)
 
     class Media:

@@ -26,6 +26,7 @@ from django.utils.html import format_html, format_html_join
 from archive.admin.base import ADMIN_CSS, ArchiveAdmin, full_text_search_results
 from archive.admin.take_inlines import (
     AppearanceInline,
+    PositionFormSet,
     PositionInline,
     PredictionInline,
     QuoteInline,
@@ -243,12 +244,23 @@ class TakeAdmin(ArchiveAdmin):
 
     # ---------------------------------------------------------------- saving
 
+    def _create_formsets(self, request: HttpRequest, obj, change: bool):
+        """The positions see the quote forms of the same screen: evidence can name a new quote by number."""
+        formsets, inline_instances = super()._create_formsets(request, obj, change)
+        quotes = next((f for f in formsets if f.model is Quote), None)
+        for formset in formsets:
+            if isinstance(formset, PositionFormSet):
+                formset.quote_forms = list(quotes.forms) if quotes is not None else []
+        return formsets, inline_instances
+
     def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:
         if formset.model is TakeAuthor:
             self.save_authors(formset)
         elif formset.model is Quote:
             self.save_quotes(form.instance, formset)
         else:
+            if isinstance(formset, PositionFormSet):
+                formset.evidence_by_number()  # the quotes were saved just before (inline order)
             super().save_formset(request, form, formset, change)
 
     @staticmethod

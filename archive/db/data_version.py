@@ -46,6 +46,7 @@ TABLES = (
     "archive_quote",
     "archive_question",
     "archive_stance",
+    "archive_stance_opposes",
     "archive_position",
     "archive_response",
     "archive_appearance",

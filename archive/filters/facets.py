@@ -108,7 +108,9 @@ def stance_facet(params: QueryDict, data: dict, rows: tuple) -> Facet:
     removed = links.without()
     groups: dict[int, FacetGroup] = {}
     totals: dict[int, int] = {}
+    slugs: dict[int, str] = {}
     for _order, question_id, q_slug, short, text, _pos, s_slug, s_label, n in rows:
+        slugs[question_id] = q_slug
         group = groups.get(question_id)
         if group is None:
             is_current = q_slug == chosen_question and not chosen_stances
@@ -123,7 +125,11 @@ def stance_facet(params: QueryDict, data: dict, rows: tuple) -> Facet:
         group.choices.append(Choice(s_label, n, is_selected, url))
     for question_id, group in groups.items():
         group.choice.count = totals[question_id]
-    facet = Facet("stance", "Stances", list(groups.values()))
+    # A question chosen: its stances only (the chip above removes it, to choose another).
+    shown = [
+        group for question_id, group in groups.items() if not chosen_question or slugs[question_id] == chosen_question
+    ]
+    facet = Facet("stance", "Stances", shown)
     if chosen_question and not any(g.choice.selected or any(c.selected for c in g.choices) for g in facet.groups):
         # The chosen question or stance has no take under the other filters: still offer to remove it.
         question = data["question"][0]

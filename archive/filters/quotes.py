@@ -18,8 +18,11 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from archive import cache
 from archive.filters.base import SLUG_RE, Lookup, ReadingForm, ResolvingFilterSet, SlugsFilter, SortFilter, quoted
+from archive.filters.facets import FACET_CAP
+from archive.filters.menu_counts import MenuCounts, quote_menu_counts
 from archive.models import Expert, Publication, Question, Quote, Response, Stance, Status, TakeAuthor, Theme
 from archive.search import backends
+from archive.search.query import parse
 
 CHOICES_LISTED = 100
 TOO_MANY = {
@@ -27,11 +30,17 @@ TOO_MANY = {
     "publication": "Too many outlets to list here: the filter still works from a link.",
 }
 #: What each menu offers first, for no choice.
-MENU_EMPTY = {"speaker": "Anyone", "publication": "Any outlet", "question": "Any question", "theme": "Any theme"}
+MENU_EMPTY = {
+    "speaker": "Anyone",
+    "publication": "Any outlet",
+    "question": "Any question",
+    "theme": "Any theme",
+    "theme_not": "None left out",
+}
 
 
 #: Each menu's option label: the column ``str()`` of the row shows.
-MENU_LABELS = {"speaker": "name", "publication": "name", "question": "text", "theme": "name"}
+MENU_LABELS = {"speaker": "name", "publication": "name", "question": "text", "theme": "name", "theme_not": "name"}
 
 
 def first_public_experts(limit: int) -> list[tuple[str, str]]:
@@ -80,6 +89,7 @@ class Menu:
     choices: list[tuple[str, str]]
     current: str
     note: str = ""
+    counts: dict[str, int] | None = None  # quotes per choice under the other filters (menu_counts.py)
 
 
 class QuoteFilterForm(ReadingForm):
@@ -89,6 +99,7 @@ class QuoteFilterForm(ReadingForm):
         "publication": Lookup(Publication.objects.all(), "outlet"),
         "question": Lookup(Question.objects.all(), "question"),
         "theme": Lookup(Theme.objects.all(), "theme"),
+        "theme_not": Lookup(Theme.objects.all(), "theme"),
     }
 
     def clean(self) -> dict:
@@ -121,6 +132,8 @@ def _menu(label: str, method: str = "apply_nothing") -> SlugsFilter:
 class QuoteFilter(ResolvingFilterSet):
     #: The data version the menus are kept against (the view sets it; ``None`` keeps nothing).
     data_version: int | None = None
+    #: Quotes per "question/stance" under the other filters, once ``menus()`` has run.
+    stance_counts: dict[str, int] | None = None
 
     q = django_filters.CharFilter(method="apply_nothing", label="Words in the quote")
     speaker = _menu("Expert or speaker", "filter_speaker")
@@ -128,6 +141,7 @@ class QuoteFilter(ResolvingFilterSet):
     question = _menu("Question", "filter_question")
     stance = _menu("Stance")  # applied with its question
     theme = _menu("Theme", "filter_theme")
+    theme_not = _menu("Leave out theme", "filter_theme_not")
     date_from = django_filters.DateFilter(label="From", field_name="take__published", lookup_expr="gte")
     date_to = django_filters.DateFilter(label="To", field_name="take__published", lookup_expr="lte")
     sort = SortFilter()
@@ -149,6 +163,9 @@ class QuoteFilter(ResolvingFilterSet):
     def filter_theme(self, queryset: QuerySet, name: str, value: list[Theme]) -> QuerySet:
         return queryset.filter(take__themes=value[0])
 
+    def filter_theme_not(self, queryset: QuerySet, name: str, value: list[Theme]) -> QuerySet:
+        return queryset.without_themes([theme.pk for theme in value])
+
     def filter_question(self, queryset: QuerySet, name: str, value: list[Question]) -> QuerySet:
         """Quotes from takes that answer the question; with a stance, from takes holding it."""
         stances = self.data_cleaned.get("stance")
@@ -165,16 +182,38 @@ class QuoteFilter(ResolvingFilterSet):
         chosen = self.data_cleaned.get("sort") if self.is_bound else None
         return chosen or ("relevance" if self.query else "newest")
 
-    def menus(self) -> dict[str, Menu]:
+    def menus(self, candidates: tuple[list[int], bool] | None = None) -> dict[str, Menu]:
         """The speaker, outlet, question and theme menus, at most ``CHOICES_LISTED`` entries each.
 
         The archive may hold 10,000 experts: a menu of every one is a page of several megabytes.
         Past the limit a menu keeps only the value chosen, and a note says how to choose another.
         The options are rendered by a plain template loop (templates/archive/_menu.html): Django's
         select widget renders a template per option, ~0.4 ms each. One query per menu, as before.
+        A menu with nothing chosen counts its choices among the listed quotes (``menu_counts``;
+        ``candidates``: the search's matches, when the page searched).
         """
         data = self.data_cleaned if self.is_bound else {}
-        return {name: self.menu(name, [(obj.slug, str(obj)) for obj in data.get(name) or []]) for name in MENU_EMPTY}
+        counted = self.menu_counts(candidates)
+        self.stance_counts = counted.of("stance") if not data.get("stance") else None
+        menus = {name: self.menu(name, [(obj.slug, str(obj)) for obj in data.get(name) or []]) for name in MENU_EMPTY}
+        for name, menu in menus.items():
+            if name in dict(counted.counts) and not menu.current:
+                menu.counts = counted.of(name)
+                if name in counted.over:
+                    menu.note = " ".join(filter(None, [menu.note, f"Counts cover the newest {FACET_CAP:,} quotes."]))
+        return menus
+
+    def menu_counts(self, candidates: tuple[list[int], bool] | None = None) -> MenuCounts:
+        """Quotes per choice of each menu among the listed quotes (kept per filters and words)."""
+        signature = tuple((name, value) for name, value in self.canonical_params() if name != "sort")
+        if candidates is None and parse(self.query).is_searchable:
+            return MenuCounts(counts=(), over=frozenset())  # a search walked by date: no counts to reuse
+        return cache.kept(
+            "quote menu counts",
+            signature,
+            lambda: quote_menu_counts(self.qs, candidates),
+            version=self.data_version,
+        )
 
     def menu(self, name: str, chosen: list[tuple[str, str]]) -> Menu:
         lookup = QuoteFilterForm.lookups[name]
@@ -185,7 +224,10 @@ class QuoteFilter(ResolvingFilterSet):
             return tuple(lookup.queryset.values_list("slug", MENU_LABELS[name])[: CHOICES_LISTED + 1])
 
         # The same for every request until the next write: kept against the data version.
-        rows = list(cache.kept("quote menu", name, listed, version=self.data_version))
+        # The themes to leave out are the themes: one kept list for both menus.
+        rows = list(
+            cache.kept("quote menu", "theme" if name == "theme_not" else name, listed, version=self.data_version)
+        )
         note = ""
         if len(rows) > CHOICES_LISTED:
             rows, note = chosen, TOO_MANY.get(name, "")

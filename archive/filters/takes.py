@@ -31,6 +31,7 @@ class TakeFilterForm(ReadingForm):
         "expert": Lookup(Expert.objects.all(), "expert"),
         "publication": Lookup(Publication.objects.all(), "outlet"),
         "theme": Lookup(Theme.objects.all(), "theme"),
+        "theme_not": Lookup(Theme.objects.all(), "theme"),
         "collection": Lookup(Collection.objects.all(), "collection"),
         "question": Lookup(Question.objects.all(), "question"),
     }
@@ -65,6 +66,7 @@ class TakeFilter(ResolvingFilterSet):
     question = SlugsFilter(method="filter_question", many=False, label="Question")
     stance = SlugsFilter(method="filter_stance", many=False, label="Stance")
     theme = SlugsFilter(method="filter_theme", label="Theme")
+    theme_not = SlugsFilter(method="filter_theme_not", label="Leave out theme")
     theme_mode = django_filters.ChoiceFilter(choices=THEME_MODES, method="apply_nothing", label="Themes to match")
     kind = django_filters.ChoiceFilter(choices=TakeKind.choices, label="Kind of take")
     collection = SlugsFilter(method="filter_collection", many=False, label="Collection")
@@ -103,6 +105,9 @@ class TakeFilter(ResolvingFilterSet):
 
     def filter_theme(self, queryset, name, value):
         return queryset.with_themes((theme.pk for theme in value), mode=self.match_mode)
+
+    def filter_theme_not(self, queryset, name, value):
+        return queryset.without_themes(theme.pk for theme in value)
 
     def filter_collection(self, queryset, name, value):
         return queryset.filter(collection_id=value[0].pk)
@@ -146,7 +151,12 @@ class TakeFilter(ResolvingFilterSet):
         chips = []
         if data.get("q"):
             chips.append((f"Words: “{data['q']}”", without(params, "q", "sort")))
-        for name, noun in (("expert", "Expert"), ("publication", "Outlet"), ("theme", "Theme")):
+        for name, noun in (
+            ("expert", "Expert"),
+            ("publication", "Outlet"),
+            ("theme", "Theme"),
+            ("theme_not", "Without"),
+        ):
             for obj in data.get(name) or []:
                 chips.append((f"{noun}: {obj}", toggled(params, name, obj.slug)))
         if data.get("question"):
@@ -216,6 +226,7 @@ class TakeFilter(ResolvingFilterSet):
             flat_facet("expert", "Experts", counts.experts, selected("expert"), params),
             flat_facet("publication", "Outlets", counts.publications, selected("publication"), params),
             self.theme_facet(params, counts.themes, selected("theme")),
+            self.theme_not_facet(params, counts.themes, selected("theme_not"), counts.total),
             self.kind_facet(params, dict(counts.kinds)),
             flat_facet("collection", "Collections", counts.collections, selected("collection"), params, many=False),
         ]
@@ -233,6 +244,14 @@ class TakeFilter(ResolvingFilterSet):
             facet.groups.insert(
                 0, FacetGroup(choice=Choice(f"Match {dict(THEME_MODES)[other]} instead", None, False, switch))
             )
+        return facet
+
+    @staticmethod
+    def theme_not_facet(params: QueryDict, rows: tuple, selected: list[tuple[str, str]], total: int | None) -> Facet:
+        """The themes to leave out (``?theme_not=``), each with how many takes its link gives: the
+        results less those tagged with it (none when the total is not known)."""
+        left = tuple((slug, label, max(0, (total or 0) - n), *rest) for slug, label, n, *rest in rows if total)
+        facet = flat_facet("theme_not", "Leave out a theme", left, selected, params)
         return facet
 
     def kind_facet(self, params: QueryDict, counts: dict[str, int]) -> Facet:

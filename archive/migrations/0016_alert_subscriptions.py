@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("archive", "0014_clean_text"),
+        ("archive", "0015_reader_way"),
     ]
 
     operations = [

@@ -47,6 +47,7 @@ from archive.models.takes import (
     TakeKind,
     TakeQuerySet,
     Theme,
+    theme_display_name,
 )
 
 __all__ = [
@@ -90,5 +91,6 @@ __all__ = [
     "TakeKind",
     "TakeQuerySet",
     "Theme",
+    "theme_display_name",
     "choice_check",
 ]

@@ -45,6 +45,12 @@ class Stance(models.Model):
         max_length=300, blank=True, help_text="What holding this stance means, in one line.", validators=TEXT
     )
     position = models.PositiveSmallIntegerField(default=0, help_text="Place on the question's scale, from 0.")
+    opposes = models.ManyToManyField(
+        "self",
+        symmetrical=True,
+        blank=True,
+        help_text="The stances of the same question that say the opposite of this one (About the data explains).",
+    )
 
     class Meta:
         ordering = ["question", "position", "id"]

@@ -47,6 +47,14 @@ class Status(models.TextChoices):
     PUBLISHED = "published", "Published"
 
 
+def theme_display_name(text: str) -> str:
+    """A theme's name as readers see it: a slug-like text ("arms-control") becomes "Arms control";
+    any other text is its own name."""
+    if text and text == text.lower() and " " not in text:
+        return text.replace("-", " ").replace("_", " ").strip().capitalize() or text
+    return text
+
+
 class Theme(models.Model):
     """A topic tag on takes: sanctions, deterrence, Yongbyon, ..."""
 
@@ -56,9 +64,17 @@ class Theme(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            # A theme shows by its name: a name that is only its slug ("arms-control") is not one.
+            models.CheckConstraint(condition=~Q(name="") & ~Q(name=models.F("slug")), name="theme_has_display_name"),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.name and self.name == self.slug:
+            raise ValidationError({"name": "Give the theme a name readers see (e.g. “Arms control”), not its slug."})
 
     def get_absolute_url(self) -> str:
         return reverse("theme_detail", args=[self.slug])
@@ -155,6 +171,11 @@ class TakeQuerySet(models.QuerySet):
         )
         return self.filter(pk__in=tagged_with_all)
 
+    def without_themes(self, theme_ids) -> TakeQuerySet:
+        """Takes tagged with none of these themes (``?theme_not=``)."""
+        tags = Take.themes.through.objects.filter(take_id=OuterRef("pk"), theme_id__in=list(theme_ids))
+        return self.exclude(Exists(tags))
+
     def taking_stance(self, question_id: int | None = None, stance_ids=None) -> TakeQuerySet:
         """Takes with a position on the question, optionally holding one of ``stance_ids``."""
         positions = Position.objects.filter(take=OuterRef("pk"))
@@ -181,11 +202,13 @@ class TakeQuerySet(models.QuerySet):
             qs = qs.filter(published__lte=end)
         return qs
 
-    def opposing(self, take: Take) -> TakeQuerySet:
-        """Other takes on the questions ``take`` answers, holding a different stance on one of them."""
+    def opposing(self, take: Take, opposites: dict[int, list[int]]) -> TakeQuerySet:
+        """Other takes holding, on a question ``take`` answers, a stance opposed to ``take``'s
+        (``opposites``: stance id → the stance ids it opposes, ``Stance.opposes``)."""
         condition = Q()
         for position in take.positions.all():
-            condition |= Q(question_id=position.question_id) & ~Q(stance_id=position.stance_id)
+            if opposites.get(position.stance_id):
+                condition |= Q(question_id=position.question_id, stance_id__in=opposites[position.stance_id])
         if not condition:
             return self.none()
         return self.exclude(pk=take.pk).filter(Exists(Position.objects.filter(condition, take=OuterRef("pk"))))
@@ -327,6 +350,27 @@ class QuoteQuerySet(OfTakeQuerySet):
         """The matching quotes, best first (ranks at most 1,000)."""
         return order_by_relevance(self, query)
 
+    def without_themes(self, theme_ids) -> QuoteQuerySet:
+        """Quotes from takes tagged with none of these themes (``?theme_not=``)."""
+        tags = Take.themes.through.objects.filter(take_id=OuterRef("take_id"), theme_id__in=list(theme_ids))
+        return self.exclude(Exists(tags))
+
+    def with_page_details(self) -> QuoteQuerySet:
+        """What a quote's own page shows of the quote: its take, outlet and speaker (one query)."""
+        return self.select_related("take", "take__publication", "speaker")
+
+    def of_speaker_on(self, quote: Quote, question_ids) -> QuoteQuerySet:
+        """Other quotes of ``quote``'s speaker in takes that answer one of ``question_ids``, newest first."""
+        if quote.speaker_id is None or not question_ids:
+            return self.none()
+        on_question = Position.objects.filter(take=OuterRef("take_id"), question_id__in=list(question_ids))
+        return (
+            self.filter(speaker_id=quote.speaker_id)
+            .exclude(pk=quote.pk)
+            .filter(Exists(on_question))
+            .order_by(models.F("take__published").desc(nulls_last=True), "-take_id", "order", "pk")
+        )
+
 
 class Quote(models.Model):
     """Words quoted in a take. The speaker may be the author or someone the author quotes."""
@@ -360,6 +404,9 @@ class Quote(models.Model):
         text = self.text if len(self.text) <= 80 else self.text[:77] + "…"
         return f"{self.speaker or 'Unattributed'}: “{text}”"
 
+    def get_absolute_url(self) -> str:
+        return reverse("quote_detail", args=[self.pk])
+
 
 class PositionQuerySet(models.QuerySet):
     def published(self) -> PositionQuerySet:
@@ -367,7 +414,9 @@ class PositionQuerySet(models.QuerySet):
 
     def as_records(self) -> PositionQuerySet:
         """Positions with everything a "who holds which stance, when" listing shows, in two queries."""
-        return self.select_related("take", "question", "stance", "evidence", "evidence__speaker").prefetch_related(
+        return self.select_related(
+            "take", "take__publication", "question", "stance", "evidence", "evidence__speaker"
+        ).prefetch_related(
             models.Prefetch(
                 "take__authorships", queryset=TakeAuthor.objects.select_related("expert").order_by("order", "id")
             )

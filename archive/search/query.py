@@ -6,6 +6,8 @@ Syntax (the same on PostgreSQL and SQLite; docs/search.md explains it to readers
 - ``"comeback kid"``    the words in this order (a phrase); an unclosed quote runs to the end
 - ``-sanctions``        leave out results with this word; ``-"maximum pressure"`` leaves out a phrase
 - ``talks OR summit``   either word; OR (in capitals) joins the terms on each side of it
+- ``비핵화``              a Korean word also matches the words that begin with it (비핵화는, 비핵화를):
+                        the stem with its particles
 
 Everything else is text: ``AND``, ``NOT``, ``NEAR``, ``*``, ``(`` and other punctuation carry no
 meaning. A word is a run of letters and digits (any script), so ``self-preservation`` and ``U.S.``
@@ -192,9 +194,24 @@ def parse(text: str | Query | None) -> Query:
 
 # --------------------------------------------------------------------------- compilers
 
+# Hangul (syllables, jamo, compatibility jamo). A Korean word carries its particles and endings
+# attached (비핵화는, 비핵화를, 비핵화의): the reader types the stem, so a word with Hangul in it
+# matches the indexed words that begin with it, on both engines (``'비핵화':*`` / ``"비핵화"*``).
+# Words in other scripts match whole (stemmed) words as before, so English searches are unchanged.
+_HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
+
+
+def matches_as_prefix(word: str) -> bool:
+    """Whether ``word`` (a parsed word) matches the indexed words that begin with it: Korean words."""
+    return _HANGUL.search(word) is not None
+
+
+def _pg_word(word: str) -> str:
+    return f"'{word}':*" if matches_as_prefix(word) else f"'{word}'"
+
 
 def _pg_phrase(phrase: Phrase) -> str:
-    return "(" + " <-> ".join(f"'{w}'" for w in phrase.words) + ")"
+    return "(" + " <-> ".join(_pg_word(w) for w in phrase.words) + ")"
 
 
 def to_tsquery_text(query: Query) -> str:
@@ -208,7 +225,7 @@ def to_tsquery_text(query: Query) -> str:
 
 
 def _fts5_phrase(phrase: Phrase) -> str:
-    return " + ".join(f'"{w}"' for w in phrase.words)
+    return " + ".join(f'"{w}"*' if matches_as_prefix(w) else f'"{w}"' for w in phrase.words)
 
 
 def to_fts5_match(query: Query) -> str:

@@ -131,6 +131,19 @@ def ranked_ids(queryset: QuerySet, q: str | Query) -> tuple[list[int], int, bool
     return ranking.ids, ranking.count, ranking.capped
 
 
+def spelling_suggestion(queryset: QuerySet, query: Query) -> Query | None:
+    """A respelt query that finds something in ``queryset``, when the reader's found nothing (two
+    queries): what /search/, /quotes/ and /takes/?q= offer as "did you mean"."""
+    engine = backends.for_queryset(queryset)
+    fixes = engine.suggest_words(query.plain_words)
+    if not fixes:
+        return None
+    suggestion = query
+    for word, better in fixes.items():
+        suggestion = suggestion.replace_word(word, better)
+    return suggestion if engine.filter_matches(queryset, suggestion).exists() else None
+
+
 def filter_search(queryset: QuerySet, q: str | Query) -> QuerySet:
     """``queryset`` narrowed to the rows matching ``q`` (``TakeQuerySet.search``): a blank query
     leaves it as it is, a query with nothing searchable in it matches nothing."""
@@ -164,6 +177,9 @@ class SearchPage(Page):
     cards: list
     ranked_only_newest = False
     rank_skipped = False  # ranking ran past its budget: the newest matches come first
+    #: The matches ranked for the page (ids, and whether there were more): other counts over the same
+    #: rows reuse them (the quote menus); ``None`` when the page walked the database's date order.
+    candidates: tuple[list[int], bool] | None = None
 
     @classmethod
     def empty(cls, query: Query, sort: str, count: int = 0, capped: bool = False) -> SearchPage:
@@ -200,13 +216,16 @@ def search_page(
     if not query.is_searchable:
         return SearchPage.empty(query, sort)
     ranking = None
+    candidates = None
     if sort == "relevance":
         ranking = rank(queryset, query)
         paginator = Paginator(per_page=per_page, count=ranking.count, capped=ranking.capped)
         found, notice = walk(ranking.ids, page, paginator)
+        candidates = (ranking.ids, ranking.capped)
     else:
         found, notice = _by_date(queryset, query, sort, page, per_page)
     result = SearchPage.of(found, query, sort, notice)
+    result.candidates = candidates
     result.ranked_only_newest = sort == "relevance" and result.capped
     result.rank_skipped = bool(ranking and ranking.newest_first)
     ids = list(found.object_list)

@@ -19,7 +19,7 @@ from archive.opendata import links
 from archive.pagination import PER_PAGE, Paginator, walk
 from archive.search import backends
 from archive.search.query import MAX_QUERY_CHARS, Query, parse
-from archive.search.results import SearchPage, by_date, capped_count, search_page
+from archive.search.results import SearchPage, by_date, capped_count, search_page, spelling_suggestion
 
 SECTION_SIZE = 5
 #: Expert names are suggested for queries of at most this many words.
@@ -58,18 +58,6 @@ def _raw_query(request: HttpRequest) -> str:
     page shows the first ``MAX_QUERY_CHARS``): a huge ``q`` is never echoed back into the page's
     links and fields."""
     return request.GET.get("q", "")[: MAX_QUERY_CHARS + 1]
-
-
-def _spelling(queryset: QuerySet, query: Query) -> Query | None:
-    """A respelt query that finds something, when the reader's found nothing (two queries)."""
-    engine = backends.for_queryset(queryset)
-    fixes = engine.suggest_words(query.plain_words)
-    if not fixes:
-        return None
-    suggestion = query
-    for word, better in fixes.items():
-        suggestion = suggestion.replace_word(word, better)
-    return suggestion if engine.filter_matches(queryset, suggestion).exists() else None
 
 
 def _similar_experts(experts: QuerySet, text: str) -> list:
@@ -113,7 +101,7 @@ def search(request: HttpRequest) -> HttpResponse:
         named = query.plain_words and len(query.plain_words) <= NAME_WORDS
         context["experts"] = _similar_experts(Expert.objects.public(), _name_text(query)) if named else []
         if nothing:
-            suggestion = _spelling(quotes, query) or _spelling(takes, query)
+            suggestion = spelling_suggestion(quotes, query) or spelling_suggestion(takes, query)
             if suggestion:
                 context["suggestion"] = suggestion
                 context["suggestion_url"] = reverse("search") + changed(params, q=str(suggestion))
@@ -148,7 +136,7 @@ def quote_list(request: HttpRequest) -> HttpResponse:
         "q": q,
         "query": query,
         "filter": filterset,
-        "menus": filterset.menus(),
+        "menus": filterset.menus(page.candidates),
         "sort": _sort_name(sort),
         "page": page,
         "notices": [*filterset.notices, page.notice],
@@ -173,7 +161,7 @@ def _no_quotes_found(filterset: QuoteFilter, query: Query, params: QueryDict) ->
                 "count": f"{unfiltered:,}+" if capped else f"{unfiltered:,}",
                 "url": reverse("quote_list") + changed(QueryDict(), q=filterset.query),
             }
-    suggestion = _spelling(filterset.qs, query)
+    suggestion = spelling_suggestion(filterset.qs, query)
     if suggestion:
         offers["suggestion"] = suggestion
         offers["suggestion_url"] = reverse("quote_list") + changed(params, q=str(suggestion))

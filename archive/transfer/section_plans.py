@@ -206,6 +206,8 @@ class SectionPlanning:
         file_names = {}
         for record in self.doc.themes:
             name = record.fields.get("name")
+            if name and name == record.slug:
+                self.error(record.where, "name", f"{describe(name)} is the theme's slug: give it a name readers see")
             self._remember_theme(record.slug, name)
             file_names[name] = record.slug
         for name, slug in file_names.items():
@@ -226,12 +228,15 @@ class SectionPlanning:
         slug = self.theme_by_name.get(text) or self.theme_by_slug.get(text) or self.theme_by_folded.get(text.casefold())
         if slug:
             return slug
+        name = models.theme_display_name(text[:100])
         base = (slugify(text) or slugify(text, allow_unicode=True) or "theme")[:90]
+        if base == name:  # a one-word name in a script without case (비핵화): the slug must differ from it
+            base = "theme"
         slug, n = base, 1
         while slug in self.theme_by_slug or models.Theme.objects.filter(slug=slug).exists():
             n += 1
             slug = f"{base}-{n}"
-        theme = models.Theme(name=text[:100], slug=slug)
+        theme = models.Theme(name=name, slug=slug)
         self.theme_creates.append(theme)
         self.summary.tallies["themes"].created += 1
         self._remember_theme(slug, theme.name)

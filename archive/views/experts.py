@@ -10,6 +10,8 @@ from django.views.decorators.http import require_safe
 from archive import cache, scores
 from archive.db import data_version
 from archive.filters import ExpertFilter
+from archive.filters.facets import FACET_CAP
+from archive.filters.menu_counts import expert_menu_counts
 from archive.filters.querystrings import canonical_query, link_params
 from archive.models import (
     Affiliation,
@@ -28,6 +30,7 @@ from archive.opendata import links
 from archive.pagination import paginate
 from archive.phases import PHASES
 from archive.reading import (
+    explain_holders,
     holders_by_stance,
     newest_holders,
     newest_positions,
@@ -81,9 +84,24 @@ def stance_groups(experts: list[Expert], filterset: ExpertFilter, question: Ques
         )
         holders = holders_by_stance(positions, expert_ids=set(shown))
     wanted = {stance.pk for stance in filterset.data_cleaned.get("stance") or []}
-    return [
+    groups = [
         (stance, holders.get(stance.pk, [])) for stance in question.stances.all() if not wanted or stance.pk in wanted
     ]
+    explain_holders(groups, shown)
+    return groups
+
+
+def menu_counts(filterset: ExpertFilter, signature: tuple, version: int | None) -> dict:
+    """Experts per choice of each menu among the listed experts (archive/filters/menu_counts.py),
+    kept per set of filters; a menu whose value is chosen gets none."""
+    counted = cache.kept("expert menu counts", signature, lambda: expert_menu_counts(filterset.qs), version=version)
+    data = filterset.data_cleaned
+    chosen = {"question": data.get("question"), "stance": data.get("stance"), "publication": data.get("publication")}
+    chosen["theme"] = data.get("theme")
+    counts = {
+        name: (None if chosen[name] else counted.of(name)) for name in ("question", "stance", "publication", "theme")
+    }
+    return counts | {"over": counted.over, "cap": FACET_CAP}
 
 
 @dataclass
@@ -152,6 +170,7 @@ def expert_list(request: HttpRequest) -> HttpResponse:
         active=active,
         letters=az_index(initials),
         **choices,
+        counts=menu_counts(filterset, signature, data_version.for_request(request)),
         notices=[*filterset.notices, page_notice],
         canonical_query=canonical_query(filterset.canonical_params(), page_obj),
         open_data=links.expert_list(filterset.canonical_params()),

@@ -51,7 +51,7 @@ def about(request: HttpRequest) -> HttpResponse:
         "archive/about.html",
         "About the data",
         "What the archive records, what a stance means, how editors assign positions, and where the takes come from.",
-        questions=Question.objects.prefetch_related("stances"),
+        questions=Question.objects.prefetch_related("stances", "stances__opposes"),
         publications=Publication.objects.with_published_takes(),
         phases=PHASES,
         summit=(SUMMIT_START, SUMMIT_END),

@@ -4,16 +4,19 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from archive import cache
 from archive.db import data_version
 from archive.filters import TakeFilter
-from archive.filters.querystrings import canonical_query, link_params
+from archive.filters.querystrings import canonical_query, changed, link_params
 from archive.models import Position, Quote, Response, Status, Take, TakeAuthor, Theme
 from archive.opendata import links
 from archive.pagination import paginate
-from archive.reading import take_cards
+from archive.reading import opposing_takes, take_cards
+from archive.search.query import parse
+from archive.search.results import attach_snippets, spelling_suggestion
 from archive.timeline import Volume, stance_volume, take_volume
 from archive.views.base import active_labels, page
 
@@ -52,6 +55,8 @@ def take_list(request: HttpRequest) -> HttpResponse:
     )
     active = filterset.active(params)
     count = page_obj.paginator.count
+    cards = take_cards(page_obj)
+    searched = _searched(filterset, cards, params, count)
     return page(
         request,
         "archive/take_list.html",
@@ -62,8 +67,9 @@ def take_list(request: HttpRequest) -> HttpResponse:
         filter=filterset,
         form_values=filterset.data_cleaned,
         page_obj=page_obj,
-        cards=take_cards(page_obj),
+        cards=cards,
         active=active,
+        **searched,
         facets=facets,
         volume=list_volume(filterset, version),
         link_query=params,
@@ -72,6 +78,21 @@ def take_list(request: HttpRequest) -> HttpResponse:
         canonical_query=canonical_query(filterset.canonical_params(), page_obj),
         open_data=links.take_list(filterset.canonical_params()),
     )
+
+
+def _searched(filterset: TakeFilter, cards: list[Take], params, count: int) -> dict:
+    """With words (``?q=``): each card's matching passage, highlighted as /search/ shows it (one
+    query), and when nothing matches, the respelt words that would find something (two queries)."""
+    query = parse(filterset.query)
+    if not query.is_searchable:
+        return {}
+    attach_snippets(cards, query)
+    if count:
+        return {}
+    suggestion = spelling_suggestion(Take.objects.published(), query)
+    if suggestion is None:
+        return {}
+    return {"suggestion": suggestion, "suggestion_url": reverse("take_list") + changed(params, q=str(suggestion))}
 
 
 @dataclass
@@ -124,7 +145,7 @@ def take_page_context(take: Take) -> dict:
         "description": " ".join(description.split())[:300],
         "og_type": "article",
         "sections": sections,
-        "opposing": take_cards(Take.objects.published().opposing(take).newest_first()[:6]),
+        "opposing": opposing_takes(take),
     }
 
 
