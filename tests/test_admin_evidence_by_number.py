@@ -115,6 +115,8 @@ def _change_form(take, quote, stance) -> dict:
         **inline_management("quotes", 1, initial=1),
         **inline_management("positions", 1),
         **inline_management("responses", 0),
+        **inline_management("appearances", 0),
+        **inline_management("predictions", 0),
         "quotes-0-id": str(quote.pk),
         "quotes-0-take": str(take.pk),
         "quotes-0-text": quote.text,

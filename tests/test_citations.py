@@ -95,7 +95,7 @@ def test_a_quote_is_cited_as_its_take_with_its_words(client, take):
     (record,) = rispy.loads(text)
     assert record["title"] == take.title
     assert "Quoting Victor Cha: “We walked away.”" in record["notes"][0]
-    assert record["urls"] == [f"http://testserver/takes/why-hanoi/#quote-{quote.pk}"]
+    assert record["urls"] == [f"http://testserver/quotes/{quote.pk}/"]
     library = bibtexparser.parse_string(download(client, f"/quotes/{quote.pk}/cite.bib", "application/x-bibtex"))
     assert library.entries[0].key == f"quote-{quote.pk}"
     assert client.get(f"/quotes/{quote.pk}/cite/").status_code == 200

@@ -124,7 +124,7 @@ def test_unknown_formats_and_questions_are_not_found(client, world):
 def test_the_quote_download_keeps_the_quote_filters(client, world):
     doc = json_doc(client, "/quotes/export.json?q=pyongyang")
     assert [q["text"] for q in doc["quotes"]] == ["@once more from Pyongyang"]
-    assert doc["quotes"][0]["url"].endswith(f"/takes/{world.joint.slug}/#quote-{doc['quotes'][0]['id']}")
+    assert doc["quotes"][0]["url"].endswith(f"/quotes/{doc['quotes'][0]['id']}/")
     assert "Secret words" not in json.dumps(json_doc(client, "/quotes/export.json"))
 
 

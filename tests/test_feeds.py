@@ -100,6 +100,13 @@ def test_bad_parameters_are_ignored_with_a_notice_in_the_subtitle(client, world)
 
 
 def test_control_characters_never_break_a_feed(client, world):
+    from django.db import connection
+
+    from archive.db import clean_text
+
+    # Rows stored before migration 0014 may hold them (every write refuses them now): the database's
+    # refusal is lifted for this test, inside its transaction, to store one.
+    clean_text.uninstall(connection)
     TakeFactory(title="Bell\x07 and \x0b tab", summary="Escape\x1b")  # PostgreSQL refuses NUL itself
     parsed(client, "/takes/feed/rss/?expert=%1b")
     for url in ("/takes/feed/?q=%08", "/quotes/feed/?q=%08kim", "/takes/feed/"):
@@ -162,7 +169,7 @@ def test_the_quote_feed_follows_the_quote_search(client, world):
     assert len(feed.entries) == 1
     entry = feed.entries[0]
     assert "We walked away." in entry.title and entry.author == "Ann Lee"
-    assert entry.link.endswith(f"/takes/{world.old.slug}/#quote-{entry.id.rsplit('-', 1)[1]}")
+    assert entry.link == entry.id and entry.link.startswith("http://testserver/quotes/")
     _, feed = parsed(client, "/quotes/feed/?speaker=ann")
     assert [e.title for e in feed.entries] == [entry.title]  # the draft's quote never
     _, feed = parsed(client, "/quotes/feed/?speaker=nobody&q=%22")

@@ -29,7 +29,7 @@ def urls(archive) -> dict[str, tuple[str, int]]:
         # menus' counts (two id lists, four counts).
         "experts by question": (f"/experts/?question={question.slug}", 19),
         "search": ("/search/?q=Take", 14),
-        "home": ("/", 12),
+        "home": ("/", 13),  # + takes over time (issue 20)
     }
 
 

@@ -30,7 +30,7 @@ PAGES = [
     ("agreement default", lambda a: "/agreement/", 4),
     ("agreement, bad n", lambda a: "/agreement/?n=lots", 4),
     ("question with changes", lambda a: a.questions[0].get_absolute_url(), 9),
-    ("expert with phases", lambda a: a.experts[0].get_absolute_url(), 15),
+    ("expert with phases", lambda a: a.experts[0].get_absolute_url(), 17),  # + the prediction record
     ("take list by question", lambda a: f"/takes/?question={a.questions[1].slug}", 17),
 ]
 

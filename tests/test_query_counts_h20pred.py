@@ -38,8 +38,8 @@ def add_predictions(takes, each: int) -> None:
         ("/predictions/", 9),
         ("/predictions/?outcome=came-true&horizon_from=2019-01-01&horizon_to=2030-01-01", 9),
         ("expert-filter", 10),
-        ("expert-page", 16),
-        ("take-page", 16),
+        ("expert-page", 17),  # + stance per phase (issue 20)
+        ("take-page", 18),  # + opposing takes (issue 15)
     ],
 )
 def test_prediction_pages_keep_their_query_count_fixed(client, django_assert_max_num_queries, size, url, ceiling):

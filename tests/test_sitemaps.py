@@ -6,7 +6,7 @@ import pytest
 
 from archive.models import Status
 from archive.opendata import sitemaps
-from tests.factories import CollectionFactory, ExpertFactory, QuestionFactory, TakeFactory, ThemeFactory
+from tests.factories import CollectionFactory, ExpertFactory, QuestionFactory, QuoteFactory, TakeFactory, ThemeFactory
 
 pytestmark = pytest.mark.django_db
 NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -34,6 +34,8 @@ def world():
         slug="secret", status=Status.DRAFT, authors=[w.hidden], collection=CollectionFactory(slug="draft-series")
     )
     w.draft.themes.add(w.empty_theme)
+    w.quotes = [QuoteFactory(take=w.takes[1]), QuoteFactory(take=w.takes[2])]
+    w.secret_quote = QuoteFactory(take=w.draft)
     QuestionFactory(slug="disarm")
     return w
 
@@ -41,7 +43,8 @@ def world():
 def test_the_index_lists_every_section(client, world):
     sections = locations(client, "/sitemap.xml", "sitemap")
     assert [loc.rsplit("/", 1)[1] for loc in sections] == [
-        f"sitemap-{name}.xml" for name in ("takes", "experts", "questions", "outlets", "collections", "themes")
+        f"sitemap-{name}.xml"
+        for name in ("takes", "quotes", "experts", "questions", "outlets", "collections", "themes")
     ]
 
 
@@ -89,3 +92,10 @@ def test_a_kept_sitemap_keeps_its_headers(client, world, settings):
     assert second["X-Page-Cache"] == "hit"
     for header in ("Content-Type", "X-Robots-Tag", "Last-Modified"):
         assert second[header] == first[header], header
+
+
+def test_each_published_quote_has_its_page_in_the_sitemap(client, world):
+    quotes = locations(client, "/sitemap-quotes.xml")
+    assert quotes == [f"http://testserver/quotes/{quote.pk}/" for quote in world.quotes]
+    assert f"/quotes/{world.secret_quote.pk}/" not in "".join(quotes)
+    assert all(client.get(loc).status_code == 200 for loc in quotes)

@@ -295,28 +295,30 @@ def scenarios(p: Parameters) -> list[Scenario]:
         take_filters["themes__slug"] = p.theme
         take_params["theme"] = p.theme
     return [
-        Scenario("quotes: rare word", url("/quotes/", q=p.rare_word), lambda: naive_quote_search(p.rare_word), 19),
+        # The searched pages' pins allow the search budget's statements (SearchBackend.budget: on
+        # PostgreSQL outside a transaction, a set_config per ranking and highlighting step).
+        Scenario("quotes: rare word", url("/quotes/", q=p.rare_word), lambda: naive_quote_search(p.rare_word), 24),
         Scenario(
-            "quotes: common word", url("/quotes/", q=p.common_word), lambda: naive_quote_search(p.common_word), 20
+            "quotes: common word", url("/quotes/", q=p.common_word), lambda: naive_quote_search(p.common_word), 24
         ),
-        Scenario("quotes: phrase", url("/quotes/", q=f'"{p.phrase}"'), lambda: naive_quote_search(p.phrase), 19),
+        Scenario("quotes: phrase", url("/quotes/", q=f'"{p.phrase}"'), lambda: naive_quote_search(p.phrase), 24),
         Scenario(
             "quotes: word + 2 filters",
             url("/quotes/", q=p.common_word, publication=p.publication, question=p.question.slug, stance=p.stance),
             lambda: naive_quote_search(p.common_word, **filtered),
-            24,
+            29,
         ),
         Scenario(
             "quotes: word, newest first",
             url("/quotes/", q=p.common_word, sort="newest"),
             lambda: naive_quote_search(p.common_word, newest=True),
-            20,
+            24,
         ),
         Scenario(
             "search: quotes and takes",
             url("/search/", q=p.rare_word),
             lambda: (naive_quote_search(p.rare_word), Take.objects.filter(body__icontains=p.rare_word).count()),
-            17,
+            28,
         ),
         Scenario(
             "takes: 3 filters + facets",

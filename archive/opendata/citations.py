@@ -32,8 +32,8 @@ FORMATS = {
 
 
 def quote_path(quote: Quote) -> str:
-    """A quote's permalink: its own page where the archive has one, else its place on the take page."""
-    return rows.quote_path(quote.take.slug, quote.pk)
+    """A quote's permalink: its own page (``/quotes/<id>/``)."""
+    return rows.quote_path(quote.pk)
 
 
 def date_parts(take: Take) -> list[int]:

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 
 from django.db.models import QuerySet
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from archive.db.bulk import id_list
 from archive.models import Affiliation, Expert, ExpertStance, Position, Quote, Take, TakeAuthor
@@ -59,18 +59,17 @@ def take_path(slug: str) -> str:
 
 
 @functools.cache
-def _quote_pages() -> bool:
-    """Whether quotes have pages of their own (``/quotes/<id>/``, named ``quote_detail``)."""
-    try:
-        reverse("quote_detail", args=[1])
-    except NoReverseMatch:
-        return False
-    return True
+def _around_id(name: str) -> tuple[str, str]:
+    """The text of a one-number URL around its number (as ``_around_slug``)."""
+    sentinel = 987654321
+    before, _, after = reverse(name, args=[sentinel]).rpartition(str(sentinel))
+    return before, after
 
 
-def quote_path(take_slug: str, pk: int) -> str:
-    """A quote's permalink: its own page where the archive has one, else its place on its take's page."""
-    return reverse("quote_detail", args=[pk]) if _quote_pages() else f"{take_path(take_slug)}#quote-{pk}"
+def quote_path(pk: int) -> str:
+    """A quote's permalink: its own page, ``/quotes/<id>/``."""
+    before, after = _around_id("quote_detail")
+    return f"{before}{pk}{after}"
 
 
 def among(ids) -> object:
@@ -170,7 +169,7 @@ def quote_rows(ordered: QuerySet, absolute: Absolute) -> Iterator[dict]:
     for quote in in_chunks(ordered, load_quotes):
         yield {
             "id": quote["id"],
-            "url": absolute(quote_path(quote["take__slug"], quote["id"])),
+            "url": absolute(quote_path(quote["id"])),
             "text": quote["text"],
             "speaker": quote["speaker__name"],
             "speaker_slug": quote["speaker__slug"],

@@ -4,8 +4,8 @@
 and longer sections are split in pages (``/sitemap-takes.xml?p=2``), so 100,000 takes make ten
 pages of ~1 s each to build (then kept by the page cache until the next write). Drafts never
 appear; nor do experts seen only in drafts, nor outlets, collections and themes without a
-published take. Quotes have no page of their own on this branch (a quote is
-read at its place on its take's page, an anchor, which is not a sitemap entry).
+published take. Each quote of a published take has its page (``/quotes/<id>/``), in pages of
+``LIMIT`` like the takes (a million quotes: a hundred pages).
 
 Items are plain values (slug, and the take's last change), their URLs built from the pattern once
 (``rows.path_of``), and the sections render through a Jinja2 template (``archive/sitemap.xml``):
@@ -17,10 +17,10 @@ the latest (10 s; now one aggregate).
 from __future__ import annotations
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Exists, F, Max, OuterRef
 
-from archive.models import Collection, Expert, Publication, Question, Status, Take, Theme
-from archive.opendata.rows import path_of
+from archive.models import Collection, Expert, Publication, Question, Quote, Status, Take, Theme
+from archive.opendata.rows import path_of, quote_path
 
 LIMIT = 10_000
 TEMPLATE = "archive/sitemap.xml"
@@ -47,6 +47,23 @@ class TakeSitemap(ArchiveSitemap):
 
     def get_latest_lastmod(self):
         return Take.objects.published().aggregate(latest=Max("updated"))["latest"]
+
+
+class QuoteSitemap(ArchiveSitemap):
+    changefreq = "monthly"
+    priority = 0.6
+
+    def items(self):
+        return Quote.objects.published().order_by("pk").values("id", updated=F("take__updated"))
+
+    def location(self, quote: dict) -> str:
+        return quote_path(quote["id"])
+
+    def lastmod(self, quote: dict):
+        return quote["updated"]
+
+    def get_latest_lastmod(self):
+        return Take.objects.published().filter(quotes__isnull=False).aggregate(latest=Max("updated"))["latest"]
 
 
 class ExpertSitemap(ArchiveSitemap):
@@ -97,6 +114,7 @@ class ThemeSitemap(ArchiveSitemap):
 
 SITEMAPS = {
     "takes": TakeSitemap,
+    "quotes": QuoteSitemap,
     "experts": ExpertSitemap,
     "questions": QuestionSitemap,
     "outlets": OutletSitemap,
