@@ -189,7 +189,8 @@ def _replica_configs(primary: dict) -> dict[str, dict]:
             raise ImproperlyConfigured(f"DATABASE_REPLICA_URLS item {number} could not be parsed: {exc}") from None
         if config.get("ENGINE") != "django.db.backends.postgresql" or not config.get("NAME"):
             raise ImproperlyConfigured(
-                f"DATABASE_REPLICA_URLS item {number} ({url.split('@')[-1]!r}) is not a postgres:// URL with a database name."
+                f"DATABASE_REPLICA_URLS item {number} ({url.split('@')[-1]!r}) is not a postgres:// URL "
+                "with a database name."
             )
         import psycopg
 
