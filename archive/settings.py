@@ -165,7 +165,24 @@ def _database_config() -> dict:
         if cost:
             options = config.setdefault("OPTIONS", {})
             options["options"] = f"{options.get('options', '')} -c random_page_cost={cost}".strip()
+        _pool(config)
     return config
+
+
+def _pool(config: dict) -> None:
+    """``DATABASE_POOL_SIZE=N`` (PostgreSQL): Django's own pool (psycopg_pool), at most N connections
+    per process, instead of one persistent connection per process (``CONN_MAX_AGE``, the default:
+    0 = no pool). Chosen by measurement: docs/scaling.md. The statement timeout and the planner
+    settings still apply to every connection the pool hands out (archive/limits.py sets the timeout
+    on each check-out; ``random_page_cost`` is a connection option)."""
+    size = env_int("DATABASE_POOL_SIZE", 0)
+    if size < 0:
+        raise ImproperlyConfigured(f"DATABASE_POOL_SIZE={size} must be 0 (no pool) or more.")
+    if size:
+        config["CONN_MAX_AGE"] = 0  # Django's pool keeps the connections itself
+        min_size = min(size, env_int("DATABASE_POOL_MIN_SIZE", 1))
+        timeout = env_int("DATABASE_POOL_TIMEOUT", 10)
+        config.setdefault("OPTIONS", {})["pool"] = {"min_size": min_size, "max_size": size, "timeout": timeout}
 
 
 DATABASES = {"default": _database_config()}
@@ -198,6 +215,8 @@ def _replica_configs(primary: dict) -> dict[str, dict]:
         options.setdefault("connect_timeout", env_int("REPLICA_CONNECT_TIMEOUT", 2))
         options["isolation_level"] = psycopg.IsolationLevel.REPEATABLE_READ
         config.update(OPTIONS=options, CONN_HEALTH_CHECKS=True, TEST={"MIRROR": "default"})
+        if "pool" in options:
+            options["pool"] = {**options["pool"]}  # one pool per database
         replicas[f"replica{number}"] = config
     return replicas
 
