@@ -160,13 +160,13 @@ class Stack:
         command = [redis, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
         return self._spawn("redis", port, command + ["--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru"])
 
-    def start_app(self, name: str) -> Process:
+    def start_app(self, name: str, **extra_env: str) -> Process:
         port = free_port()
         command = [
             sys.executable, "-m", "gunicorn", "archive.wsgi", "--bind", f"127.0.0.1:{port}",
             "--workers", str(self.workers), "--access-logfile", "/dev/null", "--error-logfile", "-",
         ]  # fmt: skip
-        return self._spawn(name, port, command, env=self.env())
+        return self._spawn(name, port, command, env={**self.env(), **extra_env})
 
     def start_nginx(self) -> Process:
         from archive.benchmark.proxy import nginx_command
