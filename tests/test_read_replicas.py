@@ -220,3 +220,30 @@ def test_a_lost_primary_answers_a_clear_503_page(monkeypatch):
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
     assert b"Editing is unavailable" in response.content and b"Nothing you sent was saved" in response.content
+
+
+@pytest.mark.django_db
+def test_a_query_cancelled_by_replay_is_rebuilt_elsewhere_without_marking_the_replica_down(default_as_replica):
+    class RecoveryConflict(Exception):
+        sqlstate = "40001"
+
+    calls = []
+
+    def view(request):
+        calls.append(routing._pinned.get())
+        if routing._pinned.get() is None:
+            return HttpResponse("from the primary")
+        from django.core.handlers.exception import response_for_exception
+
+        try:
+            try:
+                raise RecoveryConflict("canceling statement due to conflict with recovery")
+            except RecoveryConflict as cause:
+                raise OperationalError("canceling statement due to conflict with recovery") from cause
+        except OperationalError as exc:
+            return response_for_exception(request, exc)
+
+    response = routing.ReplicaMiddleware(view)(factory.get("/"))
+    assert response.status_code == 200 and response.content == b"from the primary"
+    assert calls == ["default", None]
+    assert not routing._down_until

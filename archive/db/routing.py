@@ -24,7 +24,8 @@ a consistent older page, never a mix.
 
 A replica that fails (cannot be connected to, or drops its connection mid-request) is marked down
 for ``REPLICA_DOWN_SECONDS`` in this process, and the request is built again on the next replica,
-or the primary: the reader sees no error.
+or the primary: the reader sees no error. So is a request whose query the replica cancelled
+because replay needed the rows its snapshot held (a recovery conflict), without marking it down.
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ REPLICA_PREFIX = "replica"
 READ_YOUR_WRITES_COOKIE = "archive_primary"
 SAFE_METHODS = ("GET", "HEAD")
 
+#: SQLSTATE of "canceling statement due to conflict with recovery" (serialization_failure).
+RECOVERY_CONFLICT = "40001"
 _pinned: contextvars.ContextVar[str | None] = contextvars.ContextVar("archive_read_database", default=None)
 #: alias -> time.monotonic() until which it is not tried (this process only).
 _down_until: dict[str, float] = {}
@@ -146,6 +149,7 @@ def _note_failure(sender, request=None, **kwargs) -> None:
     alias = _pinned.get()
     if alias is not None:
         request._replica_failure = alias
+        request._replica_conflict = getattr(error.__cause__, "sqlstate", None) == RECOVERY_CONFLICT
     elif connection_lost(PRIMARY):
         request._primary_failure = True
 
@@ -209,6 +213,9 @@ class ReplicaMiddleware:
         if request._replica_failure is not None and connection_lost(alias):
             mark_down(alias)
             return None
+        if request._replica_failure is not None and getattr(request, "_replica_conflict", False):
+            log.warning("a query on %s was cancelled by replay (recovery conflict): built elsewhere", alias)
+            return None  # the replica is fine; its replay needed what this snapshot held
         if response is not None:
             response["X-Read-Database"] = alias
         return response
