@@ -247,3 +247,12 @@ def test_a_query_cancelled_by_replay_is_rebuilt_elsewhere_without_marking_the_re
     assert response.status_code == 200 and response.content == b"from the primary"
     assert calls == ["default", None]
     assert not routing._down_until
+
+
+def test_the_503_page_is_valid_html(tmp_path):
+    from tests.test_valid_html import nu_check
+
+    page = tmp_path / "unavailable.html"
+    page.write_bytes(routing.unavailable_response(factory.get("/admin/")).content)
+    messages = [m for m in nu_check([page]) if m.get("type") == "error" or m.get("subType") == "warning"]
+    assert messages == []
