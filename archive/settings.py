@@ -171,10 +171,71 @@ def _database_config() -> dict:
         if cost:
             options = config.setdefault("OPTIONS", {})
             options["options"] = f"{options.get('options', '')} -c random_page_cost={cost}".strip()
+        _pool(config)
     return config
 
 
+def _pool(config: dict) -> None:
+    """``DATABASE_POOL_SIZE=N`` (PostgreSQL): Django's own pool (psycopg_pool), at most N connections
+    per process, instead of one persistent connection per process (``CONN_MAX_AGE``, the default:
+    0 = no pool). Chosen by measurement: docs/scaling.md. The statement timeout and the planner
+    settings still apply to every connection the pool hands out (archive/limits.py sets the timeout
+    on each check-out; ``random_page_cost`` is a connection option)."""
+    size = env_int("DATABASE_POOL_SIZE", 0)
+    if size < 0:
+        raise ImproperlyConfigured(f"DATABASE_POOL_SIZE={size} must be 0 (no pool) or more.")
+    if size:
+        config["CONN_MAX_AGE"] = 0  # Django's pool keeps the connections itself
+        min_size = min(size, env_int("DATABASE_POOL_MIN_SIZE", 1))
+        timeout = env_int("DATABASE_POOL_TIMEOUT", 10)
+        config.setdefault("OPTIONS", {})["pool"] = {"min_size": min_size, "max_size": size, "timeout": timeout}
+
+
 DATABASES = {"default": _database_config()}
+
+
+def _replica_configs(primary: dict) -> dict[str, dict]:
+    """``DATABASE_REPLICA_URLS``: PostgreSQL streaming replicas of ``DATABASE_URL`` that public pages
+    read from (archive/db/routing.py), as databases ``replica1``, ``replica2``, … Same options as
+    the primary (persistent connections, planner settings), a short connect timeout (a replica that
+    is away is noticed fast and skipped), and one REPEATABLE READ snapshot per request."""
+    urls = env_list("DATABASE_REPLICA_URLS", [])
+    if not urls:
+        return {}
+    if primary["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs a PostgreSQL DATABASE_URL (replicas are PostgreSQL's).")
+    replicas = {}
+    for number, url in enumerate(urls, start=1):
+        try:
+            config = dj_database_url.parse(url, conn_max_age=primary["CONN_MAX_AGE"])
+        except Exception as exc:
+            raise ImproperlyConfigured(f"DATABASE_REPLICA_URLS item {number} could not be parsed: {exc}") from None
+        if config.get("ENGINE") != "django.db.backends.postgresql" or not config.get("NAME"):
+            raise ImproperlyConfigured(
+                f"DATABASE_REPLICA_URLS item {number} ({url.split('@')[-1]!r}) is not a postgres:// URL "
+                "with a database name."
+            )
+        import psycopg
+
+        options = {**primary.get("OPTIONS", {}), **config.get("OPTIONS", {})}
+        options.setdefault("connect_timeout", env_int("REPLICA_CONNECT_TIMEOUT", 2))
+        options["isolation_level"] = psycopg.IsolationLevel.REPEATABLE_READ
+        config.update(OPTIONS=options, CONN_HEALTH_CHECKS=True, TEST={"MIRROR": "default"})
+        if "pool" in options:
+            options["pool"] = {**options["pool"]}  # one pool per database
+        replicas[f"replica{number}"] = config
+    return replicas
+
+
+DATABASES.update(_replica_configs(DATABASES["default"]))
+# A replica that fails is left alone for this long (per process) before it is tried again.
+REPLICA_DOWN_SECONDS = env_int("REPLICA_DOWN_SECONDS", 15)
+# After a reader's write (any POST), their pages read from the primary for this long.
+REPLICA_READ_YOUR_WRITES_SECONDS = env_int("REPLICA_READ_YOUR_WRITES_SECONDS", 10)
+REPLICA_SKIP_PATHS = ["/admin/"]
+if len(DATABASES) > 1:
+    DATABASE_ROUTERS = ["archive.db.routing.ReplicaRouter"]
+    MIDDLEWARE.insert(0, "archive.db.routing.ReplicaMiddleware")
 # PostgreSQL statement_timeout for the web process only (archive/limits.py; 0 turns it off).
 WEB_STATEMENT_TIMEOUT_MS = env_int("WEB_STATEMENT_TIMEOUT_MS", 5000)
 # How long ranking a search may take before the newest matches are shown instead (docs/search.md).

@@ -131,8 +131,13 @@ def publish(base: str, opener, take_id: int) -> None:
     _, _, listing = get(f"{base}/admin/archive/take/", opener)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', listing).group(1)
     data = urllib.parse.urlencode(
-        {"action": "publish", "_selected_action": take_id, "index": 0, "select_across": 0,
-         "csrfmiddlewaretoken": token}  # fmt: skip
+        {
+            "action": "publish",
+            "_selected_action": take_id,
+            "index": 0,
+            "select_across": 0,
+            "csrfmiddlewaretoken": token,
+        }  # fmt: skip
     ).encode()
     with opener.open(request(f"{base}/admin/archive/take/", data), timeout=30) as response:
         assert response.status == 200

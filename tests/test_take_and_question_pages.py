@@ -145,9 +145,7 @@ def test_the_question_page_lists_the_first_holders_by_name_and_links_to_all(clie
 
     monkeypatch.setattr(questions, "HOLDERS_SHOWN", 1)
     response = client.get("/questions/disarm/")
-    stances = {
-        stance.slug: (holders, takes, experts) for stance, holders, takes, experts in response.context["groups"]
-    }
+    stances = {stance.slug: (holders, takes, experts) for stance, holders, takes, experts in response.context["groups"]}
     holders, takes, experts = stances["never"]
     assert [h.expert.name for h in holders] == ["Ann Avery"] and (takes, experts) == (2, 2)
     html = response.content.decode()

@@ -32,6 +32,8 @@ from contextlib import contextmanager
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from archive.db import routing
+
 #: Every table whose rows the reading pages show. Derived tables (search indexes, summaries kept
 #: by triggers) change only with these. tests/test_data_version.py checks nothing is left out.
 TABLES = (
@@ -214,8 +216,12 @@ def reading_version(using: str = "default") -> int | None:
     return None if own_writes else version
 
 
-def for_request(request, using: str = "default") -> int | None:
-    """``reading_version()``, read once per request (kept on the request)."""
+def for_request(request, using: str | None = None) -> int | None:
+    """``reading_version()``, read once per request (kept on the request), from the database the
+    request reads its data from (a replica's version describes that replica's rows:
+    archive/db/routing.py)."""
+    if using is None:
+        using = routing.read_alias()
     versions = request.__dict__.setdefault("_archive_data_versions", {})
     if using not in versions:
         versions[using] = reading_version(using)
