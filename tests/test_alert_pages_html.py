@@ -57,7 +57,7 @@ def test_the_alert_pages_have_no_serious_accessibility_violations(page, live_ser
         page.goto(live_server.url + url)
         assert page.locator("h1").count() == 1, kind
         if kind in ("confirm", "unsubscribe"):
-            assert page.locator("button").count() == 1, kind
+            assert page.locator("main button").count() == 1, kind  # the header holds the search box
         for violation in Axe().run(page).response["violations"]:
             if violation["impact"] in BLOCKING_IMPACTS:
                 blocking.append(f"{kind}: {violation['id']} {[node['target'] for node in violation['nodes']][:3]}")

@@ -32,7 +32,7 @@ def urls(archive) -> dict[str, tuple[str, int]]:
         "take citation": (f"/takes/{take.slug}/cite.bib", 2),
         "citation page": (f"/takes/{take.slug}/cite/", 2),
         "quote citation": (f"/quotes/{quote.pk}/cite.ris", 2),
-        "sitemap index": ("/sitemap.xml", 8),  # the data version, and a count per section
+        "sitemap index": ("/sitemap.xml", 10),  # the data version, and a count per section (+ quotes)
         "take sitemap": ("/sitemap-takes.xml", 3),
     }
 

@@ -34,8 +34,8 @@ def world():
         slug="secret", status=Status.DRAFT, authors=[w.hidden], collection=CollectionFactory(slug="draft-series")
     )
     w.draft.themes.add(w.empty_theme)
-    w.quotes = [QuoteFactory(take=w.takes[1]), QuoteFactory(take=w.takes[2])]
-    w.secret_quote = QuoteFactory(take=w.draft)
+    w.quotes = [QuoteFactory(take=w.takes[1], speaker=None), QuoteFactory(take=w.takes[2], speaker=None)]
+    w.secret_quote = QuoteFactory(take=w.draft, speaker=None)
     QuestionFactory(slug="disarm")
     return w
 
