@@ -27,6 +27,8 @@ PAGE_TYPES = {
     "list with filters": ["/takes/", "/takes/?kind=analysis&sort=oldest", "/takes/?date_from=2019-02-01"],
     "detail": ["/takes/{take}/", "/experts/{expert}/", "/questions/"],
     "search": ["/search/?q=korea", "/quotes/?q=kim", "/search/?q=sanctions+relief"],
+    "feed": ["/takes/feed/", "/experts/{expert}/feed/", "/quotes/feed/?q=kim"],
+    "api": ["/api/v1/takes/", "/api/v1/takes/?kind=analysis", "/api/v1/experts/{expert}/"],
 }
 
 
