@@ -28,23 +28,29 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from archive import cache, db
+from archive.benchmark.baselines import (
+    PAGE,
+    naive_expert_detail,
+    naive_experts_by_stance,
+    naive_facets,
+    naive_predictions,
+    naive_quote_search,
+    naive_take_detail,
+    naive_take_list,
+)
 from archive.limits import refreeze, tune_garbage_collector
 from archive.models import (
-    Collection,
     Expert,
     Position,
-    Prediction,
     Publication,
     Question,
     Quote,
-    Stance,
     Status,
     Take,
     TakeKind,
     Theme,
 )
 
-PAGE = 20
 KOREAN_STEM = "비핵화"
 
 # Issue 15 added the menus' counts: /quotes/ +6 queries cold (one id list, five counts; +8 under
@@ -186,88 +192,6 @@ def _phrase(texts) -> str:
             if len(first) > 3 and len(second) > 3 and not {first, second} & stop:
                 return f"{first} {second}"
     return "north korea"
-
-
-# --------------------------------------------------------------------------- the naive way
-
-
-def naive_quote_search(text: str, *, newest: bool = False, **filters) -> list:
-    quotes = Quote.objects.filter(text__icontains=text, take__status=Status.PUBLISHED, **filters)
-    total = quotes.count()
-    order = "-take__published" if newest else "id"
-    page = list(quotes.order_by(order)[:PAGE])
-    for quote in page:  # related rows one by one
-        _ = quote.speaker, quote.take.publication
-    return [total, page]
-
-
-def naive_take_list(offset: int = 0, **filters) -> list:
-    takes = Take.objects.filter(status=Status.PUBLISHED, **filters).distinct()
-    total = takes.count()
-    page = list(takes.order_by("-published")[offset : offset + PAGE])
-    for take in page:
-        _ = take.publication, list(take.authors.all()), list(take.positions.all())
-    return [total, page]
-
-
-def naive_facets(**filters) -> dict:
-    """A ``COUNT(*)`` for every choice of every facet the page shows, except experts.
-
-    (Thousands of experts would mean thousands of counts: the baseline leaves that facet out,
-    which only flatters the baseline.)
-    """
-    base = Take.objects.filter(status=Status.PUBLISHED, **filters).distinct()
-    counts = {}
-    for publication in Publication.objects.all():
-        counts[("publication", publication.slug)] = base.filter(publication=publication).count()
-    for kind in TakeKind.values:
-        counts[("kind", kind)] = base.filter(kind=kind).count()
-    for theme in Theme.objects.all():
-        counts[("theme", theme.slug)] = base.filter(themes=theme).count()
-    for collection in Collection.objects.all():
-        counts[("collection", collection.slug)] = base.filter(collection=collection).count()
-    for stance in Stance.objects.all():
-        counts[("stance", stance.pk)] = base.filter(positions__stance=stance).count()
-    return counts
-
-
-def naive_take_detail(slug: str) -> list:
-    take = Take.objects.get(slug=slug)
-    quotes = list(take.quotes.all())
-    for quote in quotes:
-        _ = quote.speaker
-    return [take, quotes, list(take.positions.all()), list(take.authors.all())]
-
-
-def naive_expert_detail(slug: str) -> list:
-    expert = Expert.objects.get(slug=slug)
-    takes = list(Take.objects.filter(authorships__expert=expert, status=Status.PUBLISHED).order_by("-published"))
-    for take in takes:
-        _ = take.publication
-    return [expert, takes]
-
-
-def naive_experts_by_stance(question_slug: str) -> dict:
-    question = Question.objects.get(slug=question_slug)
-    grouped = {}
-    for stance in question.stances.all():
-        experts = Expert.objects.filter(
-            authorships__take__positions__stance=stance, authorships__take__status=Status.PUBLISHED
-        ).distinct()
-        grouped[stance.slug] = list(experts)
-    return grouped
-
-
-def naive_predictions(**filters) -> list:
-    """The straightforward way: every published prediction, each author's record counted in Python."""
-    rows = list(Prediction.objects.filter(take__status=Status.PUBLISHED, **filters).prefetch_related("take__authors"))
-    tally: dict[int, list[int]] = {}
-    for prediction in rows:
-        for author in prediction.take.authors.all():
-            counts = tally.setdefault(author.pk, [0, 0])
-            counts[0] += prediction.outcome != "not-yet"
-            counts[1] += prediction.outcome == "came-true"
-    return rows[:30]
 
 
 # --------------------------------------------------------------------------- scenarios
