@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.db import connection, reset_queries
 from django.db.models import Count
@@ -38,6 +38,7 @@ from archive.benchmark.baselines import (
     naive_take_detail,
     naive_take_list,
 )
+from archive.filters.base import sort_named
 from archive.limits import refreeze, tune_garbage_collector
 from archive.models import (
     Expert,
@@ -289,6 +290,28 @@ def scenarios(p: Parameters) -> list[Scenario]:
 # --------------------------------------------------------------------------- running
 
 
+class InvalidScenario(ValueError):
+    """A scenario's URL asks for something its page does not do: the figures would be another page's."""
+
+
+def ignored_parameters(url: str, response) -> list[str]:
+    """What the page at ``url`` did not take from it: a ``sort`` that is not an order of ``SORTS``
+    (archive/filters/base.py; /search/ falls back to relevance without a word), or a value it
+    dropped with a notice. Issue 18: "word, newest first" once asked for an order /quotes/ did not
+    have, and measured relevance."""
+    problems = [
+        f"sort={value!r} is not an order of archive/filters/base.py SORTS"
+        for value in parse_qs(urlsplit(url).query).get("sort", [])
+        if not sort_named(value)
+    ]
+    context = getattr(response, "context", None)  # the test client's record of the rendered page
+    notices = context.get("notices") if context is not None else None
+    problems += [f"the page says: {notice}" for notice in notices or []]
+    if response.status_code != 200:
+        problems.append(f"status {response.status_code}")
+    return problems
+
+
 def _time(fn: Callable[[], object]) -> float:
     began = time.perf_counter()
     fn()
@@ -332,8 +355,14 @@ def _run(
         for s in [*scenarios(params), *korean_scenarios()]
         if (not only or only.lower() in s.name.lower()) and (not skip or skip.lower() not in s.name.lower())
     ]
+    invalid = []
     for result in results:  # a worker that has served a while: every page once, then refreeze()
-        result.status = client.get(result.scenario.url, secure=True).status_code
+        cache.clear()  # built afresh, so the page's context (its notices) can be read
+        response = client.get(result.scenario.url, secure=True)
+        result.status = response.status_code
+        invalid += [f"{result.scenario.name}: {why}" for why in ignored_parameters(result.scenario.url, response)]
+    if invalid:
+        raise InvalidScenario("; ".join(invalid))
     refreeze()
     for result in results:
         scenario = result.scenario

@@ -49,15 +49,18 @@ class Command(BaseCommand):
             return
         statistics = stats.describe(connection)
         self.stderr.write(statistics)
-        results = bench.run(
-            repeat=options["repeat"],
-            cold_repeat=options["cold_repeat"],
-            baseline_repeat=options["baseline_repeat"],
-            baseline_budget_s=options["baseline_budget"],
-            only=options["only"],
-            skip=options["skip"],
-            progress=lambda message: self.stderr.write(f"  {message}"),
-        )
+        try:
+            results = bench.run(
+                repeat=options["repeat"],
+                cold_repeat=options["cold_repeat"],
+                baseline_repeat=options["baseline_repeat"],
+                baseline_budget_s=options["baseline_budget"],
+                only=options["only"],
+                skip=options["skip"],
+                progress=lambda message: self.stderr.write(f"  {message}"),
+            )
+        except bench.InvalidScenario as exc:
+            raise CommandError(f"A scenario asks for what its page does not do: {exc}") from None
         report = (
             f"Corpus: {size}\n{statistics}\n\n{bench.table(results)}\n\n"
             f"Peak RSS serving the pages (a web worker, target ≤ 200 MB): {bench.WORKER_PEAK_RSS_MB:.0f} MB; "
