@@ -8,9 +8,11 @@ is applied is installed again, re-filling what it keeps if any of its triggers w
 
 from django.apps import AppConfig
 from django.db import connections
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate, pre_migrate
 
 from archive import db
+from archive.db import search_text
 
 
 def lift_sqlite_triggers(sender, using: str = "default", plan=None, **kwargs) -> None:
@@ -34,6 +36,7 @@ class ArchiveConfig(AppConfig):
     verbose_name = "Hanoi Summit archive"
 
     def ready(self) -> None:
+        connection_created.connect(search_text.register, dispatch_uid="archive_search_text")
         pre_migrate.connect(lift_sqlite_triggers, sender=self)
         post_migrate.connect(reinstall_database_parts, sender=self)
         post_migrate.connect(ensure_editors_group, sender=self)

@@ -32,14 +32,6 @@ def test_it_searches_takes_through_the_fts5_table():
     assert "VIRTUAL TABLE INDEX" in text and "archive_take_fts" in text, text
 
 
-def test_a_phrase_needs_its_stop_words_on_sqlite():
-    """FTS5 indexes every word, so a phrase matches only with the very words it names.
-    (PostgreSQL lets any stop word stand in: see test_search_postgres.py and docs/search.md.)"""
-    quote = QuoteFactory(text="The state of the union is strong.")
-    assert list(Quote.objects.search('"state in a union"')) == []
-    assert list(Quote.objects.search('"state of the union"')) == [quote]
-
-
 def test_it_recreates_a_missing_trigger_and_reindexes_what_it_missed():
     take = TakeFactory(title="Before")
     with connection.cursor() as cursor:

@@ -2,7 +2,9 @@
 
 PostgreSQL
     A stored generated ``search_vector`` column on ``archive_take`` and ``archive_quote`` with a GIN
-    index. The text search configuration ``archive_english`` is English stemming after ``unaccent``.
+    index: each column folded by ``archive_search_fold()`` (written from ``search_text``), parsed
+    with ``archive_english`` (Snowball English without stop words, so every word is indexed), the
+    columns joined with a one-position gap so no phrase spans two of them.
     Before parsing, punctuation becomes a space, so PostgreSQL splits words exactly as FTS5 and the
     query parser do (``self-preservation`` → ``self preservation``, ``U.S.`` → ``u s``).
     Spelling suggestions come from ``archive_search_word`` (every word ever indexed, lower-cased),
@@ -10,7 +12,8 @@ PostgreSQL
 
 SQLite
     External-content FTS5 tables ``archive_take_fts`` and ``archive_quote_fts`` (tokenizer
-    ``porter unicode61 remove_diacritics 2``), kept in step by triggers, and a contentless
+    ``unicode61 remove_diacritics 2``), kept in step by triggers that index each column's folded,
+    stemmed words (``archive_search_text()``, ``search_text.sqlite_text``), and a contentless
     ``archive_search_words`` table (no stemming, ``detail=none``) whose ``fts5vocab`` view lists
     the words for spelling suggestions.
 
@@ -32,9 +35,11 @@ from contextlib import contextmanager
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from archive.db import stances
+from archive.db import search_text, stances
 
 CONFIG = "archive_english"
+#: Snowball English without stop words (PostgreSQL's ``english_stem`` drops them).
+STEM_DICTIONARY = "archive_english_stem"
 
 # Characters that separate words before PostgreSQL's parser sees the text: ASCII punctuation, Latin-1
 # symbols, general punctuation, arrows and symbols, CJK and full-width punctuation. Written out so the
@@ -64,13 +69,28 @@ def pg_lexemes(sql: str) -> str:
     return f"regexp_split_to_table(lower(coalesce({sql}, '')), E'{PG_SEPARATORS}') AS lexeme"
 
 
+#: A lexeme between two columns' vectors, deleted once they are joined: it leaves a gap of one
+#: position, so no phrase can match across two columns (a summary's last word and the body's first).
+#: No query can hold it (query words are letters and digits).
+PG_FIELD_GAP = "|"
+
+
 def pg_document(table: str, alias: str = "") -> str:
-    """The weighted tsvector of one row of ``table``: the one definition of the search document."""
+    """The weighted tsvector of one row of ``table``: the one definition of the search document.
+
+    Each column is folded (``archive.db.search_text``: NFKC, case, letters like ø and ß, accents)
+    by the database's own function, then parsed and stemmed; the columns' vectors are joined with
+    a gap of one position between them."""
     prefix = f"{alias}." if alias else ""
-    return " || ".join(
-        f"setweight(to_tsvector('{CONFIG}'::regconfig, {pg_words(prefix + column)}), '{weight}')"
+    gap = f" || '{PG_FIELD_GAP}:1'::tsvector || "
+    joined = gap.join(
+        f"setweight(to_tsvector('{CONFIG}'::regconfig, "
+        f"{pg_words(f'{search_text.PG_FUNCTION}({prefix}{column})')}), '{weight}')"
         for column, weight, _ in DOCUMENTS[table]
     )
+    if len(DOCUMENTS[table]) == 1:
+        return joined
+    return f"ts_delete({joined}, '{PG_FIELD_GAP}'::text)"
 
 
 def bm25_weights(table: str) -> str:
@@ -104,11 +124,18 @@ def _postgres_install_sql() -> list[str]:
         DO $$ BEGIN
             IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = '{CONFIG}') THEN
                 CREATE TEXT SEARCH CONFIGURATION {CONFIG} (COPY = english);
-                ALTER TEXT SEARCH CONFIGURATION {CONFIG}
-                    ALTER MAPPING FOR hword, hword_part, word WITH unaccent, english_stem;
+            END IF;
+            IF NOT EXISTS (SELECT 1 FROM pg_ts_dict WHERE dictname = '{STEM_DICTIONARY}') THEN
+                -- english_stem without its stop-word list: every word is indexed, as FTS5 does
+                CREATE TEXT SEARCH DICTIONARY {STEM_DICTIONARY} (TEMPLATE = snowball, Language = english);
             END IF;
         END $$
         """,
+        # The text is folded before parsing (search_text); unaccent stays for ts_headline, which
+        # parses the original text.
+        f"ALTER TEXT SEARCH CONFIGURATION {CONFIG} ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, "
+        f"hword, hword_part, word WITH unaccent, {STEM_DICTIONARY}",
+        search_text.pg_normalise_sql(),
         "CREATE TABLE IF NOT EXISTS archive_search_word (word text PRIMARY KEY)",
         _PG_GIN_INDEXES["archive_search_word_trgm"],
         "CREATE INDEX IF NOT EXISTS archive_expert_name_trgm ON archive_expert USING gin (name gin_trgm_ops)",
@@ -181,7 +208,14 @@ def uninstall_postgres_columns(connection: BaseDatabaseWrapper) -> None:
 
 # --------------------------------------------------------------------------- SQLite
 
-SQLITE_TOKENIZER = "porter unicode61 remove_diacritics 2"
+#: No stemmer here: the triggers give FTS5 the folded, stemmed words (``search_text.sqlite_text``),
+#: one per token of the original, and ``highlight()``/``snippet()`` tokenize the original text
+#: (the content table) with the same tokenizer, so the marks fall on the original words.
+SQLITE_TOKENIZER = "unicode61 remove_diacritics 2"
+
+
+def _sqlite_indexed(sql: str) -> str:
+    return f"{search_text.SQLITE_FUNCTION}({sql})"
 
 
 def _sqlite_tables() -> dict[str, str]:
@@ -217,8 +251,8 @@ def _sqlite_triggers() -> dict[str, str]:
         fts = f"{table}_fts"
         names = [column for column, _, _ in columns]
         cols = ", ".join(names)
-        new = ", ".join(f"new.{c}" for c in names)
-        old = ", ".join(f"old.{c}" for c in names)
+        new = ", ".join(_sqlite_indexed(f"new.{c}") for c in names)
+        old = ", ".join(_sqlite_indexed(f"old.{c}") for c in names)
         insert = (
             f"INSERT INTO {fts}(rowid, {cols}) VALUES (new.id, {new}); "
             f"INSERT INTO archive_search_words(rowid, words) "
@@ -245,8 +279,14 @@ def _sqlite_triggers() -> dict[str, str]:
 def sqlite_rebuild(connection: BaseDatabaseWrapper) -> None:
     """Re-index every row from the tables themselves (after writes the triggers may have missed)."""
     with connection.cursor() as cursor:
-        for table in DOCUMENTS:
-            cursor.execute(f"INSERT INTO {table}_fts({table}_fts) VALUES ('rebuild')")
+        for table, columns in DOCUMENTS.items():
+            # Not FTS5's 'rebuild', which would index the content table's original text.
+            names = [column for column, _, _ in columns]
+            cursor.execute(f"INSERT INTO {table}_fts({table}_fts) VALUES ('delete-all')")
+            cursor.execute(
+                f"INSERT INTO {table}_fts(rowid, {', '.join(names)}) "
+                f"SELECT id, {', '.join(_sqlite_indexed(c) for c in names)} FROM {table}"
+            )
         cursor.execute("INSERT INTO archive_search_words(archive_search_words) VALUES ('delete-all')")
         for table in DOCUMENTS:
             cursor.execute(
@@ -329,6 +369,8 @@ def uninstall(connection: BaseDatabaseWrapper) -> None:
             cursor.execute("DROP INDEX IF EXISTS archive_expert_sort_name_trgm")
             cursor.execute("DROP TABLE IF EXISTS archive_search_word")
             cursor.execute(f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {CONFIG}")
+            cursor.execute(f"DROP TEXT SEARCH DICTIONARY IF EXISTS {STEM_DICTIONARY}")
+            cursor.execute(f"DROP FUNCTION IF EXISTS {search_text.PG_FUNCTION}(text)")
         else:
             for name in _sqlite_triggers():
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
@@ -386,8 +428,9 @@ def _sqlite_index_new_rows(cursor, before: dict[str, int]) -> None:
     """After a bulk load: the new rows into the FTS5 tables and the word list, set-wise."""
     for table, columns in DOCUMENTS.items():
         names = ", ".join(column for column, _, _ in columns)
+        indexed = ", ".join(_sqlite_indexed(column) for column, _, _ in columns)
         cursor.execute(
-            f"INSERT INTO {table}_fts(rowid, {names}) SELECT id, {names} FROM {table} WHERE id > %s",
+            f"INSERT INTO {table}_fts(rowid, {names}) SELECT id, {indexed} FROM {table} WHERE id > %s",
             [before[table]],
         )
         cursor.execute(

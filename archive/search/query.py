@@ -22,6 +22,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from archive.db import search_text
+
 #: The one cap on the length of a reader's query, on every page (/search/, /quotes/, /takes/?q=).
 #: 300 characters: the parser keeps at most MAX_TERMS terms, so a longer query is nearly always
 #: cut by it anyway; the take list repeats the query in every facet and chip link (~100 a page),
@@ -49,15 +51,23 @@ STOP_WORDS = frozenset(
     """.split()  # noqa: SIM905 - kept as the stop-word file reads
 )
 
-_WORD = re.compile(r"[^\W_]+")
+# A possessive 's at the end of a word typed outside quotes: ``Kim's`` searches ``kim``. Both
+# indexes hold "Kim's" as the words kim and s, so inside quotes it stays (``"Kim's view"``).
+_POSSESSIVE = re.compile(r"(?<=[^\W_])['’ʼ][sS](?![^\W_])")
 # Tokens of the query: a quoted phrase (the closing quote is optional), or a run of anything else.
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "＂": '"'})
 
 
+def all_words_of(text: str) -> list[str]:
+    """The words of ``text`` as both indexes see them: runs of letters and digits, folded
+    (``archive.db.search_text``: NFKC, case, ø → o, ß → ss, accents removed), not stemmed."""
+    return search_text.words(text)
+
+
 def words_of(text: str) -> list[str]:
-    """The words of ``text`` as both indexes see them: lower-cased runs of letters and digits."""
-    return [w.casefold() for w in _WORD.findall(unicodedata.normalize("NFKC", text)) if len(w) <= MAX_WORD_CHARS]
+    """``all_words_of`` without the words too long to be real ones."""
+    return [w for w in all_words_of(text) if len(w) <= MAX_WORD_CHARS]
 
 
 @dataclass(frozen=True)
@@ -87,6 +97,9 @@ class Query:
     excluded: tuple[Phrase, ...] = ()
     problem: str = ""
     shortened: bool = False
+    #: What the parser cut from the reader's query, one sentence each for the page (``shortened``
+    #: is true when there is any).
+    cuts: tuple[str, ...] = ()
     ignored_stop_words: tuple[str, ...] = field(default=())
 
     @property
@@ -131,8 +144,13 @@ def parse(text: str | Query | None) -> Query:
     shortened = len(raw) > MAX_QUERY_CHARS
     source = unicodedata.normalize("NFKC", raw[:MAX_QUERY_CHARS]).translate(_QUOTES)
 
+    cuts: list[str] = []
+    if shortened:
+        cuts.append(f"Your search was {len(raw):,} characters long: only the first {MAX_QUERY_CHARS} were used.")
+
     # 1. Tokens: (negated, phrase) terms and OR markers.
     items: list[object] = []
+    too_long = cut_phrases = 0
     for match in _TOKEN.finditer(source):
         minus, quoted, bare = match.groups()
         if bare is not None:
@@ -140,12 +158,22 @@ def parse(text: str | Query | None) -> Query:
                 items.append("OR")
                 continue
             negated = bare.startswith("-")
-            words = words_of(bare[1:] if negated else bare)
+            found = all_words_of(_POSSESSIVE.sub("", bare[1:] if negated else bare))
         else:
             negated = bool(minus)
-            words = words_of(quoted)
+            found = all_words_of(quoted)
+        words = [w for w in found if len(w) <= MAX_WORD_CHARS]
+        too_long += len(found) - len(words)
+        if len(words) > MAX_PHRASE_WORDS:
+            cut_phrases += 1
         if words:
             items.append((negated, Phrase(tuple(words[:MAX_PHRASE_WORDS]))))
+    if too_long:
+        cuts.append(f"Words longer than {MAX_WORD_CHARS} letters were left out ({too_long}).")
+    if cut_phrases:
+        cuts.append(
+            f"A phrase can hold {MAX_PHRASE_WORDS} words: longer ones were cut to their first {MAX_PHRASE_WORDS}."
+        )
 
     # 2. Groups: OR joins the positive terms on each side; a stray OR is ignored.
     groups: list[list[Phrase]] = []
@@ -168,7 +196,7 @@ def parse(text: str | Query | None) -> Query:
         previous_positive, join_next = True, False
 
     if len(groups) + len(excluded) > MAX_TERMS:
-        shortened = True
+        cuts.append(f"Only the first {MAX_TERMS} words or phrases were used.")
         groups = groups[:MAX_TERMS]
         excluded = excluded[: max(0, MAX_TERMS - len(groups))]
 
@@ -187,7 +215,8 @@ def parse(text: str | Query | None) -> Query:
         required=required,
         excluded=excluded_kept if required else (),
         problem=problem,
-        shortened=shortened,
+        shortened=bool(cuts),
+        cuts=tuple(cuts),
         ignored_stop_words=tuple(sorted(ignored)),
     )
 
@@ -225,7 +254,10 @@ def to_tsquery_text(query: Query) -> str:
 
 
 def _fts5_phrase(phrase: Phrase) -> str:
-    return " + ".join(f'"{w}"*' if matches_as_prefix(w) else f'"{w}"' for w in phrase.words)
+    # The SQLite index holds stemmed words (search_text.sqlite_text); PostgreSQL stems in to_tsquery.
+    return " + ".join(
+        f'"{search_text.stem(w)}"*' if matches_as_prefix(w) else f'"{search_text.stem(w)}"' for w in phrase.words
+    )
 
 
 def to_fts5_match(query: Query) -> str:

@@ -73,7 +73,9 @@ def take_list(request: HttpRequest) -> HttpResponse:
         facets=facets,
         volume=list_volume(filterset, version),
         link_query=params,
-        notices=[*filterset.notices, page_notice],
+        # What the parser cut from the words (a phrase over 12 words, a word over 100 letters…);
+        # the 300-character cap is the filterset's own notice.
+        notices=[*filterset.notices, *parse(filterset.query).cuts, page_notice],
         kept=[(k, v) for k, v in filterset.canonical_params() if k not in ("q", "date_from", "date_to", "sort")],
         canonical_query=canonical_query(filterset.canonical_params(), page_obj),
         open_data=links.take_list(filterset.canonical_params()),
