@@ -11,6 +11,7 @@ from django.db import connection
 from archive.db import search_index, search_text
 from archive.models import Quote, Take
 from archive.search import parse
+from archive.search.highlight import mark_words
 from archive.search.query import MAX_PHRASE_WORDS, MAX_WORD_CHARS
 from tests.factories import QuoteFactory, TakeFactory
 
@@ -227,3 +228,8 @@ def test_the_page_says_a_query_was_shortened(client, path):
     assert f"A phrase can hold {MAX_PHRASE_WORDS} words" in body
     body = client.get(path, {"q": "kim " + "x" * (MAX_WORD_CHARS + 1)}).content.decode()
     assert f"Words longer than {MAX_WORD_CHARS} letters were left out" in body
+
+
+def test_the_python_fallback_marks_folded_words_too():
+    """Past the highlighting budget the query's words are marked in Python (results._attach_plain)."""
+    assert "<mark>Søren</mark>" in mark_words("Søren met Kim", ["soren"])

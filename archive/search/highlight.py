@@ -12,6 +12,7 @@ import re
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from archive.db import search_text
 from archive.models.text import without_forbidden
 
 START = "\x02"
@@ -32,12 +33,13 @@ _WORD = re.compile(r"\w+")
 
 
 def mark_words(text: str, words: list[str]) -> SafeString:
-    """Escaped ``text`` with the words that start like a query word in <mark> (a stem-like prefix)."""
+    """Escaped ``text`` with the words that start like a query word in <mark> (a stem-like prefix),
+    compared folded as the indexes fold them (``Søren`` for ``soren``)."""
     prefixes = [word[: max(3, len(word) - 2)] for word in words if word]
     out: list[str] = []
     last = 0
     for match in _WORD.finditer(text):
-        if any(match.group(0).casefold().startswith(prefix) for prefix in prefixes):
+        if any(search_text.word(match.group(0)).startswith(prefix) for prefix in prefixes):
             out += [escape(text[last : match.start()]), "<mark>", escape(match.group(0)), "</mark>"]
             last = match.end()
     out.append(escape(text[last:]))
