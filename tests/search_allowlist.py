@@ -17,6 +17,8 @@ WEBSEARCH: dict[str, str] = {}
 WEBSEARCH_DELIBERATE: dict[str, str] = {
     "or": "OR joins only the terms on each side of it, and a stray OR or an OR next to an exclusion is "
     "ignored; websearch_to_tsquery reads `-kim OR hanoi` as `!kim | hanoi`",
+    "phrase with stop words": "in a phrase every word counts, stop words too; websearch_to_tsquery('english') "
+    'drops them and keeps their places, so `"state in a union"` would find *state of the union*',
     "hyphen": "a hyphenated word is a phrase of its parts, as both indexes store it; "
     "websearch_to_tsquery also looks for the whole hyphenated word, which the index does not hold",
     "abbreviation": "`U.S.` is read as the index stores it; websearch_to_tsquery keeps `u.s` as one token",

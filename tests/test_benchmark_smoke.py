@@ -107,3 +107,31 @@ def test_p95_is_the_nearest_rank_percentile():
     assert bench.Result._p([float(n) for n in range(1, 11)], 95) == 10.0
     assert bench.Result._p([float(n) for n in range(1, 101)], 95) == 95.0
     assert bench.Result._p([7.0], 95) == 7.0
+
+
+def test_a_scenario_whose_page_ignores_a_parameter_is_refused(db, client):
+    """Issue 18: "word, newest first" once asked /quotes/ for an order it did not have and measured
+    relevance. Every scenario's page must take every value it is given."""
+
+    def problems(url: str) -> list[str]:
+        cache.clear()
+        return bench.ignored_parameters(url, client.get(url, secure=True))
+
+    assert problems("/quotes/?q=korea&sort=newest") == []
+    assert problems("/search/?q=korea&sort=date") == []
+    wrong_sort = "sort='latest' is not an order of archive/filters/base.py SORTS"
+    assert problems("/search/?q=korea&sort=latest") == [wrong_sort]
+    quotes = problems("/quotes/?q=korea&sort=latest")
+    assert quotes[0].startswith("sort='latest'") and any(p.startswith("the page says:") for p in quotes[1:])
+    assert any("no outlet" in p for p in problems("/quotes/?q=korea&publication=nowhere"))
+
+
+def test_the_benchmark_refuses_to_time_an_ignored_parameter(corpus, monkeypatch):
+    real = bench.scenarios
+
+    def wrong(params):
+        return [bench.Scenario("quotes: bad sort", "/quotes/?q=korea&sort=latest", None, 30)] + real(params)[:1]
+
+    monkeypatch.setattr(bench, "scenarios", wrong)
+    with pytest.raises(bench.InvalidScenario, match="quotes: bad sort: sort='latest'"):
+        bench.run(repeat=1, cold_repeat=1, baseline_repeat=0)

@@ -1,6 +1,6 @@
 """One query, one meaning (issue 18): the same corpus and the same queries on SQLite and PostgreSQL.
 
-On the PostgreSQL pass the corpus (tests/search_differential.py: a 1,500-take generated corpus and
+On the PostgreSQL pass the corpus (tests/search_differential.py: a 1,200-take generated corpus and
 crafted takes holding the hard cases) is loaded into PostgreSQL and into a SQLite twin (the database
 alias ``sqlite_twin``, tests/conftest.py), and every generated query's results are compared: the
 full match sets of takes and quotes and the candidates the pages rank. PostgreSQL's results are also
@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import connections, transaction
 from django.db.models.expressions import RawSQL
 
-from archive.db.search_index import CONFIG
+from archive.db.search_text import PG_FUNCTION
 from archive.models import Quote, Take
 from archive.search import parse
 from tests import search_allowlist
@@ -56,16 +56,23 @@ class Run:
 
 
 def _websearch(query: str) -> tuple[frozenset[int], frozenset[int]]:
-    """Published takes and quotes matching ``websearch_to_tsquery`` of the reader's text, as typed."""
+    """Published takes and quotes matching ``websearch_to_tsquery('english', …)`` of the reader's text,
+    folded as the index folds the stored text (``archive_search_fold``: NFKC, case, ø→o, accents)."""
     sets = []
     for model in (Take, Quote):
         table = model._meta.db_table
         match = RawSQL(  # noqa: S611 - the reader's text is a bound parameter
-            f"SELECT id FROM {table} WHERE search_vector @@ websearch_to_tsquery(%s::regconfig, %s)",  # noqa: S608
-            (CONFIG, query),
+            f"SELECT id FROM {table} WHERE search_vector @@ websearch_to_tsquery('english', {PG_FUNCTION}(%s))",  # noqa: S608
+            (query,),
         )
         sets.append(frozenset(model.objects.published().filter(pk__in=match).values_list("pk", flat=True)))
     return sets[0], sets[1]
+
+
+def _only_exclusions(query: str) -> bool:
+    """Nothing to search for but exclusions, once stop words are left out: the archive asks for a
+    word, ``websearch_to_tsquery`` returns every row without them (a deliberate difference)."""
+    return bool(parse(query).problem) and re.search(r"(^|\s)-\S", query) is not None
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +92,7 @@ def run(django_db_setup, django_db_blocker) -> Run:
             outcome.websearch = {
                 case.query: _websearch(case.query)
                 for case in outcome.cases
-                if case.category in SAME_AS_WEBSEARCH and parse(case.query).problem != "only-exclusions"
+                if case.category in SAME_AS_WEBSEARCH and not _only_exclusions(case.query)
             }
         for alias in ALIASES:
             transaction.set_rollback(True, using=alias)
@@ -163,8 +170,8 @@ def test_postgresql_reads_the_syntax_as_websearch_to_tsquery(run):
 
 def _documented_section() -> str:
     text = DOCS.read_text(encoding="utf-8")
-    match = re.search(r"^### Where the two engines still differ\n(.*?)(?=^#{1,3} )", text, re.S | re.M)
-    assert match, "docs/search.md has no section 'Where the two engines still differ'"
+    match = re.search(r"^### Where the two engines differ\n(.*?)(?=^#{1,3} )", text, re.S | re.M)
+    assert match, "docs/search.md has no section 'Where the two engines differ'"
     return match.group(1)
 
 
