@@ -136,6 +136,7 @@ def test_the_candidates_ranked_are_the_matches_or_the_newest_of_them(run):
 
 @needs_postgres
 def test_sqlite_and_postgresql_find_the_same(run):
+    assert (connections["default"].vendor, connections[TWIN].vendor) == ("postgresql", "sqlite")
     pg, lite = run.found["default"], run.found[TWIN]
     differing = {case.query for case in run.cases if pg[case.query] != lite[case.query]}
     allowed = set(search_allowlist.CROSS_DATABASE)
