@@ -6,7 +6,7 @@ tables are dropped and re-filled through the new triggers."""
 
 from django.db import migrations
 
-from archive.db import search_index
+from archive.db import search_index, stats
 
 
 def forwards(apps, schema_editor) -> None:
@@ -16,6 +16,9 @@ def forwards(apps, schema_editor) -> None:
     else:
         search_index.uninstall(connection)
     search_index.install(connection)
+    # The new columns have no statistics: without them PostgreSQL plans a common word's search
+    # over every match (2.9 s instead of 0.1 s at 1,000,000 quotes).
+    stats.analyze(connection, ["archive_quote", "archive_take"])
 
 
 class Migration(migrations.Migration):
