@@ -135,3 +135,11 @@ def test_the_benchmark_refuses_to_time_an_ignored_parameter(corpus, monkeypatch)
     monkeypatch.setattr(bench, "scenarios", wrong)
     with pytest.raises(bench.InvalidScenario, match="quotes: bad sort: sort='latest'"):
         bench.run(repeat=1, cold_repeat=1, baseline_repeat=0)
+
+
+def test_a_page_past_the_end_of_a_small_corpus_is_not_an_ignored_parameter(db, client):
+    cache.clear()
+    assert bench.ignored_parameters("/takes/?page=500", client.get("/takes/?page=500", secure=True)) == []
+    cache.clear()
+    wrong = bench.ignored_parameters("/takes/?page=abc", client.get("/takes/?page=abc", secure=True))
+    assert wrong and wrong[0].startswith("the page says:")
