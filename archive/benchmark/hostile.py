@@ -64,12 +64,13 @@ def url(path: str, params: dict[str, str]) -> str:
 
 
 def varied(path: str, params: dict[str, str], rng: random.Random) -> str:
-    """The same search with its words in another order: the same results, another address, so
-    no cache answers it."""
+    """The same search with its words in another order and a parameter no page reads: the same
+    results, another address, so no cache answers it (a three-word or quoted query has too few
+    orders to miss the cache for long)."""
     words = params["q"].split(" ")
     if not params["q"].startswith('"'):
         rng.shuffle(words)
-    return url(path, {**params, "q": " ".join(words)})
+    return url(path, {**params, "q": " ".join(words), "n": str(rng.randrange(10**9))})
 
 
 def label(path: str, params: dict[str, str]) -> str:
@@ -104,7 +105,9 @@ def run_in_process(repeat: int, progress: Callable[[str], None] = lambda message
     results = []
     for path, params in SEARCHES:
         timed = Timed(url(path, params), label(path, params))
-        client.get(timed.url)  # compiles the templates once
+        warm = client.get(timed.url)  # compiles the templates once
+        if warm.status_code not in (200, 500):  # a redirect (SECURE_SSL_REDIRECT) or refusal times nothing
+            raise RuntimeError(f"{timed.url} answered {warm.status_code}, not a search page")
         for _ in range(repeat):
             cache.clear()
             began = time.perf_counter()

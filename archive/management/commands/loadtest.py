@@ -91,7 +91,10 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
         parser.add_argument("--path", action="append", dest="paths", help="a path to request (repeatable)")
         parser.add_argument(
-            "--worker-threads", type=int, default=1, help="threads per gunicorn worker (gunicorn --threads; 1: sync)"
+            "--worker-threads",
+            type=int,
+            default=None,
+            help="threads per gunicorn worker (gunicorn --threads; default: gunicorn.conf.py's)",
         )
         parser.add_argument(
             "--hostile",
@@ -127,8 +130,9 @@ class Command(BaseCommand):
         )
         gunicorn = [
             sys.executable, "-m", "gunicorn", "archive.wsgi",
+            "--config", str(base / "gunicorn.conf.py"),
             "--bind", f"127.0.0.1:{port}", "--workers", str(options["workers"]),
-            "--threads", str(max(1, options["worker_threads"])),
+            *(["--threads", str(max(1, options["worker_threads"]))] if options["worker_threads"] else []),
             "--access-logfile", "/dev/null", "--error-logfile", "-", "--log-level", "warning",
         ]  # fmt: skip
         server = subprocess.Popen(gunicorn, cwd=base, env=env, start_new_session=True)
@@ -173,7 +177,7 @@ class Command(BaseCommand):
         attackers, duration = options["attackers"], options["duration"]
         self.stderr.write(
             f"{attackers} hostile searchers and an /about/ probe for {duration}s against {options['workers']} "
-            f"gunicorn workers × {options['worker_threads']} threads…"
+            f"gunicorn workers × {options['worker_threads'] or 'gunicorn.conf.py\'s'} threads…"
         )
         result = hostile.attack(f"http://127.0.0.1:{port}", attackers, duration)
         self.stdout.write(result.summary(attackers, duration))
