@@ -180,7 +180,7 @@ class Command(BaseCommand):
         attackers, duration = options["attackers"], options["duration"]
         self.stderr.write(
             f"{attackers} hostile searchers and an /about/ probe for {duration}s against {options['workers']} "
-            f"gunicorn workers × {options['worker_threads'] or 'gunicorn.conf.py\'s'} threads…"
+            f"gunicorn workers × {options['worker_threads'] or "gunicorn.conf.py's"} threads…"
         )
         base = f"http://127.0.0.1:{port}"
         # Workers that have not yet served a page compile its templates and open their connections
