@@ -240,6 +240,11 @@ if len(DATABASES) > 1:
 WEB_STATEMENT_TIMEOUT_MS = env_int("WEB_STATEMENT_TIMEOUT_MS", 5000)
 # How long ranking a search may take before the newest matches are shown instead (docs/search.md).
 SEARCH_RANK_BUDGET_MS = env_int("SEARCH_RANK_BUDGET_MS", 500)
+# How many searches may rank and highlight at once on this machine (archive/search/gate.py; 0: no
+# limit), and how long a search waits for a turn before it is answered unranked (newest first).
+SEARCH_CONCURRENCY = env_int("SEARCH_CONCURRENCY", max(1, len(os.sched_getaffinity(0)) // 2))
+SEARCH_QUEUE_WAIT_MS = env_int("SEARCH_QUEUE_WAIT_MS", 2000)
+SEARCH_SLOT_DIR = env_str("SEARCH_SLOT_DIR")  # default: a directory of the system's temporary one
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # An index's included columns (Index(include=...)) are PostgreSQL's; SQLite ignores them, and needs
 # none: each of its indexes already holds the row's id, the only column included (models.Take).

@@ -77,6 +77,7 @@ class TakeFilter(ResolvingFilterSet):
     order_only = ("sort", "theme_mode")
     total: int | None = None  # set by facets(): the results' count
     first_ids: tuple = ()  # set by facets(): the first pages' ids, in date order
+    matches: tuple = ()  # set by facets() for a search: the newest FACET_CAP matches (FacetCounts.matches)
 
     class Meta:
         model = Take
@@ -217,6 +218,7 @@ class TakeFilter(ResolvingFilterSet):
         # The facets read the results newest first: in that order the first pages are slices of them.
         self.first_ids = counts.newest if self.sort_order == "newest" else ()
         self.total_capped = counts.total_capped
+        self.matches = counts.matches
 
         def selected(name):
             return [(obj.slug, str(obj)) for obj in data.get(name) or []]

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db.models import F, QuerySet
 
 from archive.pagination import PER_PAGE, Page, Paginator, walk
-from archive.search import backends, highlight
+from archive.search import backends, gate, highlight
 from archive.search.backends import Candidates
 from archive.search.backends.base import BudgetExceeded
 from archive.search.query import Query, parse
@@ -111,6 +111,8 @@ def rank(queryset: QuerySet, q: str | Query) -> Ranking:
     engine = backends.for_queryset(queryset)
     found = None
     try:
+        if gate.degraded():  # no search slot was free in time (archive/search/gate.py)
+            raise BudgetExceeded
         with engine.budget():
             found = _candidates(queryset, query, rank=True)
             score = found.scores
@@ -292,6 +294,8 @@ def attach_snippets(objects: list, q: str | Query) -> None:
     engine = backends.backend(using)
     words = [word for group in query.required for phrase in group for word in phrase.words]
     try:
+        if gate.degraded():
+            raise BudgetExceeded
         with engine.budget(snippet_budget_ms()):
             marked = engine.snippets(table, query, [obj.pk for obj in objects])
     except BudgetExceeded:

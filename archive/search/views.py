@@ -17,7 +17,7 @@ from archive.filters.querystrings import changed, link_params
 from archive.models import Expert, Quote, Take
 from archive.opendata import links
 from archive.pagination import PER_PAGE, Paginator, walk
-from archive.search import backends
+from archive.search import backends, gate
 from archive.search.query import MAX_QUERY_CHARS, Query, parse
 from archive.search.results import SearchPage, by_date, capped_count, search_page, spelling_suggestion
 
@@ -69,6 +69,7 @@ def _name_text(query: Query) -> str:
 
 
 @require_safe
+@gate.limited
 def search(request: HttpRequest) -> HttpResponse:
     q = _raw_query(request)
     tab = request.GET.get("type", "all")
@@ -118,6 +119,7 @@ def _counted(queryset: QuerySet, query: Query) -> SearchPage:
 
 
 @require_safe
+@gate.limited
 def quote_list(request: HttpRequest) -> HttpResponse:
     base = Quote.objects.published()
     filterset = QuoteFilter(request.GET, queryset=base)

@@ -152,8 +152,12 @@ def choices_of(model_field: dj_models.Field) -> list[str]:
 class ItemReader:
     """Reads the keys of one item against a spec and the model's own field rules."""
 
-    def __init__(self, problems: Problems):
+    def __init__(self, problems: Problems, checked: bool = False):
         self.problems = problems
+        # ``checked``: the items were read and checked before (a streamed file's takes, read again
+        # to plan and to write): the model fields' validators, a third of reading a take, are not
+        # run again.
+        self.checked = checked
 
     def read(
         self, item: Any, specs: tuple[Spec, ...], model: type[dj_models.Model], where: str, place: str, extra=()
@@ -280,7 +284,7 @@ class ItemReader:
             if value not in allowed:
                 add(where, key, f"{describe(value)} is not one of: {', '.join(allowed)}")
                 return
-        if value:
+        if value and not self.checked:
             try:
                 model_field.run_validators(value)
             except ValidationError as exc:

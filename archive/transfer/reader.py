@@ -80,7 +80,7 @@ class Reading:
         self.problems = Problems()
         self.reader = ItemReader(self.problems)
         self.document = Document()
-        self.seen: dict[str, dict[str, str]] = {section: {} for section in SECTIONS}
+        self.seen: dict[str, dict[str, int]] = {section: {} for section in SECTIONS}  # value -> index
         self.progress = progress
 
     def top_level(self, keys, version: Any = FORMAT_VERSION) -> None:
@@ -105,9 +105,10 @@ class Reading:
         seen = self.seen[section]
         for key, value in unique_keys(section, record):
             if value in seen:
-                self.problems.add(where, key, f"{describe(value)} is used twice in {section} (also {seen[value]})")
+                also = f"{section}[{seen[value]}]"
+                self.problems.add(where, key, f"{describe(value)} is used twice in {section} (also {also})")
             else:
-                seen[value] = where
+                seen[value] = index  # not the label: a string a take, kept until every take is read
         return record
 
     def finish(self) -> Document:

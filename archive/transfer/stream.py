@@ -171,7 +171,7 @@ def _check_takes(file: IO[bytes], start: int, reading: Reading, total: int) -> N
 
 def _reread_takes(file: IO[bytes], start: int) -> Iterator[Record]:
     """The takes again, read as the check read them (their problems were reported then)."""
-    reader = ItemReader(Problems())
+    reader = ItemReader(Problems(), checked=True)
     for index, item in enumerate(_takes(file, start)):
         record = SECTION_READERS["takes"](reader, item, item_label("takes", index, item))
         if record is not None:

@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from archive import models
 from archive.transfer import chunked, fetch
 from archive.transfer.document import Record, describe
+from archive.transfer.spill import SpilledList
 
 TAKE_FIELDS = (
     "slug",
@@ -111,7 +112,7 @@ class TakePlanning:
         self.claimed: dict[int, str] = {}  # existing take id -> the record that matched it
         self.target_ids: dict[str, int] = {}  # response targets that exist, by slug
         self.rewritten_positions: set[int] = set()
-        self.take_plans: list[TakePlan] = []
+        self.take_plans = SpilledList()  # of TakePlan, on disk (archive/transfer/spill.py)
         for records in self.doc.take_chunks(PLAN_CHUNK):
             plans = self.plan_take_chunk(records)
             for plan in plans:
@@ -228,18 +229,18 @@ class TakePlanning:
         """Slugs for new takes given only a URL: from the title, made unique."""
         if not plans:
             return
-        taken = self.document_take_slugs | self.assigned_slugs
+        # Both sets tested in turn: their union, built for each chunk, cost O(takes) a chunk.
+        document, taken = self.document_take_slugs, self.assigned_slugs
         bases = [(p, (slugify(p.record.fields.get("title", "")) or "take")[:190]) for p in plans]
         existing = set(fetch(models.Take.objects.values_list("slug", flat=True), "slug", [b for _p, b in bases]))
         for plan, base in bases:
             slug, n = base, 1
-            while slug in taken or slug in existing:
+            while slug in document or slug in taken or slug in existing:
                 n += 1
                 slug = f"{base}-{n}"
-                if slug not in taken and models.Take.objects.filter(slug=slug).exists():
+                if slug not in document and slug not in taken and models.Take.objects.filter(slug=slug).exists():
                     existing.add(slug)
             taken.add(slug)
-            self.assigned_slugs.add(slug)
             plan.record.slug = slug
             plan.record.fields["slug"] = slug
 

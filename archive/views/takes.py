@@ -15,6 +15,7 @@ from archive.models import Position, Quote, Response, Status, Take, TakeAuthor, 
 from archive.opendata import links
 from archive.pagination import paginate
 from archive.reading import opposing_takes, take_cards
+from archive.search import gate
 from archive.search.query import parse
 from archive.search.results import attach_snippets, spelling_suggestion
 from archive.timeline import Volume, stance_volume, take_volume
@@ -26,24 +27,35 @@ def list_volume(filterset: TakeFilter, version: int | None) -> Volume:
     question is chosen. Kept per set of filters, like the facet counts."""
     questions = filterset.data_cleaned.get("question") or []
 
+    # A search charts the matches the facets counted, the newest FACET_CAP (``facets()`` ran first):
+    # charting every match read every matching take's search document (docs/performance.md).
+    searched = bool(filterset.query)
+    matches = Take.objects.filter(pk__in=filterset.matches)
+    title = "These takes over time"
+    if searched and filterset.total_capped:
+        title = f"The newest {len(filterset.matches):,} of these takes over time"
+
     def compute() -> Volume:
         if not questions:
-            return take_volume("list", "These takes over time", filterset.filtered())
+            return take_volume("list", title, matches if searched else filterset.filtered())
         # The question's positions themselves (an index on question and stance), narrowed by the
         # other filters only when there are any: not every take on the question probed twice.
         question, data = questions[0], filterset.data_cleaned
         positions = Position.objects.published().filter(question=question)
         if data.get("stance"):
             positions = positions.filter(stance__in=data["stance"])
-        if any(value and name not in ("question", "stance", *filterset.order_only) for name, value in data.items()):
+        if searched:
+            positions = positions.filter(take__in=matches)
+        elif any(value and name not in ("question", "stance", *filterset.order_only) for name, value in data.items()):
             others = filterset.filtered(exclude=("question", "stance"))
             positions = positions.filter(take__in=others.order_by().values("pk"))
-        return stance_volume("list", f"These takes over time, by stance on “{question.text}”", positions, question)
+        return stance_volume("list", f"{title}, by stance on “{question.text}”", positions, question)
 
     return cache.kept("take list volume", tuple(filterset.canonical_params()), compute, version=version)
 
 
 @require_safe
+@gate.limited
 def take_list(request: HttpRequest) -> HttpResponse:
     filterset = TakeFilter(request.GET, queryset=Take.objects.published())
     params = link_params(request.GET, filterset.filters)
