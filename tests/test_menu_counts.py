@@ -141,3 +141,18 @@ def test_the_expert_page_lists_outlet_counts_not_zeros(client, archive):
     n = listed_experts(client, f"/experts/?publication={outlet.slug}")
     assert n > 0
     assert f'<option value="{outlet.slug}">{outlet.name} ({n})</option>' in html
+
+
+def test_a_menu_past_its_listing_limit_is_not_counted(client, archive):
+    """At 10,000 experts the speaker menu lists none (it says to follow an expert's page): its
+    counts are neither shown nor read."""
+    from archive.filters.quotes import CHOICES_LISTED
+    from tests.factories import ExpertFactory, QuoteFactory
+
+    for expert in ExpertFactory.create_batch(CHOICES_LISTED + 1):
+        QuoteFactory(take=archive.takes[0], speaker=expert)
+    cache.clear()
+    menus = client.get("/quotes/").context["menus"]
+    assert menus["speaker"].counts is None
+    assert menus["speaker"].note
+    assert sum(menus["question"].counts.values()) > 0

@@ -67,33 +67,40 @@ def _keyed(rows: list[tuple]) -> tuple[tuple[str, int], ...]:
 # --------------------------------------------------------------------------- /quotes/
 
 
-def quote_menu_counts(quotes: QuerySet, candidates: tuple[list[int], bool] | None = None) -> MenuCounts:
-    """Quotes per speaker, outlet, question, stance and theme among ``quotes`` (the filtered list):
-    its newest ``FACET_CAP``, or ``candidates`` (ids, more) when a search found them already.
-    Two queries (three when the ids are read here), whatever the number of choices."""
+def quote_menu_counts(
+    quotes: QuerySet, candidates: tuple[list[int], bool] | None = None, wanted: frozenset[str] = frozenset(QUOTE_MENUS)
+) -> MenuCounts:
+    """Quotes per speaker, outlet, question, stance and theme (those ``wanted``: a menu past its
+    listing limit shows no counts) among ``quotes`` (the filtered list): its newest ``FACET_CAP``,
+    or ``candidates`` (ids, more) when a search found them already. Two queries at most (three
+    when the ids are read here), whatever the number of choices."""
+    names = [name for name in QUOTE_MENUS if name in wanted]
+    if not names:
+        return MenuCounts(counts=(), over=frozenset())
     ids, more = candidates if candidates is not None else first_ids(newest_quotes_first(quotes))
-    over = frozenset(QUOTE_MENUS) if more else frozenset()
+    over = frozenset(names) if more else frozenset()
     if not ids:
-        return MenuCounts(counts=tuple((name, ()) for name in QUOTE_MENUS), over=over)
+        return MenuCounts(counts=tuple((name, ()) for name in names), over=over)
     using = quotes.db
-    picked = list(
-        Quote.objects.using(using)
-        .filter(pk__in=id_list(ids, using))
-        .values_list("take_id", "speaker__slug", "take__publication__slug")
-        .order_by()
-    )
-    per_take = Counter(take_id for take_id, _, _ in picked)
-    counts = {name: Counter() for name in QUOTE_MENUS}
-    counts["speaker"].update(speaker for _, speaker, _ in picked if speaker)
-    counts["publication"].update(outlet for _, _, outlet in picked if outlet)
-    tags = _take_tags(list(per_take), using)
-    # One position per take and question, one tag per take and theme: a take's quotes count once each.
-    for take_id, question, stance in tags["position"]:
-        counts["question"][question] += per_take[take_id]
-        counts["stance"][f"{question}/{stance}"] += per_take[take_id]
-    for take_id, theme in tags["theme"]:
-        counts["theme"][theme] += per_take[take_id]
-    return MenuCounts(counts=tuple((name, tuple(counts[name].items())) for name in QUOTE_MENUS), over=over)
+    # The speaker's and outlet's slugs only when counted: at 10,000 experts and 250 outlets those
+    # menus are past their limit, and the quotes' own take ids are then all this query reads.
+    columns = {"speaker": "speaker__slug", "publication": "take__publication__slug"}
+    read = ["take_id", *(columns[name] for name in columns if name in wanted)]
+    picked = list(Quote.objects.using(using).filter(pk__in=id_list(ids, using)).values_list(*read).order_by())
+    per_take = Counter(row[0] for row in picked)
+    counts = {name: Counter() for name in names}
+    for index, name in enumerate(name for name in columns if name in wanted):
+        counts[name].update(row[index + 1] for row in picked if row[index + 1])
+    if {"question", "stance", "theme"} & set(names):
+        tags = _take_tags(list(per_take), using)
+        # One position per take and question, one tag per take and theme: a take's quotes count once each.
+        for take_id, question, stance in tags["position"]:
+            for name, key in (("question", question), ("stance", f"{question}/{stance}")):
+                if name in counts:
+                    counts[name][key] += per_take[take_id]
+        for take_id, theme in tags["theme"] if "theme" in counts else ():
+            counts["theme"][theme] += per_take[take_id]
+    return MenuCounts(counts=tuple((name, tuple(counts[name].items())) for name in names), over=over)
 
 
 def _take_tags(take_ids: list[int], using: str) -> dict[str, list[tuple]]:
