@@ -29,6 +29,8 @@ SCENARIOS = {
     "take detail (most quotes)",
     "expert detail (~500 takes)",
     "experts by stance",
+    # issue 15: the expert list's menu counts
+    "experts: question + outlet, menus counted",
     # issue 20's pages (archive/benchmark/issue20.py)
     "compare: 2 experts",
     "compare: 6 experts",

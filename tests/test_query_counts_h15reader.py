@@ -21,12 +21,13 @@ def urls(archive) -> dict[str, tuple[str, int]]:
         # matches the spelling suggestion (two).
         "takes, words": ("/takes/?q=Take", 16),
         "takes, misspelt words": ("/takes/?q=numbr", 15),
-        # /quotes/: the menus' counts (one id list per distinct base, five counts) come with the page.
+        # /quotes/: the menus' counts come with the page: the newest quotes' ids, then two queries
+        # (their takes, speakers and outlets; the takes' positions and themes) for the five menus.
         "takes, theme left out": (f"/takes/?theme_not={archive.themes[0].slug}", 13),
-        "quotes, theme left out": (f"/quotes/?theme_not={archive.themes[0].slug}", 19),
-        "quotes, question chosen": (f"/quotes/?question={question.slug}", 19),
+        "quotes, theme left out": (f"/quotes/?theme_not={archive.themes[0].slug}", 16),
+        "quotes, question chosen": (f"/quotes/?question={question.slug}", 16),
         # The stance groups, one query for the summaries of rows without an evidence quote, and the
-        # menus' counts (two id lists, four counts).
+        # menus' counts (the newest takes' ids per distinct base, one statement for the menus).
         "experts by question": (f"/experts/?question={question.slug}", 19),
         "search": ("/search/?q=Take", 14),
         "home": ("/", 13),  # + takes over time (issue 20)

@@ -298,11 +298,12 @@ def test_it_runs_a_constant_number_of_queries_per_search_page(client, django_ass
     _search_page_queries(client, django_assert_max_num_queries, {"q": "yongbyon"}, 17)
     _search_page_queries(client, django_assert_max_num_queries, {"q": "yongbyon", "type": "quotes"}, 10)
     _search_page_queries(client, django_assert_max_num_queries, {"q": "yongbyon", "type": "takes", "sort": "date"}, 12)
-    # /quotes/ (issue 15): and the menus' counts over the listed quotes (five; without words, one
-    # more to read the newest ids).
-    with django_assert_max_num_queries(19):
+    # /quotes/ (issue 15): and the menus' counts over the listed quotes (two queries: the quotes'
+    # takes, speakers and outlets, then the takes' positions and themes; without words, one more to
+    # read the newest ids).
+    with django_assert_max_num_queries(16):
         assert client.get(reverse("quote_list"), {"q": "yongbyon", "theme": "theme-1"}).status_code == 200
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(15):
         assert client.get(reverse("quote_list")).status_code == 200
 
 

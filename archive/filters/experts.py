@@ -81,6 +81,28 @@ class ExpertFilter(ResolvingFilterSet):
             takes = takes.taking_stance(data["question"][0].pk, [s.pk for s in stances] if stances else None)
         return takes
 
+    def menu_bases(self) -> dict[str, QuerySet]:
+        """The takes each menu counts over: every take filter but the menu's own (a stance goes
+        with its question). A menu whose value is chosen shows no counts, and gets none."""
+        data = self.data_cleaned if self.is_bound else {}
+        own = {"question": ("question", "stance"), "stance": ("question", "stance")}
+        return {
+            name: self.takes(exclude=own.get(name, (name,)))
+            for name in ("question", "stance", "publication", "theme")
+            if not data.get(name)
+        }
+
+    def authors(self) -> QuerySet | None:
+        """The experts the expert-level filters (organization, initial) leave, ``None`` without them."""
+        data = self.data_cleaned if self.is_bound else {}
+        if not (data.get("organization") or data.get("letter")):
+            return None
+        experts = Expert.objects.all()
+        for name in ("organization", "letter"):
+            if data.get(name):
+                experts = self.filters[name].filter(experts, data[name])
+        return experts.values("pk")
+
     @property
     def filters_takes(self) -> bool:
         data = self.data_cleaned if self.is_bound else {}

@@ -19,7 +19,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from archive import cache
 from archive.filters.base import SLUG_RE, Lookup, ReadingForm, ResolvingFilterSet, SlugsFilter, SortFilter, quoted
 from archive.filters.facets import FACET_CAP
-from archive.filters.menu_counts import MenuCounts, quote_menu_counts
+from archive.filters.menu_counts import QUOTE_MENUS, MenuCounts, quote_menu_counts
 from archive.models import Expert, Publication, Question, Quote, Response, Stance, Status, TakeAuthor, Theme
 from archive.search import backends
 from archive.search.query import parse
@@ -193,9 +193,11 @@ class QuoteFilter(ResolvingFilterSet):
         ``candidates``: the search's matches, when the page searched).
         """
         data = self.data_cleaned if self.is_bound else {}
-        counted = self.menu_counts(candidates)
-        self.stance_counts = counted.of("stance") if not data.get("stance") else None
         menus = {name: self.menu(name, [(obj.slug, str(obj)) for obj in data.get(name) or []]) for name in MENU_EMPTY}
+        # Counted: the menus that list their choices (not past the limit) with none chosen.
+        wanted = {name for name, menu in menus.items() if not menu.current and not menu.note}
+        counted = self.menu_counts(candidates, frozenset(wanted | ({"stance"} if not data.get("stance") else set())))
+        self.stance_counts = counted.of("stance") if not data.get("stance") else None
         for name, menu in menus.items():
             if name in dict(counted.counts) and not menu.current:
                 menu.counts = counted.of(name)
@@ -203,15 +205,17 @@ class QuoteFilter(ResolvingFilterSet):
                     menu.note = " ".join(filter(None, [menu.note, f"Counts cover the newest {FACET_CAP:,} quotes."]))
         return menus
 
-    def menu_counts(self, candidates: tuple[list[int], bool] | None = None) -> MenuCounts:
-        """Quotes per choice of each menu among the listed quotes (kept per filters and words)."""
+    def menu_counts(
+        self, candidates: tuple[list[int], bool] | None = None, wanted: frozenset[str] = frozenset(QUOTE_MENUS)
+    ) -> MenuCounts:
+        """Quotes per choice of the ``wanted`` menus among the listed quotes (kept per filters and words)."""
         signature = tuple((name, value) for name, value in self.canonical_params() if name != "sort")
         if candidates is None and parse(self.query).is_searchable:
             return MenuCounts(counts=(), over=frozenset())  # a search walked by date: no counts to reuse
         return cache.kept(
             "quote menu counts",
-            signature,
-            lambda: quote_menu_counts(self.qs, candidates),
+            (signature, tuple(sorted(wanted))),
+            lambda: quote_menu_counts(self.qs, candidates, wanted),
             version=self.data_version,
         )
 

@@ -61,8 +61,12 @@ class ExpertQuerySet(models.QuerySet):
         return {row["letter"]: row["n"] for row in rows}
 
     def wrote_takes(self, takes: models.QuerySet) -> ExpertQuerySet:
-        """Experts who wrote at least one of ``takes`` (a take queryset)."""
-        return self.filter(Exists(TakeAuthor.objects.filter(expert=OuterRef("pk"), take__in=takes.values("pk"))))
+        """Experts who wrote at least one of ``takes`` (a take queryset).
+
+        The authors of the takes, as a list the database builds once (``IN``): as a correlated
+        EXISTS per expert, SQLite re-read the takes' list for each of 10,000 experts (6–37 s for an
+        outlet or a theme at 100,000 takes, docs/performance.md "Menu counts")."""
+        return self.filter(pk__in=TakeAuthor.objects.filter(take__in=takes.values("pk")).values("expert_id"))
 
     def affiliated_with(self, organization: str) -> ExpertQuerySet:
         return self.filter(

@@ -92,14 +92,17 @@ def stance_groups(experts: list[Expert], filterset: ExpertFilter, question: Ques
 
 
 def menu_counts(filterset: ExpertFilter, signature: tuple, version: int | None) -> dict:
-    """Experts per choice of each menu among the listed experts (archive/filters/menu_counts.py),
-    kept per set of filters; a menu whose value is chosen gets none."""
-    counted = cache.kept("expert menu counts", signature, lambda: expert_menu_counts(filterset.qs), version=version)
+    """Experts per choice of each menu (archive/filters/menu_counts.py), kept per set of filters;
+    a menu whose value is chosen gets none."""
+    counted = cache.kept(
+        "expert menu counts",
+        signature,
+        lambda: expert_menu_counts(filterset.menu_bases(), filterset.authors(), filterset.qs.db),
+        version=version,
+    )
     data = filterset.data_cleaned
-    chosen = {"question": data.get("question"), "stance": data.get("stance"), "publication": data.get("publication")}
-    chosen["theme"] = data.get("theme")
     counts = {
-        name: (None if chosen[name] else counted.of(name)) for name in ("question", "stance", "publication", "theme")
+        name: (None if data.get(name) else counted.of(name)) for name in ("question", "stance", "publication", "theme")
     }
     return counts | {"over": counted.over, "cap": FACET_CAP}
 
