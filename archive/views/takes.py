@@ -17,7 +17,7 @@ from archive.pagination import paginate
 from archive.reading import opposing_takes, take_cards
 from archive.search.query import parse
 from archive.search.results import attach_snippets, spelling_suggestion
-from archive.timeline import Volume, stance_volume, take_volume
+from archive.timeline import Volume, published_volume, stance_volume, take_volume
 from archive.views.base import active_labels, page
 
 
@@ -27,6 +27,9 @@ def list_volume(filterset: TakeFilter, version: int | None) -> Volume:
     questions = filterset.data_cleaned.get("question") or []
 
     def compute() -> Volume:
+        if filterset.unfiltered:
+            # Every published take: the counts per date the database keeps (archive/db/take_dates.py).
+            return published_volume("list", "These takes over time", filterset.filtered().db)
         if not questions:
             return take_volume("list", "These takes over time", filterset.filtered())
         # The question's positions themselves (an index on question and stance), narrowed by the
@@ -47,9 +50,13 @@ def list_volume(filterset: TakeFilter, version: int | None) -> Volume:
 def take_list(request: HttpRequest) -> HttpResponse:
     filterset = TakeFilter(request.GET, queryset=Take.objects.published())
     params = link_params(request.GET, filterset.filters)
-    # Also counts the results, in the query that sizes the facets (kept in the cache per filters).
     version = data_version.for_request(request)
-    facets = filterset.facets(params, version=version)
+    # The chart counts the results too (without a question: one take per row): the facets need
+    # no count of their own (docs/performance.md, "Seventh round").
+    volume = list_volume(filterset, version)
+    counted = volume.counted if not (filterset.query or filterset.data_cleaned.get("question")) else None
+    # Sizes the facets and, when the chart did not, counts the results (kept in the cache per filters).
+    facets = filterset.facets(params, version=version, counted=counted)
     page_obj, page_notice = paginate(
         request, filterset.qs, count=filterset.total, first_ids=filterset.first_ids, capped=filterset.total_capped
     )
@@ -71,7 +78,7 @@ def take_list(request: HttpRequest) -> HttpResponse:
         active=active,
         **searched,
         facets=facets,
-        volume=list_volume(filterset, version),
+        volume=volume,
         link_query=params,
         notices=[*filterset.notices, page_notice],
         kept=[(k, v) for k, v in filterset.canonical_params() if k not in ("q", "date_from", "date_to", "sort")],
