@@ -7,10 +7,12 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from archive import cache
 from archive.db import take_dates
-from archive.models import DatePrecision, Status, Take
+from archive.filters import facets
+from archive.models import DatePrecision, Status, Take, TakeKind
 from archive.timeline import published_volume, take_volume
 from tests.factories import TakeFactory
 
@@ -151,3 +153,18 @@ def test_flush_empties_the_journal():
     TakeFactory(published=MARCH)
     call_command("flush", "--no-input")
     assert take_dates.counts(connection) == []
+
+
+@pytest.mark.parametrize("query", ["", "?kind=analysis", "?kind=analysis&sort=oldest"])
+def test_past_the_facet_cap_the_total_is_the_charts_and_no_count_is_made(client, monkeypatch, query):
+    monkeypatch.setattr(facets, "FACET_CAP", 2)
+    for n in range(5):
+        TakeFactory(published=MARCH if n % 2 else APRIL, kind=TakeKind.ANALYSIS if n < 4 else TakeKind.OP_ED)
+    TakeFactory(published=None, kind=TakeKind.ANALYSIS)
+    TakeFactory(status=Status.DRAFT, kind=TakeKind.ANALYSIS)
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/takes/" + query)
+    assert response.status_code == 200
+    assert response.context["page_obj"].paginator.count == (6 if not query else 5)
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]

@@ -43,7 +43,9 @@ def list_volume(filterset: TakeFilter, version: int | None) -> Volume:
             positions = positions.filter(take__in=others.order_by().values("pk"))
         return stance_volume("list", f"These takes over time, by stance on “{question.text}”", positions, question)
 
-    return cache.kept("take list volume", tuple(filterset.canonical_params()), compute, version=version)
+    # The name changed when the chart began to carry its count (``counted``): a chart kept by the
+    # code before, at the same data version, has none, and would give the list a total of 0.
+    return cache.kept("take list chart", tuple(filterset.canonical_params()), compute, version=version)
 
 
 @require_safe
