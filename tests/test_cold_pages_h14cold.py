@@ -62,11 +62,17 @@ def archive():
 
 
 def each_on_its_own(counter: FacetCounter) -> dict[str, list[tuple]]:
-    """Every branch's rows as its own query (how the facets were counted before), without ``chosen``."""
-    return {
-        branch.name: [row[: len(branch.rows.query.values_select) + 1] for row in branch.rows]
-        for branch in counter.branches()
-    }
+    """Every branch's rows as its own query (how the facets were counted before), without ``chosen``;
+    a branch grouped by an id given that id's slug and label here."""
+    found = {}
+    for branch in counter.branches():
+        rows = [row[: len(branch.rows.query.values_select) + 1] for row in branch.rows]
+        if branch.labels:
+            model, _, fields = branch.labels
+            names = {pk: rest for pk, *rest in model.objects.values_list("pk", *fields)}
+            rows = [(*names[key], n) for key, n in rows]
+        found[branch.name] = rows
+    return found
 
 
 @pytest.mark.parametrize(

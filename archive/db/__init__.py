@@ -7,7 +7,8 @@ The parts the database maintains with triggers, in the order they are installed:
 - ``search index`` (search_index.py): tsvector columns + GIN on PostgreSQL, FTS5 on SQLite (0004);
 - ``stances`` (stances.py): the who-holds-what table ``archive_expertstance`` (0006);
 - ``data version`` (data_version.py): a number that moves on every write (0007);
-- ``clean text`` (clean_text.py): no control or bidirectional override characters in any text (0014).
+- ``clean text`` (clean_text.py): no control or bidirectional override characters in any text (0014);
+- ``take dates`` (take_dates.py): published takes per date, a journal of counts (0022).
 
 ``PARTS`` is the one registry of them: the migration that introduces a part calls its
 ``install``/``uninstall`` (``run_python``), and archive/apps.py calls ``lift_for_migrations`` before
@@ -31,7 +32,7 @@ from django.db import migrations
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.recorder import MigrationRecorder
 
-from archive.db import clean_text, data_version, rules, search_index, stances
+from archive.db import clean_text, data_version, rules, search_index, stances, take_dates
 
 SUPPORTED = ("postgresql", "sqlite")
 
@@ -83,6 +84,13 @@ PARTS: tuple[Part, ...] = (
         clean_text.install,
         clean_text.uninstall,
         clean_text.uninstall_sqlite_triggers,
+    ),
+    Part(
+        "take dates",
+        "0022_take_dates",
+        take_dates.install,
+        take_dates.uninstall,
+        take_dates.uninstall_sqlite_triggers,
     ),
 )
 

@@ -56,7 +56,7 @@ TABLES = (
 )
 
 #: Tables kept by triggers from those above: they change only when one of ``TABLES`` does.
-DERIVED_TABLES = ("archive_expertstance",)
+DERIVED_TABLES = ("archive_expertstance", "archive_take_dates")
 
 #: Tables no page, feed, export or API shows (email alerts' subscribers, archive/models/alerts.py):
 #: writing them changes nothing the cache keeps, so they do not move the version.

@@ -5,7 +5,9 @@ off or behind (a generated corpus of 1,000,000 quotes gave a rare-word search a 
 a common word 1,050 ms until a manual ``VACUUM ANALYZE``), and SQLite has no statistics until ``ANALYZE``
 runs (it then keeps them in ``sqlite_stat1``). So the bulk paths (``import_takes`` above
 ``ANALYZE_AFTER_TAKES``, ``generate_corpus``, ``load_fixtures``) call ``analyze()`` on the tables
-they wrote, and ``manage.py benchmark`` reports ``describe()``.
+they wrote, and ``manage.py benchmark`` reports ``describe()``. ``analyze()`` also compacts the journal
+of published takes per date (archive/db/take_dates.py), which a bulk write grows by a row per take
+on SQLite.
 """
 
 # ruff: noqa: S608 - table names come from ARCHIVE_TABLES or the caller's fixed list, quoted.
@@ -15,6 +17,7 @@ from collections.abc import Iterable
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from archive.db import take_dates
 from archive.db.data_version import DERIVED_TABLES, TABLES
 
 #: What the bulk paths write: the editorial tables, the tables triggers derive from them, and
@@ -41,6 +44,8 @@ def analyze(connection: BaseDatabaseWrapper, tables: Iterable[str] = ARCHIVE_TAB
     names = _existing(connection, tables)
     if not names:
         return names
+    if take_dates.TABLE in names:
+        take_dates.compact(connection)
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

@@ -130,6 +130,12 @@ class TakeFilter(ResolvingFilterSet):
         return (self.data_cleaned.get("q") if self.is_bound else "") or ""
 
     @property
+    def unfiltered(self) -> bool:
+        """Whether the list is every published take (only an order, if anything, chosen)."""
+        data = self.data_cleaned if self.is_bound else {}
+        return not any(value for name, value in data.items() if name not in self.order_only)
+
+    @property
     def sort_order(self) -> str:
         chosen = self.data_cleaned.get("sort") if self.is_bound else None
         return chosen or ("relevance" if self.query else "newest")
@@ -191,12 +197,13 @@ class TakeFilter(ResolvingFilterSet):
             "stance": self.filtered(exclude=("question", "stance")),
         }
 
-    def facet_counts(self) -> FacetCounts:
-        """The queries behind ``facets()`` (archive/filters/facets.py)."""
+    def facet_counts(self, counted: int | None = None) -> FacetCounts:
+        """The queries behind ``facets()`` (archive/filters/facets.py); ``counted``: the results'
+        count when the caller has it (the list's chart), so that none is counted here."""
         data = self.data_cleaned if self.is_bound else {}
-        return FacetCounter(self.facet_bases(), self.filtered(), data).counts()
+        return FacetCounter(self.facet_bases(), self.filtered(), data, counted=counted).counts()
 
-    def facets(self, params: QueryDict, version: int | None = None) -> list[Facet]:
+    def facets(self, params: QueryDict, version: int | None = None, counted: int | None = None) -> list[Facet]:
         """Each facet's choices with the count each would give under the other filters in force.
 
         One aggregation per facet (the six in one statement), whatever the number of choices, plus
@@ -213,7 +220,7 @@ class TakeFilter(ResolvingFilterSet):
         """
         data = self.data_cleaned if self.is_bound else {}
         signature = tuple((name, value) for name, value in self.canonical_params() if name != "sort")
-        counts = cache.kept("take facets", signature, self.facet_counts, version=version)
+        counts = cache.kept("take facets", signature, lambda: self.facet_counts(counted), version=version)
         self.total = counts.total
         # The facets read the results newest first: in that order the first pages are slices of them.
         self.first_ids = counts.newest if self.sort_order == "newest" else ()

@@ -9,7 +9,7 @@ from archive.db import data_version
 from archive.models import Expert, Position, Publication, Question, Quote, Take
 from archive.phases import PHASES, SUMMIT_END, SUMMIT_START
 from archive.reading import stance_split, take_cards
-from archive.timeline import take_volume
+from archive.timeline import published_volume
 from archive.views.base import page
 
 
@@ -21,7 +21,7 @@ def home_figures() -> dict:
         "experts": Expert.objects.public().count(),
         "quotes": Quote.objects.published().count(),
         "split": Position.objects.split(),
-        "volume": take_volume("all", "Takes over time", Take.objects.published()),
+        "volume": published_volume("all", "Takes over time", Take.objects.published().db),
     }
 
 

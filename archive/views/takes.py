@@ -18,7 +18,7 @@ from archive.reading import opposing_takes, take_cards
 from archive.search import gate
 from archive.search.query import parse
 from archive.search.results import attach_snippets, spelling_suggestion
-from archive.timeline import Volume, stance_volume, take_volume
+from archive.timeline import Volume, published_volume, stance_volume, take_volume
 from archive.views.base import active_labels, page
 
 
@@ -36,6 +36,9 @@ def list_volume(filterset: TakeFilter, version: int | None) -> Volume:
         title = f"The newest {len(filterset.matches):,} of these takes over time"
 
     def compute() -> Volume:
+        if filterset.unfiltered:
+            # Every published take: the counts per date the database keeps (archive/db/take_dates.py).
+            return published_volume("list", "These takes over time", filterset.filtered().db)
         if not questions:
             return take_volume("list", title, matches if searched else filterset.filtered())
         # The question's positions themselves (an index on question and stance), narrowed by the
@@ -51,7 +54,9 @@ def list_volume(filterset: TakeFilter, version: int | None) -> Volume:
             positions = positions.filter(take__in=others.order_by().values("pk"))
         return stance_volume("list", f"{title}, by stance on “{question.text}”", positions, question)
 
-    return cache.kept("take list volume", tuple(filterset.canonical_params()), compute, version=version)
+    # The name changed when the chart began to carry its count (``counted``): a chart kept by the
+    # code before, at the same data version, has none, and would give the list a total of 0.
+    return cache.kept("take list chart", tuple(filterset.canonical_params()), compute, version=version)
 
 
 @require_safe
@@ -59,9 +64,13 @@ def list_volume(filterset: TakeFilter, version: int | None) -> Volume:
 def take_list(request: HttpRequest) -> HttpResponse:
     filterset = TakeFilter(request.GET, queryset=Take.objects.published())
     params = link_params(request.GET, filterset.filters)
-    # Also counts the results, in the query that sizes the facets (kept in the cache per filters).
     version = data_version.for_request(request)
-    facets = filterset.facets(params, version=version)
+    # The chart counts the results too (without a question: one take per row): the facets need
+    # no count of their own (docs/performance.md, "Seventh round").
+    volume = list_volume(filterset, version)
+    counted = volume.counted if not (filterset.query or filterset.data_cleaned.get("question")) else None
+    # Sizes the facets and, when the chart did not, counts the results (kept in the cache per filters).
+    facets = filterset.facets(params, version=version, counted=counted)
     page_obj, page_notice = paginate(
         request, filterset.qs, count=filterset.total, first_ids=filterset.first_ids, capped=filterset.total_capped
     )
@@ -83,7 +92,7 @@ def take_list(request: HttpRequest) -> HttpResponse:
         active=active,
         **searched,
         facets=facets,
-        volume=list_volume(filterset, version),
+        volume=volume,
         link_query=params,
         # What the parser cut from the words (a phrase over 12 words, a word over 100 letters…);
         # the 300-character cap is the filterset's own notice.
