@@ -95,7 +95,7 @@ test-postgres: install tools
 # DATABASE_URL); see README "Serving in production". Plain HTTP on loopback: SECURE_SSL_REDIRECT=0.
 serve: install
 	DEBUG=0 $(PY) manage.py collectstatic --noinput -v0
-	DEBUG=0 $(PY) -m gunicorn archive.wsgi --config gunicorn.conf.py --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
+	DEBUG=0 $(PY) -m gunicorn archive.wsgi --config deploy/gunicorn.conf.py --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
 
 # Load test (gunicorn + wrk) against DATABASE_URL: `make loadtest DURATION=60 CONNECTIONS=32`.
 DURATION ?= 60

@@ -28,6 +28,7 @@ from django.conf import settings
 from archive.db.cluster import LocalCluster, free_port
 
 BASE = Path(settings.BASE_DIR)
+GUNICORN_CONFIG = BASE / "deploy" / "gunicorn.conf.py"
 
 
 def wait_for_port(port: int, process: subprocess.Popen | None = None, timeout: float = 60) -> None:
@@ -163,8 +164,9 @@ class Stack:
     def start_app(self, name: str, **extra_env: str) -> Process:
         port = free_port()
         command = [
-            sys.executable, "-m", "gunicorn", "archive.wsgi", "--bind", f"127.0.0.1:{port}",
-            "--workers", str(self.workers), "--access-logfile", "/dev/null", "--error-logfile", "-",
+            sys.executable, "-m", "gunicorn", "archive.wsgi", "--config", str(GUNICORN_CONFIG),
+            "--bind", f"127.0.0.1:{port}", "--workers", str(self.workers),
+            "--access-logfile", "/dev/null", "--error-logfile", "-",
         ]  # fmt: skip
         return self._spawn(name, port, command, env={**self.env(), **extra_env})
 

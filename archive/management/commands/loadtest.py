@@ -94,7 +94,7 @@ class Command(BaseCommand):
             "--worker-threads",
             type=int,
             default=None,
-            help="threads per gunicorn worker (gunicorn --threads; default: gunicorn.conf.py's)",
+            help="threads per gunicorn worker (gunicorn --threads; default: deploy/gunicorn.conf.py's)",
         )
         parser.add_argument(
             "--hostile",
@@ -133,7 +133,7 @@ class Command(BaseCommand):
         )
         gunicorn = [
             sys.executable, "-m", "gunicorn", "archive.wsgi",
-            "--config", str(base / "gunicorn.conf.py"),
+            "--config", str(base / "deploy" / "gunicorn.conf.py"),
             "--bind", f"127.0.0.1:{port}", "--workers", str(options["workers"]),
             *(["--threads", str(max(1, options["worker_threads"]))] if options["worker_threads"] else []),
             "--access-logfile", "/dev/null", "--error-logfile", "-", "--log-level", "warning",
@@ -180,7 +180,7 @@ class Command(BaseCommand):
         attackers, duration = options["attackers"], options["duration"]
         self.stderr.write(
             f"{attackers} hostile searchers and an /about/ probe for {duration}s against {options['workers']} "
-            f"gunicorn workers × {options['worker_threads'] or "gunicorn.conf.py's"} threads…"
+            f"gunicorn workers × {options['worker_threads'] or "deploy/gunicorn.conf.py's"} threads…"
         )
         base = f"http://127.0.0.1:{port}"
         # Workers that have not yet served a page compile its templates and open their connections

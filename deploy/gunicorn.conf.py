@@ -1,6 +1,6 @@
-"""gunicorn's settings for the archive (gunicorn reads ./gunicorn.conf.py when started here; `make
-serve`, `manage.py loadtest` and the benchmark's app servers all are). The command line overrides
-any of them (`--workers 2`).
+"""gunicorn's settings for the archive, passed with ``--config deploy/gunicorn.conf.py`` by `make
+serve`, `manage.py loadtest` and the benchmark's app servers (archive/benchmark/stack.py); a
+deployment starts gunicorn the same way. The command line overrides any of them (`--workers 2`).
 
 Threaded workers (gthread): a worker serves up to ``threads`` requests at once, so searches waiting
 for their turn (archive/search/gate.py) or for the database never leave a cheap page (a cached
