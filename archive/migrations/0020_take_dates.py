@@ -8,6 +8,6 @@ from archive import db
 
 
 class Migration(migrations.Migration):
-    dependencies = [("archive", "0018_appearances_predictions")]
+    dependencies = [("archive", "0019_search_one_meaning")]
 
     operations = [db.run_python("take dates")]
