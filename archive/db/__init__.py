@@ -8,7 +8,7 @@ The parts the database maintains with triggers, in the order they are installed:
 - ``stances`` (stances.py): the who-holds-what table ``archive_expertstance`` (0006);
 - ``data version`` (data_version.py): a number that moves on every write (0007);
 - ``clean text`` (clean_text.py): no control or bidirectional override characters in any text (0014);
-- ``take dates`` (take_dates.py): published takes per date, a journal of counts (0022).
+- ``take dates`` (take_dates.py): published takes per date, a journal of counts (0020).
 
 ``PARTS`` is the one registry of them: the migration that introduces a part calls its
 ``install``/``uninstall`` (``run_python``), and archive/apps.py calls ``lift_for_migrations`` before
@@ -87,7 +87,7 @@ PARTS: tuple[Part, ...] = (
     ),
     Part(
         "take dates",
-        "0022_take_dates",
+        "0020_take_dates",
         take_dates.install,
         take_dates.uninstall,
         take_dates.uninstall_sqlite_triggers,
