@@ -65,12 +65,17 @@ def take_list(request: HttpRequest) -> HttpResponse:
     filterset = TakeFilter(request.GET, queryset=Take.objects.published())
     params = link_params(request.GET, filterset.filters)
     version = data_version.for_request(request)
-    # The chart counts the results too (without a question: one take per row): the facets need
-    # no count of their own (docs/performance.md, "Seventh round").
-    volume = list_volume(filterset, version)
-    counted = volume.counted if not (filterset.query or filterset.data_cleaned.get("question")) else None
-    # Sizes the facets and, when the chart did not, counts the results (kept in the cache per filters).
-    facets = filterset.facets(params, version=version, counted=counted)
+    if filterset.query:
+        # A search: the facets read the newest matches first, and the chart charts those.
+        facets = filterset.facets(params, version=version)
+        volume = list_volume(filterset, version)
+    else:
+        # The chart counts the results too (without a question: one take per row): the facets
+        # need no count of their own (docs/performance.md, "Seventh round").
+        volume = list_volume(filterset, version)
+        counted = None if filterset.data_cleaned.get("question") else volume.counted
+        # Sizes the facets and, when the chart did not, counts the results (kept per filters).
+        facets = filterset.facets(params, version=version, counted=counted)
     page_obj, page_notice = paginate(
         request, filterset.qs, count=filterset.total, first_ids=filterset.first_ids, capped=filterset.total_capped
     )
