@@ -189,6 +189,23 @@ class Branch:
     #: (model, key, fields): ``rows`` are grouped by ``key``, an id of ``model``, and the statement
     #: joins only the rows it keeps to ``model`` for their ``fields`` (``text``), the slug and label.
     labels: tuple | None = None
+    #: A branch that counts one column of the takes in an id list (``TakeColumn``): when other
+    #: branches count columns of the same takes, the statement reads those takes once for all.
+    column: TakeColumn | None = None
+
+
+@dataclass(frozen=True)
+class TakeColumn:
+    """What a branch counts when it groups the takes of an id list by one of their columns, as its
+    ``rows`` queryset does: the takes (``ids``, bound once per set), the column (``field``), the
+    chosen values listed first (``chosen``, with ``limit``: the rows read) and whether takes without
+    a value are left out (``not_null``)."""
+
+    ids: RawSQL
+    field: str
+    chosen: tuple = ()
+    limit: int | None = None
+    not_null: bool = False
 
 
 #: The columns every branch fills in ``run_together``: text values, then numbers, then ``n``.
@@ -205,12 +222,17 @@ def run_together(branches: list[Branch], using: str) -> dict[str, list[tuple]]:
     tables is plain SQL on both databases; a branch that can match nothing is left out.
     """
     parts, params = [], []
+    qn = connections[using].ops.quote_name
+    windows, window_params = shared_windows(branches, using)
     for index, branch in enumerate(branches):
+        window = windows.get(id(branch.column.ids)) if branch.column else None
         try:
-            sql, branch_params = branch.rows.query.get_compiler(using).as_sql()
+            if window:
+                sql, branch_params = counted_in_window(branch.column, window[0], qn)
+            else:
+                sql, branch_params = branch.rows.query.get_compiler(using).as_sql()
         except EmptyResultSet:
             continue
-        qn = connections[using].ops.quote_name
         source = f"({sql}) f"
         text = [f"f.{qn(c)}" for c in branch.text]
         if branch.labels:
@@ -227,8 +249,12 @@ def run_together(branches: list[Branch], using: str) -> dict[str, list[tuple]]:
     rows: dict[str, list[tuple]] = {branch.name: [] for branch in branches}
     if not parts:
         return rows
+    with_clause = ""
+    if windows:
+        with_clause = "WITH " + ", ".join(definition for _, definition in windows.values()) + " "
+        params = [*window_params, *params]
     with connections[using].cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
+        cursor.execute(with_clause + " UNION ALL ".join(parts), params)
         fetched = cursor.fetchall()
     for index, *values in fetched:
         branch = branches[index]
@@ -236,6 +262,51 @@ def run_together(branches: list[Branch], using: str) -> dict[str, list[tuple]]:
         numbers = values[TEXT_SLOTS : TEXT_SLOTS + len(branch.numbers)]
         rows[branch.name].append(branch_row(branch, text, numbers, values[-1]))
     return rows
+
+
+def shared_windows(branches: list[Branch], using: str) -> tuple[dict[int, tuple[str, str]], list]:
+    """For each id list whose takes two or more branches count a column of (``TakeColumn``), a
+    common table expression that reads those takes' counted columns once: ``{id of the id list:
+    (its name, "name AS (SELECT …)")}``, and its parameters. Named more than once in the statement, it is
+    computed once, on both databases (PostgreSQL and SQLite materialize such a CTE): the outlet,
+    collection and kind facets of the unfiltered list read 1,000 takes once instead of three times
+    (docs/performance.md, "Eighth round")."""
+    sharing: dict[int, list[TakeColumn]] = {}
+    for branch in branches:
+        if branch.column is not None:
+            sharing.setdefault(id(branch.column.ids), []).append(branch.column)
+    windows: dict[int, tuple[str, str]] = {}
+    params: list = []
+    qn = connections[using].ops.quote_name
+    for key, columns in sharing.items():
+        if len(columns) < 2:
+            continue
+        fields = sorted({column.field for column in columns})
+        takes = Take.objects.filter(pk__in=columns[0].ids).values(*fields)
+        try:
+            sql, window_params = takes.query.get_compiler(using).as_sql()
+        except EmptyResultSet:
+            continue
+        name = qn(f"window_{len(windows)}")
+        windows[key] = (name, f"{name} AS ({sql})")
+        params.extend(window_params)
+    return windows, params
+
+
+def counted_in_window(column: TakeColumn, name: str, qn) -> tuple[str, list]:
+    """The rows of a ``TakeColumn`` branch, counted from its shared window ``name``
+    (``shared_windows``): the columns, grouping, order and limit of the branch's own ``rows``."""
+    field = qn(Take._meta.get_field(column.field).column)
+    where = f" WHERE {field} IS NOT NULL" if column.not_null else ""
+    if column.limit is None:
+        return f"SELECT {field}, COUNT(*) AS {qn('n')} FROM {name}{where} GROUP BY {field}", []  # noqa: S608
+    params: list = list(column.chosen)
+    chosen = f"CASE WHEN {field} IN ({', '.join(['%s'] * len(params))}) THEN 1 ELSE 0 END" if params else "0"
+    sql = (
+        f"SELECT {field}, COUNT(*) AS {qn('n')}, {chosen} AS {qn('chosen')} FROM {name}{where} "  # noqa: S608
+        f"GROUP BY {field} ORDER BY {qn('chosen')} DESC, {qn('n')} DESC, {field} LIMIT {int(column.limit)}"
+    )
+    return sql, params
 
 
 def branch_row(branch: Branch, text: list, numbers: list, n: int) -> tuple:
@@ -287,7 +358,7 @@ class FacetCounter:
             self.bound[key] = id_list(ids, self.results.db)
         return self.bound[key]
 
-    def top(self, rows: QuerySet, key: str, name: str, labels: tuple) -> Branch:
+    def top(self, rows: QuerySet, key: str, name: str, labels: tuple, column: bool = False) -> Branch:
         """The ``FACET_CHOICES`` biggest of ``rows`` (grouped by ``key``, the id of ``labels``'s
         model, with ``n``), and the chosen ones whatever their size: one more is read, to know
         whether the facet lists only the biggest. Only those are joined to their slug and label
@@ -299,10 +370,13 @@ class FacetCounter:
         model, *fields = labels
         return Branch(
             name,
-            rows.order_by("-chosen", "-n")[: shown + 1],
+            # Ties at the cut broken by id: the same choices whichever way the statement is planned.
+            rows.order_by("-chosen", "-n", key)[: shown + 1],
             text=tuple(fields),
             shown=shown,
             labels=(model, key, tuple(fields)),
+            # A column of the takes themselves (outlet, collection): countable from a shared window.
+            column=TakeColumn(self.matching(name), key, tuple(chosen), shown + 1, not_null=True) if column else None,
         )
 
     def total(self) -> tuple[int, bool]:
@@ -388,6 +462,7 @@ class FacetCounter:
                 "publication_id",
                 "publication",
                 (Publication, "slug", "name"),
+                column=True,
             ),
             self.top(
                 Take.objects.filter(pk__in=self.matching("collection"), collection__isnull=False)
@@ -396,6 +471,7 @@ class FacetCounter:
                 "collection_id",
                 "collection",
                 (Collection, "slug", "title"),
+                column=True,
             ),
             Branch(
                 "kind",
@@ -404,5 +480,6 @@ class FacetCounter:
                 .annotate(n=Count("id"))
                 .order_by(),
                 text=("kind",),
+                column=TakeColumn(self.matching("kind"), "kind"),
             ),
         ]

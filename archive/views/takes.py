@@ -70,12 +70,12 @@ def take_list(request: HttpRequest) -> HttpResponse:
         facets = filterset.facets(params, version=version)
         volume = list_volume(filterset, version)
     else:
-        # The chart counts the results too (without a question: one take per row): the facets
-        # need no count of their own (docs/performance.md, "Seventh round").
+        # The chart counts the results too: one take per row, or with a question one position per
+        # take (``position_one_per_question``); the facets need no count of their own
+        # (docs/performance.md, "Seventh round" and "Eighth round").
         volume = list_volume(filterset, version)
-        counted = None if filterset.data_cleaned.get("question") else volume.counted
-        # Sizes the facets and, when the chart did not, counts the results (kept per filters).
-        facets = filterset.facets(params, version=version, counted=counted)
+        # Sizes the facets (kept per filters).
+        facets = filterset.facets(params, version=version, counted=volume.counted)
     page_obj, page_notice = paginate(
         request, filterset.qs, count=filterset.total, first_ids=filterset.first_ids, capped=filterset.total_capped
     )
