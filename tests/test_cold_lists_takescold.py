@@ -15,7 +15,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from archive import cache
+from archive import cache, timeline
 from archive.filters import TakeFilter, facets
 from archive.filters.facets import FacetCounter, newest_ids, run_together
 from archive.models import Position, Take, TakeKind
@@ -127,3 +127,42 @@ def test_a_list_under_a_question_counts_its_takes_from_its_chart(client, archive
     assert expected > 3
     assert response.context["page_obj"].paginator.count == expected == response.context["volume"].counted
     assert not [q for q in captured.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+
+
+def chart_as_before(rows, series) -> tuple:
+    """The chart's numbers as ``timeline.build`` computed them before: a table of days first."""
+    days, left_out = {}, 0
+    for day, precision, key, n in rows:
+        if day is None:
+            left_out += n
+        else:
+            by_key = days.setdefault((day, precision), {})
+            by_key[key] = by_key.get(key, 0) + n
+    if not days:
+        return "month", [], left_out
+    unit = timeline.unit_for(min(day for day, _ in days), max(day for day, _ in days))
+    index = {key: n for n, (key, _) in enumerate(series)}
+    counts = {}
+    for (day, precision), by_key in days.items():
+        for key, n in by_key.items():
+            if precision not in timeline.PLACEABLE[unit] or key not in index:
+                left_out += n
+            else:
+                counts.setdefault(timeline.bucket(day, unit), [0] * len(series))[index[key]] += n
+    return unit, sorted(counts.items()), left_out
+
+
+@pytest.mark.parametrize("span_days", [40, 300, 5000])
+def test_the_chart_built_in_one_pass_equals_the_chart_from_a_table_of_days(span_days):
+    start = datetime.date(2018, 6, 1)
+    series = [(1, "a"), (2, "b"), (None, "c")]
+    rows = [
+        (start + datetime.timedelta(days=(i * 37) % span_days), ("day", "month", "year")[i % 3 if i % 5 else 0], key, n)
+        for i, (key, n) in enumerate((k, 1 + i % 4) for i, k in enumerate([1, 2, None, 3] * 40))
+    ]
+    rows += [(None, "day", 1, 5), (None, "year", 2, 2)]
+    volume = timeline.build("x", "X", rows, series)
+    unit, columns, left_out = chart_as_before(rows, series)
+    assert volume.unit == unit and volume.left_out == left_out
+    assert [(c.start, [s.count for s in c.segments]) for c in volume.columns if c.total] == columns
+    assert volume.counted == sum(row[3] for row in rows)
