@@ -166,3 +166,11 @@ def test_the_chart_built_in_one_pass_equals_the_chart_from_a_table_of_days(span_
     assert volume.unit == unit and volume.left_out == left_out
     assert [(c.start, [s.count for s in c.segments]) for c in volume.columns if c.total] == columns
     assert volume.counted == sum(row[3] for row in rows)
+
+
+def test_the_tags_of_a_theme_are_indexed_by_theme_then_take():
+    """Migration 0021: the takes of a theme read from an index alone (the theme-filtered facets)."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, "archive_take_themes")
+    indexed = [c["columns"] for c in constraints.values() if c["index"] and not c["unique"]]
+    assert ["theme_id", "take_id"] in indexed
