@@ -344,9 +344,15 @@ class FacetCounter:
         self.read: dict[tuple | None, tuple[list[int], bool]] = {}
         self.bound: dict[tuple, RawSQL] = {}
         self.truncated: set[str] = set()
+        self.keys: dict[int, tuple[QuerySet, tuple[str, tuple] | None]] = {}
 
     def newest(self, queryset: QuerySet) -> tuple[list[int], bool]:
-        key = compiled(queryset, queryset.db)
+        # Each set of takes is asked for a dozen times (sizes, ids, the total): its SQL, the key of
+        # what was read, is compiled once per queryset (kept with it, so its id stays its own).
+        known = self.keys.get(id(queryset))
+        if known is None:
+            known = self.keys[id(queryset)] = (queryset, compiled(queryset, queryset.db))
+        key = known[1]
         if key not in self.read:
             self.read[key] = ([], False) if key is None else newest_ids(queryset, FACET_CAP)
         return self.read[key]
