@@ -1,7 +1,8 @@
 """Facets beside the take list: what each choice would count under the other filters in force.
 
 ``FacetCounter`` runs the queries (one aggregation per facet, whatever the number of choices, the
-six in one statement, ``run_together``; plus one that reads each distinct set of takes' newest
+six in one statement, ``run_together``, where the facets counting columns of one set of takes
+read those takes once, ``shared_windows``; plus one that reads each distinct set of takes' newest
 ids); ``flat_facet`` and ``stance_facet`` turn its rows into the choices the page lists, each with
 the link that applies or removes it.
 """
