@@ -26,6 +26,7 @@ from django.db.models.sql.where import AND, WhereNode
 from archive.db import search_index as schema
 from archive.search.backends.base import (
     SNIPPET_COLUMNS,
+    SNIPPET_FALLBACKS,
     SNIPPET_WORDS,
     BudgetExceeded,
     Candidates,
@@ -358,16 +359,28 @@ class SqliteBackend(SearchBackend):
     # -- what the page shows
 
     def snippets(self, table: str, query: Query, ids: Iterable[int]) -> dict[int, dict[str, str]]:
+        """``highlight()`` for a title, ``snippet()`` for the rest; a take's full text only when its
+        summary's snippet holds no match (``SNIPPET_FALLBACKS``; the card shows it only then).
+        ``snippet()`` of a full text repeating the 16 hostile words 25 times each costs ~1.3 ms a row
+        (it scores a passage around each of the ~400 matches against all of them), 26 ms of a page
+        of 20 whose summaries match anyway (docs/performance.md, "Hostile, third round")."""
         ids = list(ids)
         if not ids or not query.is_searchable:
             return {}
         columns = SNIPPET_COLUMNS[table]
         fts = f"{table}_fts"
         fts_columns = [c for c, _, _ in schema.DOCUMENTS[table]]
+
+        def marked(column: str) -> str:
+            if column == "title":
+                return f"highlight({fts}, {fts_columns.index(column)}, '{START}', '{END}')"
+            return f"snippet({fts}, {fts_columns.index(column)}, '{START}', '{END}', '{FRAGMENT}', {SNIPPET_WORDS})"
+
+        fallback, other = SNIPPET_FALLBACKS.get(table, (None, None))
         selects = ", ".join(
-            f"highlight({fts}, {fts_columns.index(c)}, '{START}', '{END}')"
-            if c == "title"
-            else f"snippet({fts}, {fts_columns.index(c)}, '{START}', '{END}', '{FRAGMENT}', {SNIPPET_WORDS})"
+            f"CASE WHEN instr({marked(other)}, '{START}') > 0 THEN NULL ELSE {marked(c)} END"
+            if c == fallback
+            else marked(c)
             for c in columns
         )
         placeholders = ", ".join(["%s"] * len(ids))
