@@ -138,3 +138,23 @@ def test_by_relevance_on_searched_rows_ranks_as_on_the_unsearched_ones(ranked_ta
         ids, _, _ = ranked_ids(filtered, "sanctions")
         assert [take.pk for take in filtered.search("sanctions").by_relevance("sanctions")] == ids
         assert [take.pk for take in filtered.by_relevance("sanctions")] == ids
+
+
+def test_a_take_card_shows_its_summarys_passage_else_its_full_texts(db):
+    """The full text's passage is shown only when the summary's has no match, so SQLite reads it
+    only then (``SNIPPET_FALLBACKS``: snippet() of a long full text is the costly part of a page)."""
+    from archive.search.backends.base import SNIPPET_FALLBACKS
+    from archive.search.query import parse
+    from archive.search.results import attach_snippets
+
+    in_summary = TakeFactory(title="One", summary="Talks on Yongbyon stalled.", body="Yongbyon again, in the text.")
+    in_body = TakeFactory(title="Two", summary="Nothing to mark here.", body="The text names Yongbyon once.")
+    takes = list(Take.objects.filter(pk__in=[in_summary.pk, in_body.pk]).order_by("pk"))
+    attach_snippets(takes, "yongbyon")
+    assert "<mark>Yongbyon</mark> stalled" in str(takes[0].snippet) and "again" not in str(takes[0].snippet)
+    assert "names <mark>Yongbyon</mark> once" in str(takes[1].snippet)
+    marked = backends.backend("default").snippets("archive_take", parse("yongbyon"), [in_summary.pk, in_body.pk])
+    assert SNIPPET_FALLBACKS["archive_take"] == ("body", "summary")
+    assert "\x02" in marked[in_body.pk]["body"]
+    if connection.vendor == "sqlite":
+        assert marked[in_summary.pk]["body"] is None  # not read: the summary's passage is shown

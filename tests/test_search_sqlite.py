@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.db import connection
+from django.db.models import F, Q
 
 from archive.db import search_index
 from archive.models import Quote, Take
@@ -177,3 +178,49 @@ def test_a_rebuild_merges_what_it_wrote(fragmented_index, monkeypatch):
     assert merged == [connection]
     assert segments("archive_quote") == 1
     assert Quote.objects.search("korea").count() == 4
+
+
+def test_a_search_already_applied_is_left_out_of_what_reads_only_its_matches():
+    """The take list ranks a queryset it has searched already: the window of the newest matches
+    tests the caller's other filters, not the search a second time (which listed every match)."""
+    from archive.search.backends import sqlite as engine
+    from archive.search.query import parse
+
+    query = parse("korea summit")
+    base = Take.objects.published().filter(kind="analysis")
+    searched = base.search("korea summit")
+
+    def sql(queryset) -> str:
+        return str(queryset.query)
+
+    assert "MATCH" in sql(searched)
+    pruned = engine._without_match(searched, query)
+    assert "MATCH" not in sql(pruned)
+    assert sql(pruned) == sql(base.alias(search_id=F("pk") + 0))  # the other filters stay, as they were
+    assert "MATCH" in sql(searched)  # the caller's queryset is untouched
+    # Another query's test, or one under a negation or an OR, is not the window's to leave out.
+    assert "MATCH" in sql(engine._without_match(searched, parse("korea")))
+    assert "MATCH" in sql(engine._without_match(base.exclude(pk__in=searched.values("pk")), query))
+    either = base.filter(Q(pk__in=searched.values("pk")) | Q(title="x"))
+    assert "MATCH" in sql(engine._without_match(either, query))
+    negated = Take.objects.exclude(pk__in=Take.objects.none()).search("korea summit").filter(~Q(title="x"))
+    assert "MATCH" not in sql(engine._without_match(negated, query))
+
+
+def test_ranking_a_searched_list_lists_its_matches_once():
+    """One statement reads the window (the newest matches, and their count): no listing of every
+    match for the caller's own search."""
+    from django.test.utils import CaptureQueriesContext
+
+    from archive.search.results import ranked_ids
+
+    for n in range(6):
+        TakeFactory(title=f"Korea summit take {n}")
+    TakeFactory(title="Nothing to see")
+    searched = Take.objects.published().search("korea summit")
+    with CaptureQueriesContext(connection) as ctx:
+        ids, count, capped = ranked_ids(searched, "korea summit")
+    assert (count, capped) == (6, False) and sorted(ids) == sorted(searched.values_list("pk", flat=True))
+    window = next(q["sql"] for q in ctx.captured_queries if "ORDER BY rowid DESC LIMIT" in q["sql"])
+    assert window.count("MATCH") == 2  # the window and its count: no "IN (SELECT rowid … MATCH …)"
+    assert ids == ranked_ids(Take.objects.published(), "korea summit")[0]

@@ -9,6 +9,7 @@ timeout and every request cold (an attacker varies the query, so the page cache 
 
 from __future__ import annotations
 
+import gc
 import math
 import random
 import threading
@@ -25,6 +26,7 @@ from django.db import connection
 from django.test import Client
 
 from archive.db import session
+from archive.limits import refreeze, tune_garbage_collector
 
 #: The issue's query: 16 common words, each repeated 20–30 times in every hostile body.
 MANY_WORDS = (
@@ -97,17 +99,35 @@ class Timed:
 
 
 def run_in_process(repeat: int, progress: Callable[[str], None] = lambda message: None) -> list[Timed]:
+    """``_run_in_process`` with the garbage collector tuned as archive/wsgi.py tunes a web worker's
+    (as ``benchmark.run`` does), and put back afterwards."""
+    threshold = gc.get_threshold()
+    tune_garbage_collector()
+    try:
+        return _run_in_process(repeat, progress)
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+
+
+def _run_in_process(repeat: int, progress: Callable[[str], None]) -> list[Timed]:
     """Each hostile search ``repeat`` times through Django's full stack, cache emptied first, under
-    the web process's ``statement_timeout`` (archive/limits.py)."""
+    the web process's ``statement_timeout`` (archive/limits.py).
+
+    Every search is requested once before any is timed, and the collector refrozen after that, as a
+    web worker does after its first requests: untuned, full collections (50–85 ms of CPU each,
+    walking every module object; three in a run of ``--repeat 5``) fell into timed searches and set
+    their p99 (docs/performance.md, "Hostile, third round")."""
     connection.ensure_connection()
     session.set_statement_timeout(connection, int(settings.WEB_STATEMENT_TIMEOUT_MS))
     client = Client(raise_request_exception=False)
-    results = []
-    for path, params in SEARCHES:
-        timed = Timed(url(path, params), label(path, params))
+    results = [Timed(url(path, params), label(path, params)) for path, params in SEARCHES]
+    for timed in results:
         warm = client.get(timed.url)  # compiles the templates once
         if warm.status_code not in (200, 500):  # a redirect (SECURE_SSL_REDIRECT) or refusal times nothing
             raise RuntimeError(f"{timed.url} answered {warm.status_code}, not a search page")
+    refreeze()
+    for timed in results:
         for _ in range(repeat):
             cache.clear()
             began = time.perf_counter()
@@ -115,7 +135,6 @@ def run_in_process(repeat: int, progress: Callable[[str], None] = lambda message
             timed.times.append((time.perf_counter() - began) * 1000)
             timed.errors += response.status_code >= 500
         progress(f"{timed.name}: p99 {timed.p99:,.0f} ms, {timed.errors} errors")
-        results.append(timed)
     return results
 
 

@@ -23,6 +23,11 @@ SNIPPET_WORDS = 32
 #: The highlighted columns of each searched table (takes' titles are highlighted whole).
 SNIPPET_COLUMNS = {"archive_take": ("title", "summary", "body"), "archive_quote": ("text",)}
 
+#: A column whose passage a page shows only when another's holds no match: (column, the other).
+#: A take's card shows its summary's matching passage, else its full text's (``attach_snippets``),
+#: so a backend may leave the full text's out (``None``) when the summary's has a match.
+SNIPPET_FALLBACKS = {"archive_take": ("body", "summary")}
+
 
 #: At most this many distinct words of a query are used to rank (its matching uses all of them).
 RANK_WORDS = 16
@@ -137,7 +142,8 @@ class SearchBackend(abc.ABC):
     @abc.abstractmethod
     def snippets(self, table: str, query: Query, ids: Iterable[int]) -> dict[int, dict[str, str]]:
         """Marked-up text (``highlight`` sentinel characters, not HTML) of the shown rows only, by
-        column of ``SNIPPET_COLUMNS``. One query."""
+        column of ``SNIPPET_COLUMNS``; the column of ``SNIPPET_FALLBACKS`` may be ``None`` where the
+        other column's text holds a match. One query."""
 
     @abc.abstractmethod
     def suggest_words(self, words: list[str]) -> dict[str, str]:

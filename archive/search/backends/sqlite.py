@@ -20,10 +20,13 @@ from django.core.exceptions import EmptyResultSet
 from django.db import OperationalError, connections
 from django.db.models import Exists, Expression, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
+from django.db.models.lookups import In
+from django.db.models.sql.where import AND, WhereNode
 
 from archive.db import search_index as schema
 from archive.search.backends.base import (
     SNIPPET_COLUMNS,
+    SNIPPET_FALLBACKS,
     SNIPPET_WORDS,
     BudgetExceeded,
     Candidates,
@@ -60,6 +63,51 @@ class FtsRowMatches(OwnTableCondition):
         fts = f"{self.table}_fts"
         column = f"{compiler.quote_name(self.alias)}.id"
         return f"EXISTS (SELECT 1 FROM {fts} WHERE {fts} MATCH %s AND {fts}.rowid = {column})", [self.match]
+
+
+class FtsMatchList(RawSQL):
+    """``SELECT rowid FROM <table>_fts WHERE … MATCH …``: every match of the index, the list
+    ``filter_matches`` tests rows against. Its own class, so that a statement that reads only
+    matches of the same query can leave the test out (``_without_match``)."""
+
+    def __init__(self, table: str, match: str) -> None:
+        super().__init__(f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH %s", (match,))
+        self.table, self.match = table, match
+
+
+def _is_match_test(condition, table: str, match: str) -> bool:
+    """Whether ``condition`` (a child of a WHERE) is ``filter_matches``'s test for ``match`` on
+    ``table``."""
+    if isinstance(condition, In) and isinstance(condition.rhs, FtsMatchList):
+        return (condition.rhs.table, condition.rhs.match) == (table, match)
+    return False
+
+
+def _pruned(node: WhereNode, table: str, match: str) -> WhereNode:
+    """``node`` without the match tests for ``match`` it ANDs: only through AND nodes that are
+    not negated, where leaving out a condition the rows pass anyway keeps the same rows."""
+    if node.connector != AND or node.negated:
+        return node
+    kept = [
+        _pruned(child, table, match) if isinstance(child, WhereNode) else child
+        for child in node.children
+        if not _is_match_test(child, table, match)
+    ]
+    return node.create(kept, node.connector, node.negated)
+
+
+def _without_match(queryset: QuerySet, query: Query) -> QuerySet:
+    """``queryset`` without its own test of ``query``'s matches (``filter_matches``), for a statement
+    that reads only rows of the index's matches of ``query`` anyway: the same rows, without listing
+    every match of the query a second time.
+
+    The take list ranks its results, a queryset already searched (``TakeFilter``), and so did the
+    API and the exports: the test inside the window's filters listed all 18,000 matches of the 16
+    hostile words again (~20 ms, as much as the facets' own listing) only to confirm that the
+    window's newest matches match (docs/performance.md, "Hostile, third round")."""
+    clone = queryset.all()
+    clone.query.where = _pruned(clone.query.where, queryset.model._meta.db_table, to_fts5_match(query))
+    return clone
 
 
 def _as_date(value) -> datetime.date | None:
@@ -152,8 +200,7 @@ class SqliteBackend(SearchBackend):
         """
         if not query.is_searchable:
             return queryset.none()
-        table = queryset.model._meta.db_table
-        matching = RawSQL(f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH %s", (to_fts5_match(query),))
+        matching = FtsMatchList(queryset.model._meta.db_table, to_fts5_match(query))
         return queryset.alias(search_id=F("pk") + 0).filter(search_id__in=matching)
 
     def filter_matches_walking(self, queryset: QuerySet, query: Query) -> QuerySet:
@@ -208,6 +255,8 @@ class SqliteBackend(SearchBackend):
         the index row by row."""
         if not query.is_searchable:
             return None
+        # Every row read below is one of the index's matches of ``query``.
+        base = _without_match(base, query)
         window = self._window(base, query, cap, date_field)
         if window is not None:
             return window
@@ -310,16 +359,28 @@ class SqliteBackend(SearchBackend):
     # -- what the page shows
 
     def snippets(self, table: str, query: Query, ids: Iterable[int]) -> dict[int, dict[str, str]]:
+        """``highlight()`` for a title, ``snippet()`` for the rest; a take's full text only when its
+        summary's snippet holds no match (``SNIPPET_FALLBACKS``; the card shows it only then).
+        ``snippet()`` of a full text repeating the 16 hostile words 25 times each costs ~1.3 ms a row
+        (it scores a passage around each of the ~400 matches against all of them), 26 ms of a page
+        of 20 whose summaries match anyway (docs/performance.md, "Hostile, third round")."""
         ids = list(ids)
         if not ids or not query.is_searchable:
             return {}
         columns = SNIPPET_COLUMNS[table]
         fts = f"{table}_fts"
         fts_columns = [c for c, _, _ in schema.DOCUMENTS[table]]
+
+        def marked(column: str) -> str:
+            if column == "title":
+                return f"highlight({fts}, {fts_columns.index(column)}, '{START}', '{END}')"
+            return f"snippet({fts}, {fts_columns.index(column)}, '{START}', '{END}', '{FRAGMENT}', {SNIPPET_WORDS})"
+
+        fallback, other = SNIPPET_FALLBACKS.get(table, (None, None))
         selects = ", ".join(
-            f"highlight({fts}, {fts_columns.index(c)}, '{START}', '{END}')"
-            if c == "title"
-            else f"snippet({fts}, {fts_columns.index(c)}, '{START}', '{END}', '{FRAGMENT}', {SNIPPET_WORDS})"
+            f"CASE WHEN instr({marked(other)}, '{START}') > 0 THEN NULL ELSE {marked(c)} END"
+            if c == fallback
+            else marked(c)
             for c in columns
         )
         placeholders = ", ".join(["%s"] * len(ids))
