@@ -152,7 +152,8 @@ def read_file(file: IO[bytes], progress=None) -> Document:
         document.take_count = scan.take_count
         _check_takes(file, start, reading, scan.take_count)
         document.take_source = lambda: _reread_takes(file, start)
-    document.slugs_of_takes = set(reading.seen["takes"]) - {k for k in reading.seen["takes"] if k.startswith("url:")}
+    # slugs, and URLs as "url:…" (a slug holds no colon): ``slug in`` it asks about slugs alone
+    document.slugs_of_takes = reading.seen["takes"]
     return reading.finish()
 
 
