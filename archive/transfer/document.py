@@ -97,6 +97,12 @@ class Document:
         if chunk:
             yield chunk
 
+    def close(self) -> None:
+        """Let go of the temporary files a streamed document keeps (its takes' slugs and URLs)."""
+        close = getattr(self.slugs_of_takes, "close", None)
+        if close is not None:
+            close()
+
     def take_slugs(self) -> Container[str]:
         """The slugs the document gives its takes."""
         if self.slugs_of_takes is not None:

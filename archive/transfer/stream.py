@@ -154,7 +154,11 @@ def read_file(file: IO[bytes], progress=None) -> Document:
         document.take_source = lambda: _reread_takes(file, start)
     # slugs, and URLs as "url:…" (a slug holds no colon): ``slug in`` it asks about slugs alone
     document.slugs_of_takes = reading.seen["takes"]
-    return reading.finish()
+    try:
+        return reading.finish()
+    except ImportFailed:
+        reading.seen["takes"].close()
+        raise
 
 
 def _check_takes(file: IO[bytes], start: int, reading: Reading, total: int) -> None:
