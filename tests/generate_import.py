@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import random
 import sys
+from collections.abc import Iterator
 
 WORDS = [
     "summit",
@@ -42,6 +43,14 @@ def sentence(rng: random.Random, words: int) -> str:
 
 
 def build(takes: int, seed: int = 2019) -> dict:
+    """The whole document in memory (for tests with a small N)."""
+    document, take_items = parts(takes, seed)
+    document["takes"] = list(take_items)
+    return document
+
+
+def parts(takes: int, seed: int = 2019) -> tuple[dict, Iterator[dict]]:
+    """The document without its takes, and the takes one at a time (the same as ``build``'s)."""
     rng = random.Random(seed)
     experts = max(10, takes // 20)
     publications = max(3, takes // 200)
@@ -73,6 +82,10 @@ def build(takes: int, seed: int = 2019) -> dict:
         "themes": [{"slug": f"theme-{t}", "name": f"Theme {t}"} for t in range(20)],
         "takes": [],
     }
+    return document, _takes(rng, takes, experts, publications)
+
+
+def _takes(rng: random.Random, takes: int, experts: int, publications: int) -> Iterator[dict]:
     for n in range(takes):
         authors = rng.sample(range(experts), rng.choice((1, 1, 2)))
         year, month, day = 2019, rng.randint(1, 12), rng.randint(1, 28)
@@ -109,14 +122,22 @@ def build(takes: int, seed: int = 2019) -> dict:
                     "quote": 1,
                 }
             )
-        document["takes"].append(take)
-    return document
+        yield take
 
 
 def main() -> None:
+    """Write the file a take at a time (a 1,000,000-take file is ~2 GB): the same text as
+    ``json.dump(build(count))``."""
     count, path = int(sys.argv[1]), sys.argv[2]
+    document, takes = parts(count)
+    head = json.dumps(document, ensure_ascii=False)
+    assert head.endswith('"takes": []}')
     with open(path, "w", encoding="utf-8") as out:
-        json.dump(build(count), out, ensure_ascii=False)
+        out.write(head[: -len("]}")])
+        for n, take in enumerate(takes):
+            out.write(", " if n else "")
+            json.dump(take, out, ensure_ascii=False)
+        out.write("]}")
 
 
 if __name__ == "__main__":

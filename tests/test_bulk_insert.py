@@ -45,3 +45,30 @@ def test_a_refused_row_raises_djangos_integrity_error_and_the_transaction_rolls_
     with pytest.raises(IntegrityError), transaction.atomic():
         bulk.insert_rows(Quote, ["take_id", "text", "speaker_id", "is_headline", "order"], rows)
     assert not Quote.objects.filter(take=take).exists()
+
+
+def test_batches_have_a_few_sizes_whatever_the_number_of_rows():
+    """SQLite keeps a connection's statements prepared by their text: the import's inserts must
+    come in a few sizes, not one per chunk (docs/performance.md, "Import in bounded memory")."""
+    sizes = set()
+    for count in range(0, 2000, 7):
+        batches = list(bulk.shaped(list(range(count)), 256))
+        assert [n for batch in batches for n in batch] == list(range(count))
+        sizes.update(len(batch) for batch in batches)
+    assert sizes == {256, 128, 64, 32, 16, 8, 4, 2, 1}
+    assert [len(b) for b in bulk.shaped(list(range(1000)), 256)] == [256, 256, 256, 128, 64, 32, 8]
+
+
+def test_sqlite_statements_repeat_across_chunks_of_different_sizes():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    take, speaker = TakeFactory(), ExpertFactory()
+    with CaptureQueriesContext(connection) as captured:
+        for count in (300, 301, 517, 1000):
+            rows = [(take.pk, f"Quote {n}", speaker.pk, False, n) for n in range(count)]
+            bulk.insert_rows(Quote, ["take_id", "text", "speaker_id", "is_headline", "order"], rows)
+    if connection.vendor == "sqlite":  # PostgreSQL's statements are one text whatever the rows
+        texts = {q["sql"].split(" VALUES ")[1].count("(") for q in captured.captured_queries}
+        assert texts <= {256, 128, 64, 32, 16, 8, 4, 2, 1}
+    assert Quote.objects.filter(take=take).count() == 2118

@@ -6,7 +6,13 @@ field (``pre_save``, ``get_db_prep_save``): for 1,000,000 small rows that Python
 the database's work. Here the caller passes values already in database form (ids, strings,
 booleans, dates, ``None``). Database triggers and constraints apply exactly as for any insert.
 
-On SQLite rows go in as ``INSERT … VALUES (…), (…)`` statements sized to the parameter limit. On
+On SQLite rows go in as ``INSERT … VALUES (…), (…)`` statements of a few fixed sizes (``shaped``):
+Python's ``sqlite3`` keeps the last 128 statements of a connection prepared, keyed by their text,
+and a multi-row ``VALUES`` compiles to about 1 kB of program per row. Sized to whatever rows a
+chunk had, nearly every chunk of an import prepared new statements of thousands of rows each, and
+the cache of them grew with the import (2 kB a take, 128 statements of up to 5,000 rows before
+it stopped; docs/performance.md, "Import in bounded memory, third round"). Batches of 256 rows,
+the rest in powers of two, give each table at most nine statements, prepared once. On
 PostgreSQL each column is one array parameter, ``INSERT … SELECT * FROM unnest(%s::type[], …)``
 (as Django's own ``bulk_create`` does): psycopg rewrites every ``%s`` of a statement into ``$n``
 with a regular expression in Python, which for a ``VALUES`` list of 20,000 placeholders cost
@@ -33,6 +39,26 @@ from django.db.models.expressions import RawSQL
 
 #: PostgreSQL (psycopg) binds at most 65,535 parameters a statement.
 POSTGRES_MAX_PARAMS = 65_535
+
+#: SQLite: the most rows in one multi-row ``INSERT`` (a power of two: see ``shaped``).
+SQLITE_ROWS = 256
+
+
+def shaped(items: Sequence, most: int) -> Iterator[Sequence]:
+    """Successive slices of ``items``: of ``most`` items each, then the rest as slices whose sizes
+    are decreasing powers of two (1,000 by 256: 256, 256, 256, 128, 64, 32, 8). A statement whose
+    text grows with its rows then has only a few texts, whatever the number of rows: a statement
+    cache (``sqlite3``'s) keeps them prepared instead of filling with a new one per batch."""
+    start, count = 0, len(items)
+    while count - start >= most:
+        yield items[start : start + most]
+        start += most
+    size = 1 << max(0, (count - start).bit_length() - 1)
+    while start < count:
+        if count - start >= size:
+            yield items[start : start + size]
+            start += size
+        size >>= 1
 
 
 def _batch_size(using: str, width: int) -> int:
@@ -76,10 +102,11 @@ def insert_rows(
         unnest = "SELECT * FROM unnest(" + ", ".join(f"%b::{db_type}[]" for db_type in types) + ")"
     tail = f" RETURNING {quote(model._meta.pk.column)}" if returning else ""
     size = _batch_size(using, len(fields))
+    # PostgreSQL's statement is the same text whatever its rows; SQLite's grows with them (``shaped``)
+    batches = (rows[start : start + size] for start in range(0, len(rows), size)) if unnest else None
     ids: list[int] = []
     with _cursor(connection) as cursor:
-        for start in range(0, len(rows), size):
-            batch = rows[start : start + size]
+        for batch in batches or shaped(rows, min(size, SQLITE_ROWS)):
             if unnest:
                 arrays = [list(column) for column in zip(*batch, strict=True)]
                 with connection.wrap_database_errors:

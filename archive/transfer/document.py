@@ -10,7 +10,7 @@ import datetime
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,7 +77,7 @@ class Document:
     #: A streamed document (archive/transfer/stream.py) keeps no takes in ``takes``: this reads them
     #: from the file again, in order, each time it is called, and ``slugs_of_takes`` holds their slugs.
     take_source: Callable[[], Iterator[Record]] | None = None
-    slugs_of_takes: set[str] | None = None
+    slugs_of_takes: Container[str] | None = None
     take_count: int | None = None
 
     def number_of_takes(self) -> int:
@@ -97,7 +97,13 @@ class Document:
         if chunk:
             yield chunk
 
-    def take_slugs(self) -> set[str]:
+    def close(self) -> None:
+        """Let go of the temporary files a streamed document keeps (its takes' slugs and URLs)."""
+        close = getattr(self.slugs_of_takes, "close", None)
+        if close is not None:
+            close()
+
+    def take_slugs(self) -> Container[str]:
         """The slugs the document gives its takes."""
         if self.slugs_of_takes is not None:
             return self.slugs_of_takes

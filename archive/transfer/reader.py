@@ -40,6 +40,7 @@ from archive.transfer.fields import (
     THEME,
     ItemReader,
 )
+from archive.transfer.spill import SpilledIndex
 
 SECTIONS = ("publications", "experts", "questions", "collections", "themes", "takes")
 TOP_LEVEL_KEYS = {*SECTIONS, "version"}
@@ -80,7 +81,10 @@ class Reading:
         self.problems = Problems()
         self.reader = ItemReader(self.problems)
         self.document = Document()
-        self.seen: dict[str, dict[str, int]] = {section: {} for section in SECTIONS}  # value -> index
+        # value -> the index of the item it was first seen in; the takes' (a slug and a URL or more
+        # each) in a temporary file, so that a file of any number of takes fits in memory
+        self.seen: dict[str, dict[str, int] | SpilledIndex] = {section: {} for section in SECTIONS}
+        self.seen["takes"] = SpilledIndex()
         self.progress = progress
 
     def top_level(self, keys, version: Any = FORMAT_VERSION) -> None:
@@ -104,11 +108,10 @@ class Reading:
         record.index = index
         seen = self.seen[section]
         for key, value in unique_keys(section, record):
-            if value in seen:
-                also = f"{section}[{seen[value]}]"
+            first = seen.setdefault(value, index)  # not the label: the index (takes: on disk)
+            if first != index:
+                also = f"{section}[{first}]"
                 self.problems.add(where, key, f"{describe(value)} is used twice in {section} (also {also})")
-            else:
-                seen[value] = index  # not the label: a string a take, kept until every take is read
         return record
 
     def finish(self) -> Document:

@@ -1,4 +1,7 @@
-"""The takes' plans between planning and writing, kept in a temporary file instead of memory.
+"""What an import keeps per take, kept in temporary files instead of memory.
+
+``SpilledList``: the takes' plans between planning and writing. ``SpilledIndex``: the slugs and
+URLs of the file's takes, for the checks that none repeats and for planning.
 
 A plan holds no text (``TakePlan.forget``), but a list of them still grew with the number of takes
 (~0.4 kB a take: 400 MB for a 1,000,000-take file). Planning and writing both walk the takes in
@@ -10,6 +13,7 @@ round").
 from __future__ import annotations
 
 import pickle
+import sqlite3
 import tempfile
 from collections.abc import Iterator
 from typing import Any
@@ -45,3 +49,30 @@ class SpilledList:
 
     def close(self) -> None:
         self._file.close()
+
+
+class SpilledIndex:
+    """Strings and the index of the item each was first seen in (``setdefault``, ``in``), in a
+    private temporary file: an SQLite database of Python's own ``sqlite3``, whatever database the
+    archive uses, deleted when closed. As a dict, the slugs and URLs of 1,000,000 takes held
+    ~250 MB (docs/performance.md, "Import in bounded memory, third round"); here the memory is
+    SQLite's page cache (2 MB by default), whatever the number of takes."""
+
+    def __init__(self) -> None:
+        # "": a temporary database on disk, private to this connection. The one transaction is never
+        # committed: nothing else reads the file, and pages go to it only when the cache is full.
+        self._db = sqlite3.connect("", isolation_level="DEFERRED", check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("CREATE TABLE seen (value TEXT PRIMARY KEY, first INTEGER NOT NULL) WITHOUT ROWID")
+
+    def setdefault(self, value: str, index: int) -> int:
+        """The index ``value`` was first seen at; ``index`` (now recorded) if it is new."""
+        if self._db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (value, index)).rowcount:
+            return index
+        return self._db.execute("SELECT first FROM seen WHERE value = ?", (value,)).fetchone()[0]
+
+    def __contains__(self, value: object) -> bool:
+        return self._db.execute("SELECT 1 FROM seen WHERE value = ?", (value,)).fetchone() is not None
+
+    def close(self) -> None:
+        self._db.close()

@@ -152,8 +152,13 @@ def read_file(file: IO[bytes], progress=None) -> Document:
         document.take_count = scan.take_count
         _check_takes(file, start, reading, scan.take_count)
         document.take_source = lambda: _reread_takes(file, start)
-    document.slugs_of_takes = set(reading.seen["takes"]) - {k for k in reading.seen["takes"] if k.startswith("url:")}
-    return reading.finish()
+    # slugs, and URLs as "url:…" (a slug holds no colon): ``slug in`` it asks about slugs alone
+    document.slugs_of_takes = reading.seen["takes"]
+    try:
+        return reading.finish()
+    except ImportFailed:
+        reading.seen["takes"].close()
+        raise
 
 
 def _check_takes(file: IO[bytes], start: int, reading: Reading, total: int) -> None:

@@ -46,6 +46,7 @@ class Command(BaseCommand):
             file = sys.stdin.buffer if name == "-" else Path(name).open("rb")  # noqa: SIM115 - closed below
         except OSError as exc:
             raise CommandError(f"cannot read {name}: {exc.strerror or exc}") from None
+        document = None
         try:
             if progress:
                 progress("checking the file")
@@ -62,6 +63,8 @@ class Command(BaseCommand):
         finally:
             if file is not sys.stdin.buffer:
                 file.close()
+            if document is not None:
+                document.close()
         heading = "Dry run: nothing was written. The import would give" if summary.dry_run else "Imported"
         self.stdout.write(f"{heading} ({name}):")
         for line in summary.lines():
