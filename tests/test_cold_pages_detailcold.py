@@ -103,7 +103,7 @@ def test_the_expert_page_renders_its_timeline_without_a_query_per_line(client, q
         response = client.get(expert.get_absolute_url())
     assert response.status_code == 200
     assert "Stances over time" in response.content.decode()
-    assert len(captured.captured_queries) <= 16
+    assert len(captured.captured_queries) <= 15  # the page's count cold, whatever the number of lines
 
 
 def test_the_record_of_an_expert_is_one_query_and_the_leaderboards_figure(quoted):
