@@ -313,6 +313,26 @@ def newest_positions(question: Question, expert_ids) -> QuerySet:
     )
 
 
+#: What a line of the expert page's timeline reads of a position (templates/jinja2/archive/expert_detail.html
+#: and cards/_stance_chip.html): no full text, no evidence.
+TIMELINE_FIELDS = (
+    "take_id",
+    "question_id",
+    "stance_id",
+    "take__title",
+    "take__slug",
+    "take__published",
+    "take__date_precision",
+    "question__text",
+    "question__slug",
+    "question__short_label",
+    "question__order",
+    "stance__label",
+    "stance__slug",
+    "stance__position",
+)
+
+
 def newest_positions_of(expert_id: int, limit: int) -> QuerySet:
     """An expert's ``limit`` newest published positions (newest take first, then by question), with
     take (its date, title and address), question and stance: what the expert page's "stances over
@@ -341,26 +361,6 @@ def newest_positions_of(expert_id: int, limit: int) -> QuerySet:
         .only(*TIMELINE_FIELDS)
         .order_by(*newest)
     )
-
-
-#: What a line of the expert page's timeline reads of a position (templates/jinja2/archive/expert_detail.html
-#: and cards/_stance_chip.html): no full text, no evidence.
-TIMELINE_FIELDS = (
-    "take_id",
-    "question_id",
-    "stance_id",
-    "take__title",
-    "take__slug",
-    "take__published",
-    "take__date_precision",
-    "question__text",
-    "question__slug",
-    "question__short_label",
-    "question__order",
-    "stance__label",
-    "stance__slug",
-    "stance__position",
-)
 
 
 def newest_holders(positions, experts: dict[int, Expert]) -> dict[int, list[StanceHolder]]:
