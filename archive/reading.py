@@ -313,9 +313,30 @@ def newest_positions(question: Question, expert_ids) -> QuerySet:
     )
 
 
+#: What a line of the expert page's timeline reads of a position (templates/jinja2/archive/expert_detail.html
+#: and cards/_stance_chip.html): no full text, no evidence.
+TIMELINE_FIELDS = (
+    "take_id",
+    "question_id",
+    "stance_id",
+    "take__title",
+    "take__slug",
+    "take__published",
+    "take__date_precision",
+    "question__text",
+    "question__slug",
+    "question__short_label",
+    "question__order",
+    "stance__label",
+    "stance__slug",
+    "stance__position",
+)
+
+
 def newest_positions_of(expert_id: int, limit: int) -> QuerySet:
     """An expert's ``limit`` newest published positions (newest take first, then by question), with
-    take, question, stance and evidence: what the expert page's "stances over time" lists.
+    take (its date, title and address), question and stance: what the expert page's "stances over
+    time" lists (it shows no evidence: the take's page does).
 
     The positions are ranked by a window over the expert's own takes (an index probe per
     authorship, a few hundred for a prolific author), and only the ``limit`` first are then joined
@@ -336,8 +357,8 @@ def newest_positions_of(expert_id: int, limit: int) -> QuerySet:
     )
     return (
         Position.objects.filter(pk__in=ranked)
-        .select_related("take", "question", "stance", "evidence", "evidence__speaker")
-        .defer("take__body", "take__summary", "take__standfirst")  # the timeline shows no full text
+        .select_related("take", "question", "stance")
+        .only(*TIMELINE_FIELDS)
         .order_by(*newest)
     )
 

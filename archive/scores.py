@@ -53,9 +53,10 @@ class Record:
         return self.came_true / self.resolved if self.resolved else None
 
 
-def records(expert_ids=None, minimum: int = 0, limit: int | None = None) -> list[Record]:
+def records(expert_ids=None, minimum: int = 0, limit: int | None = None, experts=None) -> list[Record]:
     """Each expert's record over the resolved predictions of their published takes (best first:
-    the lowest Brier score, then the highest came-true share)."""
+    the lowest Brier score, then the highest came-true share). ``experts``: those already loaded,
+    by id (the others are read in one query)."""
     gap = forecast_expression() - outcome_expression()
     rows = (
         # one filter() call: the aggregates below count over the same join (resolved predictions only)
@@ -76,7 +77,10 @@ def records(expert_ids=None, minimum: int = 0, limit: int | None = None) -> list
     if limit is not None:
         rows = rows[:limit]
     rows = list(rows)
-    experts = Expert.objects.in_bulk([row["expert_id"] for row in rows])
+    experts = dict(experts or {})
+    missing = [row["expert_id"] for row in rows if row["expert_id"] not in experts]
+    if missing:
+        experts.update(Expert.objects.in_bulk(missing))
     return [
         Record(
             expert=experts.get(row["expert_id"]),
@@ -96,5 +100,5 @@ def leaderboard() -> list[Record]:
 
 
 def record_of(expert: Expert) -> Record | None:
-    found = records(expert_ids=[expert.pk])
+    found = records(expert_ids=[expert.pk], experts={expert.pk: expert})
     return found[0] if found else None

@@ -193,16 +193,29 @@ class ExpertSections:
     record: object  # archive.scores.Record of their resolved predictions, or None
 
 
+def newest_quotes_of(expert: Expert, limit: int) -> list[Quote]:
+    """An expert's ``limit`` newest published quotes with their take, outlet and authors.
+
+    Someone quoted thousands of times (3,840 quotes for the benchmark's expert at 1,000,000
+    quotes): the quotes are ranked by their ids alone (the speaker's index, each take's status and
+    date), and only the ``limit`` first are then read whole with their take. Sorting the joined
+    rows instead carried every quote's text and take through the sort.
+    """
+    newest = ["-take__published", "take_id", "order", "id"]
+    ranked = Quote.objects.published().filter(speaker=expert).order_by(*newest).values("pk")[:limit]
+    return list(
+        Quote.objects.filter(pk__in=ranked)
+        .select_related("take", "take__publication")
+        .defer("take__body", "take__summary", "take__standfirst")  # a quote's caption shows no full text
+        .with_take_authors()
+        .order_by(*newest)
+    )
+
+
 def expert_sections(expert: Expert) -> ExpertSections:
     positions = list(newest_positions_of(expert.pk, POSITIONS_SHOWN + 1))
     # An expert quoted thousands of times: the newest few here, the rest on /quotes/?speaker=…
-    quotes = list(
-        Quote.objects.published()
-        .filter(speaker=expert)
-        .select_related("take", "take__publication")
-        .with_take_authors()
-        .order_by("-take__published", "take_id", "order", "id")[: QUOTES_SHOWN + 1]
-    )
+    quotes = newest_quotes_of(expert, QUOTES_SHOWN + 1)
     return ExpertSections(
         stances=stances_over_time(positions[:POSITIONS_SHOWN]),
         more_positions=len(positions) > POSITIONS_SHOWN,
