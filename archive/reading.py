@@ -280,6 +280,29 @@ def holders_by_stance(positions, expert_ids=None) -> dict[int, list[StanceHolder
     return holders
 
 
+#: The columns a holder's entry shows of each position (templates/jinja2/archive/cards/_holder.html,
+#: ``StanceHolder``, ``explain_holders``): the take's link, date and outlet, the stance's label, the
+#: evidence quote and its speaker's name. The rest of the five tables' columns (a take's texts, an
+#: outlet's description, a speaker's bio) were read and made into objects for nothing.
+HOLDER_FIELDS = (
+    "take_id",
+    "question_id",
+    "stance_id",
+    "evidence_id",
+    "confidence",
+    "take__title",
+    "take__slug",
+    "take__published",
+    "take__date_precision",
+    "take__publication",
+    "take__publication__name",
+    "stance__label",
+    "evidence__text",
+    "evidence__speaker",
+    "evidence__speaker__name",
+)
+
+
 def newest_positions(question: Question, expert_ids) -> QuerySet:
     """The ``StanceHolder.SHOWN`` newest published positions on ``question`` of each (expert, stance)
     for these experts, in one query whatever their number of takes (a window function ranks them).
@@ -308,7 +331,7 @@ def newest_positions(question: Question, expert_ids) -> QuerySet:
         )
         .filter(rank__lte=StanceHolder.SHOWN)
         .select_related("take", "take__publication", "stance", "evidence", "evidence__speaker")
-        .defer("take__body", "take__summary", "take__standfirst")  # ranked rows carry no full text
+        .only(*HOLDER_FIELDS)
         .order_by()
     )
 
