@@ -150,7 +150,7 @@ def expert_list(request: HttpRequest) -> HttpResponse:
     initials = cache.kept(
         "expert initials",
         tuple(param for param in signature if param[0] != "letter"),
-        lambda: filterset.filtered(exclude=("letter",)).initial_counts(),
+        lambda: filterset.filtered(exclude=("letter",), every=True).initial_counts(),
         version=data_version.for_request(request),
     )
     total = None if filterset.data_cleaned.get("letter") else sum(initials.values())
