@@ -5,7 +5,7 @@ import html
 
 import pytest
 
-from archive.models import Relation, Status
+from archive.models import Expert, Relation, Status, Take
 from tests.factories import (
     AffiliationFactory,
     ExpertFactory,
@@ -208,3 +208,25 @@ def test_the_summary_path_shows_what_every_position_would(client):
         return ([p.pk for p in entry[0]], entry[1], [p.pk for p in entry[2]], entry[3])
 
     assert {key: pks(value) for key, value in shown.items()} == {key: pks(value) for key, value in full.items()}
+
+
+def test_experts_by_stance_list_exactly_the_holders_in_name_order(client):
+    """The experts listed under a question (and a stance) are the experts holding it in the
+    who-holds-what table, by name, whichever way the filter finds them (EXISTS per expert)."""
+    from archive.models import ExpertStance
+    from tests.archive_data import build_archive
+
+    archive = build_archive(12, n_experts=9)
+    question = archive.questions[1]
+    stance = archive.stances[question.pk][0]
+    for query, rows in (
+        (f"question={question.slug}", ExpertStance.objects.filter(question=question)),
+        (f"question={question.slug}&stance={stance.slug}", ExpertStance.objects.filter(stance=stance)),
+    ):
+        holders = Expert.objects.filter(pk__in=rows.values("expert_id")).order_by("sort_name", "name", "pk")
+        page = client.get(f"/experts/?{query}").context["page_obj"]
+        assert [e.pk for e in page.object_list] == [e.pk for e in holders][: len(page.object_list)]
+        assert page.paginator.count == holders.count() > 0
+        assert [e.take_count for e in page.object_list] == [
+            Take.objects.published().filter(authorships__expert=e).count() for e in page.object_list
+        ]

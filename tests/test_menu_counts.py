@@ -156,3 +156,24 @@ def test_a_menu_past_its_listing_limit_is_not_counted(client, archive):
     assert menus["speaker"].counts is None
     assert menus["speaker"].note
     assert sum(menus["question"].counts.values()) > 0
+
+
+@pytest.mark.parametrize("cap", [3, 1000])
+def test_the_stance_menu_under_a_chosen_question_counts_its_stances_as_every_stance_was(archive, monkeypatch, cap):
+    """With a question chosen the Stance menu lists that question's stances only, and only they
+    are counted (``expert_menu_counts(question=…)``): the same numbers as when every question's
+    stances were counted, past the cap (the same newest takes) and under it."""
+    from archive.filters import ExpertFilter
+    from archive.filters.menu_counts import expert_menu_counts
+
+    monkeypatch.setattr("archive.filters.menu_counts.FACET_CAP", cap)
+    question = archive.questions[2]
+    filterset = ExpertFilter({"question": question.slug}, queryset=Expert.objects.public())
+    every = expert_menu_counts(filterset.menu_bases(), None, "default")
+    chosen = expert_menu_counts(filterset.menu_bases(), None, "default", question=question.pk)
+    prefix = question.slug + "/"
+    assert chosen.of("stance") == {key: n for key, n in every.of("stance").items() if key.startswith(prefix)}
+    assert chosen.of("stance") and set(every.of("stance")) - set(chosen.of("stance"))  # the others: left out
+    for name in ("publication", "theme"):
+        assert chosen.of(name) == every.of(name)
+    assert chosen.over == every.over

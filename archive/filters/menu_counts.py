@@ -144,12 +144,18 @@ EXPERT_MENU_KEYS = {
 }
 
 
-def expert_menu_counts(takes: dict[str, QuerySet], authors: QuerySet | None, using: str) -> MenuCounts:
+def expert_menu_counts(
+    takes: dict[str, QuerySet], authors: QuerySet | None, using: str, question: int | None = None
+) -> MenuCounts:
     """Distinct experts per choice of each menu: among the authors of ``takes[name]`` (the
     published takes meeting every take filter but that menu's own, their newest ``FACET_CAP``),
     those ``authors`` leaves (the expert filters, or ``None``), whose take holds the stance
     (answers the question, is in the outlet, carries the theme). One statement for every menu,
-    after reading each distinct set of takes' ids once (most menus share one)."""
+    after reading each distinct set of takes' ids once (most menus share one).
+
+    ``question``: the chosen question's id, whose stances are the only ones the Stance menu then
+    lists: its stances alone are counted (the same counts; the takes' positions on the other
+    questions, two in three of those the branch joined, are left unread)."""
     read: dict[tuple | None, tuple[list[int], bool]] = {}
     over, branches = set(), []
     for name in [name for name in EXPERT_MENU_KEYS if name in takes]:
@@ -165,6 +171,8 @@ def expert_menu_counts(takes: dict[str, QuerySet], authors: QuerySet | None, usi
             wrote = TakeAuthor.objects.using(using).filter(take_id__in=id_list(take_ids, using))
             if authors is not None:
                 wrote = wrote.filter(expert__in=authors)
+            if name == "stance" and question is not None:
+                wrote = wrote.filter(take__positions__question_id=question)
             branches.append(_counted(name, wrote, EXPERT_MENU_KEYS[name], "expert_id"))
     rows = run_together(branches, using) if branches else {}
     counts = tuple((name, _keyed(rows.get(name, []))) for name in EXPERT_MENU_KEYS if name in takes)

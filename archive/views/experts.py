@@ -30,6 +30,7 @@ from archive.opendata import links
 from archive.pagination import paginate
 from archive.phases import PHASES
 from archive.reading import (
+    HOLDER_FIELDS,
     explain_holders,
     holders_by_stance,
     newest_holders,
@@ -81,6 +82,7 @@ def stance_groups(experts: list[Expert], filterset: ExpertFilter, question: Ques
             Position.objects.filter(question=question, take__in=their_takes)
             .filter(take__in=filterset.takes(exclude=("question", "stance")).values("pk"))
             .as_records()
+            .only("question", *HOLDER_FIELDS)
         )
         holders = holders_by_stance(positions, expert_ids=set(shown))
     wanted = {stance.pk for stance in filterset.data_cleaned.get("stance") or []}
@@ -94,13 +96,14 @@ def stance_groups(experts: list[Expert], filterset: ExpertFilter, question: Ques
 def menu_counts(filterset: ExpertFilter, signature: tuple, version: int | None) -> dict:
     """Experts per choice of each menu (archive/filters/menu_counts.py), kept per set of filters;
     a menu whose value is chosen gets none."""
+    data = filterset.data_cleaned
+    chosen = data["question"][0].pk if data.get("question") else None
     counted = cache.kept(
         "expert menu counts",
         signature,
-        lambda: expert_menu_counts(filterset.menu_bases(), filterset.authors(), filterset.qs.db),
+        lambda: expert_menu_counts(filterset.menu_bases(), filterset.authors(), filterset.qs.db, question=chosen),
         version=version,
     )
-    data = filterset.data_cleaned
     counts = {
         name: (None if data.get(name) else counted.of(name)) for name in ("question", "stance", "publication", "theme")
     }
@@ -139,17 +142,20 @@ def filter_choices() -> dict:
 @require_safe
 def expert_list(request: HttpRequest) -> HttpResponse:
     filterset = ExpertFilter(request.GET, queryset=Expert.objects.public())
-    experts = filterset.qs.with_take_counts().prefetch_related("affiliations").order_by("sort_name", "name", "pk")
+    # Paged without the take counts: an annotated queryset keeps its filters in the rows' query too
+    # (archive/pagination.py), which ran them twice; the page's 50 rows are counted afterwards.
+    experts = filterset.qs.prefetch_related("affiliations").order_by("sort_name", "name", "pk")
     signature = tuple(filterset.canonical_params())
     # The A–Z counts add up to the total when no letter is chosen: one pass over the experts, not two.
     initials = cache.kept(
         "expert initials",
         tuple(param for param in signature if param[0] != "letter"),
-        lambda: filterset.filtered(exclude=("letter",)).initial_counts(),
+        lambda: filterset.filtered(exclude=("letter",), every=True).initial_counts(),
         version=data_version.for_request(request),
     )
     total = None if filterset.data_cleaned.get("letter") else sum(initials.values())
     page_obj, page_notice = paginate(request, experts, per_page=EXPERTS_PER_PAGE, count=total)
+    page_obj.object_list = page_obj.object_list.with_take_counts()
     data = filterset.data_cleaned
     choices = filter_choices()
     # The questions menu loads every question with its stances: the chosen one's groups use them.
