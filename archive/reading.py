@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -255,8 +255,12 @@ def _linked(positions: Iterable[Position]) -> list[Position]:
     entry links a take under its own stance, again under each other stance the expert held, and as
     the lead (385 links to ~165 takes on the first page of the busiest question's experts)."""
     rows = list(positions)
+    urls: dict[int, str] = {}  # a co-written take comes once per author: reversed once
     for position in rows:
-        position.take_url = position.take.get_absolute_url()
+        url = urls.get(position.take_id)
+        if url is None:
+            url = urls[position.take_id] = position.take.get_absolute_url()
+        position.take_url = url
     return rows
 
 
@@ -397,23 +401,32 @@ def newest_positions_of(expert_id: int, limit: int) -> QuerySet:
 
 
 def newest_holders(positions, experts: dict[int, Expert]) -> dict[int, list[StanceHolder]]:
-    """Group rows of ``newest_positions`` under each stance, one entry per expert, by sort name."""
+    """Group rows of ``newest_positions`` under each stance, one entry per expert, by sort name.
+
+    Linear in the rows: each expert's positions are sorted once per stance, and the takes holding
+    another stance are the expert's total less this stance's (summing every (expert, stance) count
+    again for each holder made the grouping quadratic in the page's holders)."""
     held: dict[int, dict[int, list[Position]]] = defaultdict(lambda: defaultdict(list))
     counts: dict[tuple[int, int], int] = {}
     for position in _linked(positions):
         held[position.holder_id][position.stance_id].append(position)
         counts[position.holder_id, position.stance_id] = position.held
+    totals: Counter[int] = Counter()
+    for (expert_id, _), n in counts.items():
+        totals[expert_id] += n
     holders: dict[int, list[StanceHolder]] = defaultdict(list)
     for expert_id, by_stance in held.items():
+        for rows in by_stance.values():
+            rows.sort(key=_newest_first, reverse=True)
         for stance_id, mine in by_stance.items():
             others = [p for other, rows in by_stance.items() if other != stance_id for p in rows]
             holders[stance_id].append(
                 StanceHolder(
                     expert=experts[expert_id],
-                    positions=sorted(mine, key=_newest_first, reverse=True),
-                    others=sorted(others, key=_newest_first, reverse=True),
+                    positions=mine,
+                    others=sorted(others, key=_newest_first, reverse=True) if len(by_stance) > 2 else others,
                     takes=counts[expert_id, stance_id],
-                    other_takes=sum(n for (e, s), n in counts.items() if e == expert_id and s != stance_id),
+                    other_takes=totals[expert_id] - counts[expert_id, stance_id],
                 )
             )
     for entries in holders.values():
