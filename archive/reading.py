@@ -255,12 +255,8 @@ def _linked(positions: Iterable[Position]) -> list[Position]:
     entry links a take under its own stance, again under each other stance the expert held, and as
     the lead (385 links to ~165 takes on the first page of the busiest question's experts)."""
     rows = list(positions)
-    urls: dict[int, str] = {}  # a co-written take comes once per author: reversed once
     for position in rows:
-        url = urls.get(position.take_id)
-        if url is None:
-            url = urls[position.take_id] = position.take.get_absolute_url()
-        position.take_url = url
+        position.take_url = position.take.get_absolute_url()
     return rows
 
 
