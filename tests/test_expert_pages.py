@@ -177,19 +177,21 @@ def test_a_prolific_holder_lists_the_five_newest_takes_and_counts_the_rest(clien
     assert "and 4 earlier takes" in html and "8 May 2019" in html and "3 May 2019" not in html
 
 
-def test_the_summary_path_shows_what_every_position_would(client):
-    """Groups read from the summary (newest five per stance, counts) equal those built from all positions."""
+@pytest.mark.parametrize("stance_count", [2, 3])
+def test_the_summary_path_shows_what_every_position_would(client, stance_count):
+    """Groups read from the summary (newest five per stance, counts) equal those built from all
+    positions: with two stances an expert's other stance is one list, with three two merged."""
     from archive.models import Position
     from archive.reading import holders_by_stance
 
     q = QuestionFactory(slug="q")
-    stances = [StanceFactory(question=q, position=n) for n in range(3)]
+    stances = [StanceFactory(question=q, position=n) for n in range(stance_count)]
     experts = [ExpertFactory(sort_name=f"Expert {n}") for n in range(4)]
     for n in range(40):
         authors = [experts[n % 4]] + ([experts[(n + 1) % 4]] if n % 3 == 0 else [])
         published = None if n % 7 == 0 else datetime.date(2019, 1 + n % 12, 1 + n % 28)
         take = TakeFactory(authors=authors, published=published, status=Status.DRAFT if n % 11 == 0 else "published")
-        PositionFactory(take=take, stance=stances[(n * 5) % 3])
+        PositionFactory(take=take, stance=stances[(n * 5) % stance_count])
     response = client.get("/experts/", {"question": "q"})
     shown = {
         (s.pk, h.expert.pk): (h.recent, h.earlier, h.recent_others, h.earlier_others)
