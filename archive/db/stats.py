@@ -7,7 +7,7 @@ runs (it then keeps them in ``sqlite_stat1``). So the bulk paths (``import_takes
 ``ANALYZE_AFTER_TAKES``, ``generate_corpus``, ``load_fixtures``) call ``analyze()`` on the tables
 they wrote, and ``manage.py benchmark`` reports ``describe()``. ``analyze()`` also compacts the journal
 of published takes per date (archive/db/take_dates.py), which a bulk write grows by a row per take
-on SQLite.
+on SQLite, and the journal of experts' prediction records (archive/db/expert_records.py).
 """
 
 # ruff: noqa: S608 - table names come from ARCHIVE_TABLES or the caller's fixed list, quoted.
@@ -17,12 +17,12 @@ from collections.abc import Iterable
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from archive.db import take_dates
+from archive.db import expert_records, take_dates
 from archive.db.data_version import DERIVED_TABLES, TABLES
 
 #: What the bulk paths write: the editorial tables, the tables triggers derive from them, and
 #: PostgreSQL's spelling word list (SQLite's search tables are FTS5's own and need none).
-ARCHIVE_TABLES = (*TABLES, *DERIVED_TABLES, "archive_search_word")
+ARCHIVE_TABLES = (*TABLES, *DERIVED_TABLES, expert_records.TABLE, "archive_search_word")
 
 #: An import that writes this many takes (created or updated) analyzes the tables afterwards.
 ANALYZE_AFTER_TAKES = 2000
@@ -46,6 +46,8 @@ def analyze(connection: BaseDatabaseWrapper, tables: Iterable[str] = ARCHIVE_TAB
         return names
     if take_dates.TABLE in names:
         take_dates.compact(connection)
+    if expert_records.TABLE in names:
+        expert_records.compact(connection)
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
