@@ -112,7 +112,10 @@ class SectionPlanning:
         for records in batched(getattr(self.doc, name), SECTION_CHUNK):
             creates, updates = self.plan_simple(name, model, records, refs)
             extra = more(creates, updates) if more else None
-            plans.extend([(creates, self.finish_tally(name, updates), extra)])
+            # kept without their records (writing does not read them): less to pickle
+            creates = [(obj, None, ref_values) for obj, _record, ref_values in creates]
+            updates = [(obj, None, *rest) for obj, _record, *rest in self.finish_tally(name, updates)]
+            plans.extend([(creates, updates, extra)])
         return plans
 
     def plan_publications(self) -> None:
