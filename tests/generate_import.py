@@ -1,6 +1,9 @@
 """Make a large, realistic import document, for the import benchmark and for tests with a small N.
 
     .venv/bin/python tests/generate_import.py 100000 /tmp/takes-100k.json
+    .venv/bin/python tests/generate_import.py 10000 /tmp/experts.json 200000   # 200,000 experts
+
+The optional third argument is the number of experts (by default one for twenty takes, at least ten).
     time .venv/bin/python manage.py import_takes /tmp/takes-100k.json
 
 Each take has one or two authors, two quotes (one headline), one or two positions with evidence,
@@ -42,17 +45,17 @@ def sentence(rng: random.Random, words: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize() + "."
 
 
-def build(takes: int, seed: int = 2019) -> dict:
+def build(takes: int, seed: int = 2019, experts: int | None = None) -> dict:
     """The whole document in memory (for tests with a small N)."""
-    document, take_items = parts(takes, seed)
+    document, take_items = parts(takes, seed, experts)
     document["takes"] = list(take_items)
     return document
 
 
-def parts(takes: int, seed: int = 2019) -> tuple[dict, Iterator[dict]]:
+def parts(takes: int, seed: int = 2019, experts: int | None = None) -> tuple[dict, Iterator[dict]]:
     """The document without its takes, and the takes one at a time (the same as ``build``'s)."""
     rng = random.Random(seed)
-    experts = max(10, takes // 20)
+    experts = max(10, takes // 20) if experts is None else experts
     publications = max(3, takes // 200)
     questions = [
         {
@@ -129,7 +132,8 @@ def main() -> None:
     """Write the file a take at a time (a 1,000,000-take file is ~2 GB): the same text as
     ``json.dump(build(count))``."""
     count, path = int(sys.argv[1]), sys.argv[2]
-    document, takes = parts(count)
+    experts = int(sys.argv[3]) if len(sys.argv) > 3 else None
+    document, takes = parts(count, experts=experts)
     head = json.dumps(document, ensure_ascii=False)
     assert head.endswith('"takes": []}')
     with open(path, "w", encoding="utf-8") as out:

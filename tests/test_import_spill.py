@@ -4,8 +4,11 @@ import io
 import json
 
 import pytest
+from django.core.management import CommandError, call_command
 
-from archive.transfer.spill import SpilledIndex, SpilledList
+from archive.models import Affiliation, Collection, Expert, Publication, Take
+from archive.transfer import section_plans, spill
+from archive.transfer.spill import SpilledIndex, SpilledList, SpilledMap
 from archive.transfer.stream import read_file
 from tests.generate_import import build
 
@@ -49,3 +52,121 @@ def test_a_streamed_documents_take_slugs_are_its_slugs_not_its_urls():
     assert all(take["slug"] in slugs for take in document["takes"])
     assert "take-30" not in slugs
     assert "https://example.org/takes/3" not in slugs
+
+
+def test_the_list_gathers_appended_items_into_chunks(monkeypatch):
+    monkeypatch.setattr(spill, "APPEND_CHUNK", 3)
+    spilled = SpilledList()
+    for n in range(7):
+        spilled.append(n)
+    assert len(spilled) == 7 and spilled._chunks == 2  # the seventh is still in memory
+    assert list(spilled) == list(range(7)) and spilled._chunks == 3
+    spilled.append(7)
+    spilled.extend([8, 9])
+    assert list(spilled) == list(range(10)) and len(spilled) == 10
+    spilled.close()
+
+
+def test_the_map_is_a_dict_and_a_set_on_disk():
+    ids = SpilledMap()
+    ids["expert-1"] = 1
+    ids.update({"expert-2": 2})
+    ids.update([("expert-3", 3), ("expert-1", 10)])
+    assert ids["expert-1"] == 10 and ids.get("expert-2") == 2 and ids.get("expert-4") is None
+    assert "expert-3" in ids and "expert-4" not in ids and len(ids) == 3
+    with pytest.raises(KeyError):
+        ids["expert-4"]
+    taken = SpilledMap()
+    taken.add(5)
+    taken.add_all([6, 7, 5])
+    taken[8] = 'takes[3] "kim"'
+    assert 5 in taken and 7 in taken and 9 not in taken and "5" not in taken and len(taken) == 4
+    assert taken[8] == 'takes[3] "kim"'
+    ids.close()
+    taken.close()
+
+
+# --------------------------------------------------------------------------- reference sections streamed
+
+
+def run(tmp_path, data, *args) -> str:
+    path = tmp_path / "takes.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    out = io.StringIO()
+    call_command("import_takes", str(path), *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def exported(tmp_path) -> bytes:
+    path = tmp_path / "out.json"
+    call_command("export_takes", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+    return path.read_bytes()
+
+
+def small_chunks(monkeypatch):
+    """Reference sections read, planned and written a few items at a time."""
+    monkeypatch.setattr(spill, "APPEND_CHUNK", 3)
+    monkeypatch.setattr(section_plans, "SECTION_CHUNK", 4)
+
+
+@pytest.mark.django_db
+def test_reference_sections_in_many_chunks_import_as_in_one(tmp_path, monkeypatch):
+    data = build(40, experts=23)
+    run(tmp_path, data)
+    in_one = exported(tmp_path)
+    Take.objects.all().delete()
+    for model in (Expert, Collection, Publication):
+        model.objects.all().delete()
+    small_chunks(monkeypatch)
+    out = run(tmp_path, data)
+    assert "experts: 23 created" in out and "takes: 40 created" in out
+    assert exported(tmp_path) == in_one
+    for n in (2, 13, 22):  # new affiliations for three experts, in three chunks
+        data["experts"][n]["affiliations"] = [{"organization": f"Elsewhere {n}", "role": "Chair"}]
+    data["publications"][-1]["name"] = "Renamed"
+    out = run(tmp_path, data)
+    assert "experts: 0 created, 3 updated, 20 unchanged" in out
+    assert "publications: 0 created, 1 updated, 2 unchanged" in out
+    assert "takes: 0 created, 0 updated, 40 unchanged" in out
+    assert Affiliation.objects.filter(organization__startswith="Elsewhere").count() == 3
+    assert Affiliation.objects.count() == 23
+    assert Publication.objects.get(slug=data["publications"][-1]["slug"]).name == "Renamed"
+
+
+@pytest.mark.django_db
+def test_a_problem_late_in_a_reference_section_is_reported_with_the_others(tmp_path, monkeypatch):
+    small_chunks(monkeypatch)
+    data = build(30, experts=20)
+    data["experts"][19]["affiliations"][0]["start_year"] = 1800
+    data["takes"][25]["published"] = "2019-13"
+    with pytest.raises(CommandError) as refused:
+        run(tmp_path, data)
+    assert 'experts[19] "expert-19": affiliations[0]: start_year: 1800 is not a plausible year' in str(refused.value)
+    assert 'takes[25] "take-25": published' in str(refused.value)
+    # the file well formed, the problems found while planning, against the database
+    data["experts"][19]["affiliations"][0]["start_year"] = 2001
+    data["takes"][25]["published"] = "2019-03"
+    data["collections"].append({"slug": "late-series", "title": "Late", "publication": "nowhere"})
+    data["takes"][28]["authors"] = ["ghost"]
+    with pytest.raises(CommandError) as refused:
+        run(tmp_path, data)
+    message = str(refused.value)
+    assert 'collections[1] "late-series": publication: "nowhere" is not a known publication slug' in message
+    assert '"ghost"' in message and "takes[28]" in message
+    assert not Expert.objects.exists() and not Publication.objects.exists() and not Take.objects.exists()
+
+
+@pytest.mark.django_db
+def test_takes_may_name_experts_of_the_database_and_of_the_file(tmp_path, monkeypatch):
+    small_chunks(monkeypatch)
+    run(tmp_path, build(20, experts=12))
+    data = build(20, experts=12)
+    data["experts"] = data["experts"][6:]  # the first six only in the database now
+    data["takes"].append({**data["takes"][0], "slug": "one-more", "url": "https://example.org/more"})
+    data["takes"][-1]["authors"] = ["expert-0", "expert-11"]
+    out = run(tmp_path, data)
+    assert "takes: 1 created, 0 updated, 20 unchanged" in out
+    assert list(Take.objects.get(slug="one-more").authors.values_list("slug", flat=True).order_by("slug")) == [
+        "expert-0",
+        "expert-11",
+    ]

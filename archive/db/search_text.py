@@ -72,14 +72,21 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", _MARK.sub("", unicodedata.normalize("NFD", text)))
 
 
-@lru_cache(maxsize=100_000)
+#: Entries of each of the two word caches below. Common words stay in them (each use moves a word to
+#: the front); a rare token (a number, a name) takes one entry of each until it is pushed out, ~0.1 kB
+#: each: at 100,000 entries each they held ~20 MB once an import had written 100,000 takes
+#: (docs/performance.md, "Import in bounded memory, fourth round").
+WORD_CACHE = 20_000
+
+
+@lru_cache(maxsize=WORD_CACHE)
 def word(token: str) -> str:
     """One token of the original text as it is searched (unstemmed): one word, possibly empty.
     A token that folding splits (``½`` → ``1⁄2``) is joined into one (``12``)."""
     return "".join(WORD.findall(fold(token)))
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=WORD_CACHE)
 def stem(folded: str) -> str:
     """Snowball English of a folded word, as PostgreSQL's ``english_stem``; words with a digit
     are filed as numbers by PostgreSQL's parser and not stemmed."""

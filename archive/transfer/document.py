@@ -79,6 +79,9 @@ class Document:
     take_source: Callable[[], Iterator[Record]] | None = None
     slugs_of_takes: Container[str] | None = None
     take_count: int | None = None
+    #: A streamed document keeps its reference sections' records on disk (``spill.SpilledList``) and
+    #: their slugs in an on-disk index: section -> the index (theme names in it as "name:…").
+    slugs_of: dict[str, Container[str]] = field(default_factory=dict)
 
     def number_of_takes(self) -> int:
         return self.take_count if self.take_count is not None else len(self.takes)
@@ -98,10 +101,18 @@ class Document:
             yield chunk
 
     def close(self) -> None:
-        """Let go of the temporary files a streamed document keeps (its takes' slugs and URLs)."""
-        close = getattr(self.slugs_of_takes, "close", None)
-        if close is not None:
-            close()
+        """Let go of the temporary files a streamed document keeps (its records, slugs and URLs)."""
+        sections = (self.publications, self.experts, self.questions, self.collections, self.themes)
+        for held in (self.slugs_of_takes, *self.slugs_of.values(), *sections):
+            close = getattr(held, "close", None)
+            if close is not None:
+                close()
+
+    def defined_slugs(self, section: str) -> Container[str]:
+        """The slugs the document gives the items of a reference section (publications ... themes)."""
+        if section in self.slugs_of:
+            return self.slugs_of[section]
+        return {r.slug for r in getattr(self, section) if r.slug}
 
     def take_slugs(self) -> Container[str]:
         """The slugs the document gives its takes."""

@@ -24,6 +24,7 @@ from archive.db import conflicts, search_index, stats
 from archive.transfer import Progress
 from archive.transfer.document import Document, ImportFailed
 from archive.transfer.section_plans import SectionPlanning
+from archive.transfer.spill import SpilledMap
 from archive.transfer.take_plans import TakePlanning
 from archive.transfer.writing import Writing
 
@@ -71,14 +72,15 @@ class Importer(SectionPlanning, TakePlanning, Writing):
         self.progress = progress
         self.errors: list[str] = []
         self.summary = Summary(warnings=list(document.warnings))
-        # slug -> id of rows that exist (filled in for new rows as they are written)
-        self.ids: dict[str, dict[str, int]] = defaultdict(dict)
+        # slug -> id of rows that exist (filled in for new rows as they are written), on disk: they
+        # grow with the reference sections (docs/performance.md, "Import in bounded memory")
+        self.ids: dict[str, SpilledMap] = defaultdict(SpilledMap)
         # slugs each section of the document defines, and slugs already looked up in the database
         self.planned_slugs = {
-            section: {r.slug for r in getattr(document, section) if r.slug}
+            section: document.defined_slugs(section)
             for section in ("publications", "experts", "questions", "collections", "themes")
         }
-        self.checked: dict[str, set[str]] = defaultdict(set)
+        self.checked: dict[str, SpilledMap] = defaultdict(SpilledMap)
 
     def error(self, where: str, key: str | None, message: str) -> None:
         self.errors.append(f"{where}: {key}: {message}" if key else f"{where}: {message}")
@@ -107,6 +109,17 @@ class Importer(SectionPlanning, TakePlanning, Writing):
                 stats.analyze(connection)
         return self.summary
 
+    def close(self) -> None:
+        """Let go of the temporary files the import's state is kept in (archive/transfer/spill.py)."""
+        held = [*self.ids.values(), *self.checked.values()]
+        for name in ("publication_plan", "expert_plan", "collection_plan", "take_plans", "waiting_responses"):
+            held.append(getattr(self, name, None))
+        for name in ("assigned_slugs", "claimed", "target_ids", "rewritten_positions"):
+            held.append(getattr(self, name, None))
+        for item in held:
+            if item is not None:
+                item.close()
+
     def plan(self) -> None:
         self.plan_publications()
         self.plan_experts()
@@ -125,8 +138,9 @@ def import_document(
     opposite orders deadlock, and the database aborts one) is rolled back whole, planned afresh
     against what the other wrote, and tried again, up to ``attempts`` times in all."""
     for attempt in range(1, attempts + 1):
+        importer = Importer(document, progress)
         try:
-            return Importer(document, progress).run(dry_run=dry_run)
+            return importer.run(dry_run=dry_run)
         except DatabaseError as exc:
             clash = conflicts.clash(exc)
             if clash is None:
@@ -138,4 +152,6 @@ def import_document(
             if progress:
                 progress(f"the import met {clash}; nothing was kept, trying again ({attempt + 1} of {attempts})")
             time.sleep(random.uniform(0.1, MAX_PAUSE))  # noqa: S311 - a pause, not a secret
+        finally:
+            importer.close()
     raise AssertionError("unreachable")

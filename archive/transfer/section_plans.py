@@ -5,12 +5,17 @@ takes' references need. Part of ``importer.Importer``: the methods read and fill
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import batched
 
 from django.utils.text import slugify
 
 from archive import models
 from archive.transfer import QUERY_CHUNK, chunked, fetch
 from archive.transfer.document import Record, describe
+from archive.transfer.spill import SpilledList
+
+#: Items of a reference section planned (and written) at a time.
+SECTION_CHUNK = 2000
 
 SECTION_MODELS = {
     "publications": models.Publication,
@@ -85,12 +90,12 @@ class SectionPlanning:
 
     def preload(self, section: str, slugs) -> None:
         """Look up, in chunks, the slugs of a section the document refers to but does not define."""
-        wanted = {s for s in slugs if s and s not in self.planned_slugs[section] and s not in self.ids[section]}
-        wanted -= self.checked[section]
+        planned, ids, checked = self.planned_slugs[section], self.ids[section], self.checked[section]
+        wanted = {s for s in slugs if s and s not in planned and s not in ids and s not in checked}
         model = SECTION_MODELS[section]
         for chunk in chunked(sorted(wanted), QUERY_CHUNK):
-            self.ids[section].update(model.objects.filter(slug__in=chunk).values_list("slug", "pk"))
-        self.checked[section] |= wanted
+            ids.update(model.objects.filter(slug__in=chunk).values_list("slug", "pk"))
+        checked.add_all(wanted)
 
     def finish_tally(self, name: str, updates) -> list:
         tally = self.summary.tallies[name]
@@ -99,18 +104,32 @@ class SectionPlanning:
         tally.unchanged += len(updates) - len(changed)
         return changed
 
+    def plan_in_chunks(self, name: str, model, refs: dict | None = None, more=None) -> SpilledList:
+        """``plan_simple`` a chunk of the section's records at a time, each chunk's plan (creates,
+        changed updates, and what ``more`` adds) kept on disk until writing: memory does not grow
+        with the number of items (docs/performance.md, "Import in bounded memory")."""
+        plans = SpilledList()
+        for records in batched(getattr(self.doc, name), SECTION_CHUNK):
+            creates, updates = self.plan_simple(name, model, records, refs)
+            extra = more(creates, updates) if more else None
+            # kept without their records (writing does not read them): less to pickle
+            creates = [(obj, None, ref_values) for obj, _record, ref_values in creates]
+            updates = [(obj, None, *rest) for obj, _record, *rest in self.finish_tally(name, updates)]
+            plans.extend([(creates, updates, extra)])
+        return plans
+
     def plan_publications(self) -> None:
-        creates, updates = self.plan_simple("publications", models.Publication, self.doc.publications)
-        self.publication_plan = (creates, self.finish_tally("publications", updates))
+        self.publication_plan = self.plan_in_chunks("publications", models.Publication)
 
     def plan_collections(self) -> None:
-        creates, updates = self.plan_simple(
-            "collections", models.Collection, self.doc.collections, {"publication": "publications"}
-        )
-        self.collection_plan = (creates, self.finish_tally("collections", updates))
+        self.collection_plan = self.plan_in_chunks("collections", models.Collection, {"publication": "publications"})
 
     def plan_experts(self) -> None:
-        creates, updates = self.plan_simple("experts", models.Expert, self.doc.experts)
+        """The experts, with (in each chunk's plan) the experts whose affiliations are replaced."""
+        self.expert_plan = self.plan_in_chunks("experts", models.Expert, more=self.plan_affiliations)
+
+    def plan_affiliations(self, creates, updates) -> list[tuple]:
+        """(expert object, rows) for each expert of a chunk whose affiliations the file replaces."""
         for obj, _record, _refs in creates:
             if not obj.sort_name:
                 obj.sort_name = obj.name
@@ -123,19 +142,19 @@ class SectionPlanning:
                 .values_list("expert_id", "organization", "role", "start_year", "end_year", "current")
             ):
                 current[row[0]].append(row[1:])
-        self.affiliation_replacements: list[tuple] = []  # (expert object, rows)
+        replacements = []
         for obj, record, _refs in creates:
             if record.lists.get("affiliations"):
-                self.affiliation_replacements.append((obj, record.lists["affiliations"]))
+                replacements.append((obj, record.lists["affiliations"]))
         for obj, record, _refs, changed in updates:
             rows = record.lists.get("affiliations")
             if rows is None:
                 continue
             wanted = [(r["organization"], r["role"], r["start_year"], r["end_year"], r["current"]) for r in rows]
             if wanted != current[obj.pk]:
-                self.affiliation_replacements.append((obj, rows))
+                replacements.append((obj, rows))
                 changed.append("affiliations")
-        self.expert_plan = (creates, self.finish_tally("experts", updates))
+        return replacements
 
     def plan_questions(self) -> None:
         creates, updates = self.plan_simple("questions", models.Question, self.doc.questions)

@@ -1,12 +1,13 @@
 """Reading an import file as a stream (ijson), so an import's memory does not grow with the file.
 
 One pass over the parser's events checks the top level (an object; its keys; ``version``) and reads
-the reference sections (publications, experts, questions, collections, themes: small beside the
-takes) whole. The takes are never all in memory: a second pass reads and checks them one at a time
-(every problem is still collected), keeping only each take's slug and URL for the uniqueness
-checks; the importer then reads them again, a chunk at a time, to plan and to write
-(``Document.take_source``). The file must therefore be seekable: standard input is first copied to
-a temporary file.
+and checks the reference sections (publications, experts, questions, collections, themes) an item
+at a time, their records going to temporary files (``spill.SpilledList``) and their slugs to an
+on-disk index, so a file of any number of experts fits in memory too. The takes are never all in
+memory: a second pass reads and checks them one at a time (every problem is still collected),
+keeping only each take's slug and URL for the uniqueness checks; the importer then reads them
+again, a chunk at a time, to plan and to write (``Document.take_source``). The file must therefore
+be seekable: standard input is first copied to a temporary file.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from archive.transfer import FORMAT_VERSION
 from archive.transfer.document import Document, ImportFailed, Problems, Record
 from archive.transfer.fields import ItemReader
 from archive.transfer.reader import SECTION_READERS, SECTIONS, Reading, item_label
+from archive.transfer.spill import SpilledIndex, SpilledList
 
 BOM = b"\xef\xbb\xbf"
 START_EVENTS = {"start_map", "start_array"}
@@ -138,6 +140,9 @@ def read_file(file: IO[bytes], progress=None) -> Document:
     The document's takes are read from ``file`` again whenever the importer walks them."""
     start = _start(file)
     reading = Reading(progress)
+    for section in SMALL_SECTIONS:  # on disk, whatever their size: records, and slugs (and names)
+        setattr(reading.document, section, SpilledList())
+        reading.seen[section] = reading.document.slugs_of[section] = SpilledIndex()
     scan = _Scan(reading)
     try:
         scan.run(ijson.parse(file, use_float=True))
@@ -158,6 +163,7 @@ def read_file(file: IO[bytes], progress=None) -> Document:
         return reading.finish()
     except ImportFailed:
         reading.seen["takes"].close()
+        document.close()
         raise
 
 

@@ -13,7 +13,7 @@ from django.utils.text import slugify
 from archive import models
 from archive.transfer import chunked, fetch
 from archive.transfer.document import Record, describe
-from archive.transfer.spill import SpilledList
+from archive.transfer.spill import SpilledList, SpilledMap
 
 TAKE_FIELDS = (
     "slug",
@@ -108,10 +108,11 @@ class TakePlanning:
     def plan_takes(self) -> None:
         """Plan the takes a chunk at a time (a streamed document's takes are read from the file)."""
         self.document_take_slugs = self.doc.take_slugs()
-        self.assigned_slugs: set[str] = set()
-        self.claimed: dict[int, str] = {}  # existing take id -> the record that matched it
-        self.target_ids: dict[str, int] = {}  # response targets that exist, by slug
-        self.rewritten_positions: set[int] = set()
+        # what is kept for every take until the end of planning, on disk (archive/transfer/spill.py)
+        self.assigned_slugs = SpilledMap()  # the slugs given to new takes with only a URL
+        self.claimed = SpilledMap()  # existing take id -> the record that matched it
+        self.target_ids = SpilledMap()  # response targets that exist, by slug
+        self.rewritten_positions = SpilledMap()  # existing takes whose positions the file replaces
         self.take_plans = SpilledList()  # of TakePlan, on disk (archive/transfer/spill.py)
         for records in self.doc.take_chunks(PLAN_CHUNK):
             plans = self.plan_take_chunk(records)
@@ -157,7 +158,7 @@ class TakePlanning:
         for chunk in chunked(existing, 1000):
             self.compare_existing(chunk)
         self.check_and_count(plans)
-        self.rewritten_positions.update(p.take_id for p in plans if p.take_id and "positions" in p.record.lists)
+        self.rewritten_positions.add_all(p.take_id for p in plans if p.take_id and "positions" in p.record.lists)
         return plans
 
     def preload_references(self, records: list[Record]) -> None:

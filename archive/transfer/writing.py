@@ -13,6 +13,7 @@ from django.utils import timezone
 from archive import models
 from archive.db.bulk import insert_rows
 from archive.transfer import QUERY_CHUNK, chunked, fetch
+from archive.transfer.spill import SpilledList
 from archive.transfer.take_plans import PLAN_CHUNK, TAKE_FIELDS, TakePlan
 
 WRITE_CHUNK = 2000
@@ -30,12 +31,11 @@ class Writing:
     """Writes the planned rows, in the order their references need."""
 
     def write(self) -> None:
-        self.write_simple("publications", models.Publication, self.publication_plan)
-        self.write_simple("experts", models.Expert, self.expert_plan)
-        self.write_affiliations()
+        self.write_in_chunks("publications", models.Publication, self.publication_plan)
+        self.write_in_chunks("experts", models.Expert, self.expert_plan, after=self.write_affiliations)
         self.write_simple("questions", models.Question, self.question_plan)
         self.write_stances()
-        self.write_simple("collections", models.Collection, self.collection_plan, {"publication": "publications"})
+        self.write_in_chunks("collections", models.Collection, self.collection_plan, {"publication": "publications"})
         self.write_themes()
         self.write_takes()
         if self.stance_deletes:
@@ -48,8 +48,7 @@ class Writing:
                 setattr(obj, f"{key}_id", self.ids[refs[key]][slug] if slug else None)
         new = [obj for obj, *_ in creates]
         model.objects.bulk_create(new, batch_size=WRITE_CHUNK)
-        for obj in new:
-            self.ids[name][obj.slug] = obj.pk
+        self.ids[name].update((obj.slug, obj.pk) for obj in new)
         fields = set()
         for obj, _record, ref_values, changed in updates:
             for key, slug in ref_values.items():
@@ -59,13 +58,18 @@ class Writing:
         if fields and objs:
             model.objects.bulk_update(objs, sorted(fields), batch_size=WRITE_CHUNK)
 
-    def write_affiliations(self) -> None:
-        experts = [obj for obj, _rows in self.affiliation_replacements]
-        models.Affiliation.objects.filter(expert__in=[e.pk for e in experts]).delete()
+    def write_in_chunks(self, name: str, model, plans, refs: dict | None = None, after=None) -> None:
+        """A section planned a chunk at a time (``plan_in_chunks``), written a chunk at a time."""
+        for creates, updates, extra in plans:
+            self.write_simple(name, model, (creates, updates), refs)
+            if after is not None:
+                after(extra)
+
+    def write_affiliations(self, replacements: list[tuple]) -> None:
+        """The affiliations of a chunk's experts whose affiliations the file replaces."""
+        models.Affiliation.objects.filter(expert__in=[e.pk for e, _rows in replacements]).delete()
         # a batch of model instances at a time: all of them at once were ~25 MB at 50,000 experts
-        items = (
-            (expert, order, row) for expert, rows in self.affiliation_replacements for order, row in enumerate(rows)
-        )
+        items = ((expert, order, row) for expert, rows in replacements for order, row in enumerate(rows))
         for batch in batched(items, WRITE_CHUNK):
             models.Affiliation.objects.bulk_create(
                 [models.Affiliation(expert=expert, order=order, **row) for expert, order, row in batch]
@@ -109,7 +113,7 @@ class Writing:
         again; responses whose target is written later wait for it (only their ids are kept)."""
         total = sum(1 for p in self.take_plans if p.changes)
         done = 0
-        self.waiting_responses: list[tuple] = []
+        self.waiting_responses = SpilledList()  # on disk: as many as the file's forward references
         plans = iter(self.take_plans)
         for records in self.doc.take_chunks(PLAN_CHUNK):
             chunk = []
@@ -328,7 +332,7 @@ class Writing:
 
     def write_waiting_responses(self) -> None:
         """Responses to takes written after their own: every target exists now."""
-        for chunk in chunked(self.waiting_responses, WRITE_CHUNK):
+        for chunk in batched(self.waiting_responses, WRITE_CHUNK):
             ids = dict(fetch(models.Take.objects.values_list("slug", "id"), "slug", {row[3] for row in chunk}))
             insert_rows(models.Response, self.RESPONSE_COLUMNS, [(*row[:3], ids[row[3]], *row[4:]) for row in chunk])
-        self.waiting_responses = []
+        self.waiting_responses.close()
