@@ -8,7 +8,9 @@ The parts the database maintains with triggers, in the order they are installed:
 - ``stances`` (stances.py): the who-holds-what table ``archive_expertstance`` (0006);
 - ``data version`` (data_version.py): a number that moves on every write (0007);
 - ``clean text`` (clean_text.py): no control or bidirectional override characters in any text (0014);
-- ``take dates`` (take_dates.py): published takes per date, a journal of counts (0020).
+- ``take dates`` (take_dates.py): published takes per date, a journal of counts (0020);
+- ``stance dates`` (stance_dates.py): published positions per question, stance and date, a journal
+  of counts (0022).
 
 ``PARTS`` is the one registry of them: the migration that introduces a part calls its
 ``install``/``uninstall`` (``run_python``), and archive/apps.py calls ``lift_for_migrations`` before
@@ -32,7 +34,7 @@ from django.db import migrations
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.recorder import MigrationRecorder
 
-from archive.db import clean_text, data_version, rules, search_index, stances, take_dates
+from archive.db import clean_text, data_version, rules, search_index, stance_dates, stances, take_dates
 
 SUPPORTED = ("postgresql", "sqlite")
 
@@ -91,6 +93,13 @@ PARTS: tuple[Part, ...] = (
         take_dates.install,
         take_dates.uninstall,
         take_dates.uninstall_sqlite_triggers,
+    ),
+    Part(
+        "stance dates",
+        "0022_stance_dates",
+        stance_dates.install,
+        stance_dates.uninstall,
+        stance_dates.uninstall_sqlite_triggers,
     ),
 )
 
