@@ -1,11 +1,12 @@
 """The home page and the About page."""
 
+from django.db import connections
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
 
 from archive import cache
-from archive.db import data_version
+from archive.db import data_version, stance_dates
 from archive.models import Expert, Position, Publication, Question, Quote, Take
 from archive.phases import PHASES, SUMMIT_END, SUMMIT_START
 from archive.reading import stance_split, take_cards
@@ -20,7 +21,7 @@ def home_figures() -> dict:
         "totals": Take.objects.published().aggregate(takes=Count("id"), outlets=Count("publication", distinct=True)),
         "experts": Expert.objects.public().count(),
         "quotes": Quote.objects.published().count(),
-        "split": Position.objects.split(),
+        "split": stance_dates.split(connections[Position.objects.db]),
         "volume": published_volume("all", "Takes over time", Take.objects.published().db),
     }
 
