@@ -75,7 +75,9 @@ WRITES = {
     "create on a draft": lambda w: PositionFactory(take=w.draft, stance=w.lift),
     "change stance": lambda w: Position.objects.filter(pk=w.position.pk).update(stance=w.partly),
     "save stance": lambda w: setattr(w.position, "stance", w.partly) or w.position.save(),
-    "move to another take": lambda w: Position.objects.filter(pk=w.position.pk).update(take=TakeFactory(status=Status.DRAFT)),
+    "move to another take": lambda w: Position.objects.filter(pk=w.position.pk).update(
+        take=TakeFactory(status=Status.DRAFT)
+    ),
     "delete a position": lambda w: w.position.delete(),
     "publish": lambda w: Take.objects.filter(pk=w.draft.pk).update(status=Status.PUBLISHED),
     "unpublish": lambda w: Take.objects.filter(pk=w.march.pk).update(status=Status.DRAFT),
@@ -99,7 +101,9 @@ def test_every_write_keeps_the_sums_exact(world, write):
 def test_raw_sql_writes(world):
     with connection.cursor() as cursor:
         cursor.execute("UPDATE archive_position SET stance_id = %s WHERE id = %s", [world.partly.pk, world.position.pk])
-        cursor.execute("UPDATE archive_take SET published = %s, status = 'published' WHERE id = %s", [APRIL, world.draft.pk])
+        cursor.execute(
+            "UPDATE archive_take SET published = %s, status = 'published' WHERE id = %s", [APRIL, world.draft.pk]
+        )
         cursor.execute("DELETE FROM archive_position WHERE question_id = %s", [world.other_q.pk])
     assert_exact()
 

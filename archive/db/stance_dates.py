@@ -120,7 +120,9 @@ def _sqlite_trigger(name: str) -> str:
 
 
 def _postgres_function(name: str, body: str) -> str:
-    return f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NULL; END $$"
+    return (
+        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NULL; END $$"
+    )
 
 
 def _postgres_trigger(name: str) -> list[str]:
