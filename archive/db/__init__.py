@@ -10,7 +10,9 @@ The parts the database maintains with triggers, in the order they are installed:
 - ``clean text`` (clean_text.py): no control or bidirectional override characters in any text (0014);
 - ``take dates`` (take_dates.py): published takes per date, a journal of counts (0020);
 - ``stance dates`` (stance_dates.py): published positions per question, stance and date, a journal
-  of counts (0022).
+  of counts (0022);
+- ``totals`` (totals.py): the home page's published quotes, public experts and outlets, a journal of
+  counts (0022).
 
 ``PARTS`` is the one registry of them: the migration that introduces a part calls its
 ``install``/``uninstall`` (``run_python``), and archive/apps.py calls ``lift_for_migrations`` before
@@ -34,7 +36,7 @@ from django.db import migrations
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.recorder import MigrationRecorder
 
-from archive.db import clean_text, data_version, rules, search_index, stance_dates, stances, take_dates
+from archive.db import clean_text, data_version, rules, search_index, stance_dates, stances, take_dates, totals
 
 SUPPORTED = ("postgresql", "sqlite")
 
@@ -101,6 +103,7 @@ PARTS: tuple[Part, ...] = (
         stance_dates.uninstall,
         stance_dates.uninstall_sqlite_triggers,
     ),
+    Part("totals", "0022_stance_dates", totals.install, totals.uninstall, totals.uninstall_sqlite_triggers),
 )
 
 

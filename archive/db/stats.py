@@ -7,7 +7,8 @@ runs (it then keeps them in ``sqlite_stat1``). So the bulk paths (``import_takes
 ``ANALYZE_AFTER_TAKES``, ``generate_corpus``, ``load_fixtures``) call ``analyze()`` on the tables
 they wrote, and ``manage.py benchmark`` reports ``describe()``. ``analyze()`` also compacts the journals
 of published takes per date (archive/db/take_dates.py) and of published positions per question, stance
-and date (archive/db/stance_dates.py), which a bulk write grows by a row per take or position on SQLite.
+and date (archive/db/stance_dates.py) and the home page's totals (archive/db/totals.py), which a bulk
+write grows by a row or two per row it writes on SQLite.
 """
 
 # ruff: noqa: S608 - table names come from ARCHIVE_TABLES or the caller's fixed list, quoted.
@@ -17,12 +18,12 @@ from collections.abc import Iterable
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from archive.db import stance_dates, take_dates
+from archive.db import stance_dates, take_dates, totals
 from archive.db.data_version import DERIVED_TABLES, TABLES
 
 #: What the bulk paths write: the editorial tables, the tables triggers derive from them, and
 #: PostgreSQL's spelling word list (SQLite's search tables are FTS5's own and need none).
-ARCHIVE_TABLES = (*TABLES, *DERIVED_TABLES, stance_dates.TABLE, "archive_search_word")
+ARCHIVE_TABLES = (*TABLES, *DERIVED_TABLES, stance_dates.TABLE, totals.TABLE, "archive_search_word")
 
 #: An import that writes this many takes (created or updated) analyzes the tables afterwards.
 ANALYZE_AFTER_TAKES = 2000
@@ -48,6 +49,8 @@ def analyze(connection: BaseDatabaseWrapper, tables: Iterable[str] = ARCHIVE_TAB
         take_dates.compact(connection)
     if stance_dates.TABLE in names:
         stance_dates.compact(connection)
+    if totals.TABLE in names:
+        totals.compact(connection)
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
