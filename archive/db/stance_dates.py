@@ -130,6 +130,9 @@ def _postgres_trigger(name: str) -> list[str]:
     when, level = (f" WHEN ({condition})" if condition else ""), "FOR EACH ROW"
     if event == "INSERT":
         statements, when = [_PG_INSERT_STATEMENTS[name]], ""
+        # Planned afresh each time (EXECUTE): a plan cached when the joined table was empty (the
+        # start of an import) would scan it whole for every new row once it is not.
+        statements = [f"EXECUTE $sql${sql}$sql$" for sql in statements]
         level = "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT"
     return [
         _postgres_function(name, " ".join(f"{sql};" for sql in statements)),
