@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Count, F, Max
 
-from archive.models import Position, Question, TakeAuthor
+from archive.models import ExpertStance, Position, Question, TakeAuthor
 from archive.phases import PHASES, Phase, phase_expression
 
 #: A question page lists at most this many experts who changed their mind (and says when there are more).
@@ -92,12 +92,27 @@ class Change:
     after_take: tuple[str, str]
 
 
-def _dated_positions(question: Question):
-    """Every published position on ``question`` once per author, with its phase (compiled by the ORM;
-    the phase's CASE is computed once per row, the ranking is done around it in SQL)."""
+#: ``changes`` reads the positions of this many candidate experts first (by id), and the rest only
+#: when those changed their mind fewer than ``CHANGERS_SHOWN + 1`` times.
+CANDIDATES_FIRST = 250
+
+
+def _candidates(question: Question, above: int | None, limit: int | None):
+    """Experts who hold more than one stance on ``question`` in published takes (the who-holds-what
+    summary, archive/db/stances.py): no one else can have changed their mind. By id, after ``above``."""
+    rows = ExpertStance.objects.filter(question=question)
+    if above is not None:
+        rows = rows.filter(expert_id__gt=above)
+    rows = rows.order_by("expert_id").values("expert_id").annotate(stances=Count("stance_id")).filter(stances__gt=1)
+    return rows.values("expert_id")[:limit] if limit else rows.values("expert_id")
+
+
+def _dated_positions(question: Question, candidates):
+    """Every published position on ``question`` once per author among ``candidates``, with its phase
+    (compiled by the ORM; the phase's CASE is computed once per row, the ranking is done around it in SQL)."""
     return (
         Position.objects.published()
-        .filter(question=question, take__authorships__isnull=False)
+        .filter(question=question, take__authorships__expert_id__in=candidates)
         .annotate(
             holder=F("take__authorships__expert_id"),
             phase_n=phase_expression("take__published", "take__date_precision"),
@@ -108,14 +123,12 @@ def _dated_positions(question: Question):
     )
 
 
-def changes(question: Question) -> tuple[list[Change], bool]:
-    """Experts whose stance on ``question`` changed from one phase to the next they wrote in: the
-    stance of their newest take in each phase, compared with the phase before. One query; the first
-    ``CHANGERS_SHOWN`` (by the expert's id), and whether there are more."""
-    inner, params = _dated_positions(question).query.sql_with_params()
-    sql = f"""
-        SELECT e.name, e.slug, e.sort_name, c.prev_phase, ps.label, pt.slug, pt.title,
-               c.phase_n, s.label, t.slug, t.title
+_CHANGES = """
+    SELECT k.n, k.last, x.* FROM (SELECT count(*) AS n, max(expert_id) AS last FROM ({candidates}) a) k
+    LEFT JOIN (
+        SELECT c.holder AS holder_id, c.phase_n AS phase_order, e.name, e.slug, e.sort_name, c.prev_phase,
+               ps.label AS was, pt.slug AS was_slug, pt.title AS was_title, c.phase_n AS after_phase,
+               s.label AS now, t.slug AS now_slug, t.title AS now_title
         FROM (
             SELECT r.*, LAG(r.stance_id) OVER w AS prev_stance, LAG(r.take_id) OVER w AS prev_take,
                    LAG(r.phase_n) OVER w AS prev_phase
@@ -133,15 +146,43 @@ def changes(question: Question) -> tuple[list[Change], bool]:
         JOIN archive_take t ON t.id = c.take_id
         JOIN archive_take pt ON pt.id = c.prev_take
         WHERE c.prev_stance IS NOT NULL AND c.prev_stance <> c.stance_id
-        ORDER BY c.holder, c.phase_n
-        LIMIT {CHANGERS_SHOWN + 1}
-    """
+    ) x ON 1 = 1
+    ORDER BY x.holder_id, x.phase_order
+    LIMIT {limit}
+"""
+
+
+def _changes_among(question: Question, above: int | None, limit: int | None) -> tuple[list[tuple], int | None]:
+    """The changes of the candidates after ``above`` (the first ``limit`` of them, or all), in one
+    query; and the last candidate read when candidates may be left unread (None when none are)."""
+    candidates = _candidates(question, above, limit)
+    counted, counted_params = candidates.query.sql_with_params()
+    inner, params = _dated_positions(question, candidates).query.sql_with_params()
+    sql = _CHANGES.format(candidates=counted, inner=inner, limit=CHANGERS_SHOWN + 1)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, (*counted_params, *params))
         rows = cursor.fetchall()
+    read, last = rows[0][0], rows[0][1]
+    found = [row[4:] for row in rows if row[2] is not None]
+    return found, last if limit is not None and read == limit else None
+
+
+def changes(question: Question) -> tuple[list[Change], bool]:
+    """Experts whose stance on ``question`` changed from one phase to the next they wrote in: the
+    stance of their newest take in each phase, compared with the phase before. The first
+    ``CHANGERS_SHOWN`` (by the expert's id), and whether there are more.
+
+    Only experts holding more than one stance can have changed (the who-holds-what summary says
+    which); their positions are read ``CANDIDATES_FIRST`` experts at a time, by id, not every
+    position on the question (40,000 at 100,000 takes): one query, a second only when the first
+    batch held too few changes (docs/performance.md, "Stance dates")."""
+    found, last = _changes_among(question, None, CANDIDATES_FIRST)
+    if len(found) <= CHANGERS_SHOWN and last is not None:
+        more, _ = _changes_among(question, last, None)
+        found = [*found, *more][: CHANGERS_SHOWN + 1]
     found = [
         Change(name, slug, sort, PHASES[before], was, (was_slug, was_title), PHASES[after], now, (now_slug, now_title))
-        for name, slug, sort, before, was, was_slug, was_title, after, now, now_slug, now_title in rows
+        for name, slug, sort, before, was, was_slug, was_title, after, now, now_slug, now_title in found
     ]
     shown = found[:CHANGERS_SHOWN]
     shown.sort(key=lambda change: (change.expert_sort.lower(), change.expert_slug, change.after.number))

@@ -26,7 +26,7 @@ def urls(archive) -> dict[str, tuple[str, int]]:
         # The first request after a write (the counts below) reads the data version, which keys the
         # whole-page cache (archive/cache.py); a repeated request makes that one query alone
         # (tests/test_page_cache.py). Pages of take cards read the page's ids apart from its rows.
-        "home": ("/", 13),  # +1: takes over time (archive/timeline.py), kept with the totals
+        "home": ("/", 11),  # totals and splits from the kept counts (archive/db/totals.py, stance_dates.py)
         # The six facets' counts are one statement (archive/filters/facets.py, run_together): five
         # fewer than when each facet had its own query; and in date order the first pages are slices
         # of the ids the facets read (FacetCounts.newest): one fewer again.

@@ -9,6 +9,10 @@ The parts the database maintains with triggers, in the order they are installed:
 - ``data version`` (data_version.py): a number that moves on every write (0007);
 - ``clean text`` (clean_text.py): no control or bidirectional override characters in any text (0014);
 - ``take dates`` (take_dates.py): published takes per date, a journal of counts (0020);
+- ``stance dates`` (stance_dates.py): published positions per question, stance and date, a journal
+  of counts (0022);
+- ``totals`` (totals.py): the home page's published quotes, public experts and outlets, a journal of
+  counts (0022);
 - ``expert records`` (expert_records.py): each expert's prediction record, a journal of sums (0023).
 
 ``PARTS`` is the one registry of them: the migration that introduces a part calls its
@@ -33,7 +37,17 @@ from django.db import migrations
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.recorder import MigrationRecorder
 
-from archive.db import clean_text, data_version, expert_records, rules, search_index, stances, take_dates
+from archive.db import (
+    clean_text,
+    data_version,
+    expert_records,
+    rules,
+    search_index,
+    stance_dates,
+    stances,
+    take_dates,
+    totals,
+)
 
 SUPPORTED = ("postgresql", "sqlite")
 
@@ -93,6 +107,14 @@ PARTS: tuple[Part, ...] = (
         take_dates.uninstall,
         take_dates.uninstall_sqlite_triggers,
     ),
+    Part(
+        "stance dates",
+        "0022_stance_dates",
+        stance_dates.install,
+        stance_dates.uninstall,
+        stance_dates.uninstall_sqlite_triggers,
+    ),
+    Part("totals", "0022_stance_dates", totals.install, totals.uninstall, totals.uninstall_sqlite_triggers),
     Part(
         "expert records",
         "0023_expert_records",

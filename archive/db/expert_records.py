@@ -246,6 +246,9 @@ def _postgres_trigger(name: str) -> list[str]:
     when, level = (f" WHEN ({condition})" if condition else ""), "FOR EACH ROW"
     if event == "INSERT":
         statements, when = [_pg_insert_statements()[name]], ""
+        # Planned afresh each time (EXECUTE), as in stance_dates.py: a plan cached when the joined
+        # tables were empty (the start of an import) would scan them whole for every new row later.
+        statements = [f"EXECUTE $sql${sql}$sql$" for sql in statements]
         level = "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT"
     body = " ".join(f"{sql};" for sql in statements)
     return [

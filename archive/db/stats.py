@@ -5,9 +5,11 @@ off or behind (a generated corpus of 1,000,000 quotes gave a rare-word search a 
 a common word 1,050 ms until a manual ``VACUUM ANALYZE``), and SQLite has no statistics until ``ANALYZE``
 runs (it then keeps them in ``sqlite_stat1``). So the bulk paths (``import_takes`` above
 ``ANALYZE_AFTER_TAKES``, ``generate_corpus``, ``load_fixtures``) call ``analyze()`` on the tables
-they wrote, and ``manage.py benchmark`` reports ``describe()``. ``analyze()`` also compacts the journal
-of published takes per date (archive/db/take_dates.py), which a bulk write grows by a row per take
-on SQLite, and the journal of experts' prediction records (archive/db/expert_records.py).
+they wrote, and ``manage.py benchmark`` reports ``describe()``. ``analyze()`` also compacts the journals
+of published takes per date (archive/db/take_dates.py), of published positions per question, stance
+and date (archive/db/stance_dates.py), the home page's totals (archive/db/totals.py) and experts'
+prediction records (archive/db/expert_records.py), which a bulk write grows by a row or more per row
+it writes on SQLite.
 """
 
 # ruff: noqa: S608 - table names come from ARCHIVE_TABLES or the caller's fixed list, quoted.
@@ -17,12 +19,19 @@ from collections.abc import Iterable
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from archive.db import expert_records, take_dates
+from archive.db import expert_records, stance_dates, take_dates, totals
 from archive.db.data_version import DERIVED_TABLES, TABLES
 
 #: What the bulk paths write: the editorial tables, the tables triggers derive from them, and
 #: PostgreSQL's spelling word list (SQLite's search tables are FTS5's own and need none).
-ARCHIVE_TABLES = (*TABLES, *DERIVED_TABLES, expert_records.TABLE, "archive_search_word")
+ARCHIVE_TABLES = (
+    *TABLES,
+    *DERIVED_TABLES,
+    stance_dates.TABLE,
+    totals.TABLE,
+    expert_records.TABLE,
+    "archive_search_word",
+)
 
 #: An import that writes this many takes (created or updated) analyzes the tables afterwards.
 ANALYZE_AFTER_TAKES = 2000
@@ -46,6 +55,10 @@ def analyze(connection: BaseDatabaseWrapper, tables: Iterable[str] = ARCHIVE_TAB
         return names
     if take_dates.TABLE in names:
         take_dates.compact(connection)
+    if stance_dates.TABLE in names:
+        stance_dates.compact(connection)
+    if totals.TABLE in names:
+        totals.compact(connection)
     if expert_records.TABLE in names:
         expert_records.compact(connection)
     quote = connection.ops.quote_name

@@ -8,6 +8,6 @@ from archive import db
 
 
 class Migration(migrations.Migration):
-    dependencies = [("archive", "0021_take_themes_theme_take_idx")]
+    dependencies = [("archive", "0022_stance_dates")]
 
     operations = [db.run_python("expert records")]

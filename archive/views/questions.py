@@ -1,18 +1,19 @@
 """The question list (each question's stance split) and a question's page (who holds what)."""
 
+from django.db import connections
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
 from archive import cache
-from archive.db import data_version
+from archive.db import data_version, stance_dates
 from archive.models import ExpertStance, Position, Question
 from archive.opendata import links
 from archive.phases import PHASES
 from archive.reading import StanceHolder, newest_holders, newest_positions, stance_split
 from archive.stance_phases import by_expert, changes
-from archive.timeline import stance_volume
+from archive.timeline import question_volume
 from archive.views.base import page
 
 #: A question page lists this many experts under each stance (by name) and links to all of them.
@@ -21,7 +22,11 @@ HOLDERS_SHOWN = 30
 
 @require_safe
 def question_list(request: HttpRequest) -> HttpResponse:
-    counts = cache.kept("stance split", None, Position.objects.split, version=data_version.for_request(request))
+    # Published positions per stance, from the counts the database keeps (archive/db/stance_dates.py).
+    using = Position.objects.db
+    counts = cache.kept(
+        "stance split", None, lambda: stance_dates.split(connections[using]), version=data_version.for_request(request)
+    )
     questions = Question.objects.prefetch_related("stances")
     return page(
         request,
@@ -74,16 +79,14 @@ def question_detail(request: HttpRequest, slug: str) -> HttpResponse:
     counts = cache.kept(
         "question split",
         question.pk,
-        lambda: Position.objects.filter(question=question).split(),
+        lambda: stance_dates.split(connections[Position.objects.db], question.pk),
         version=data_version.for_request(request),
     )
     split = stance_split(question, counts)
     volume = cache.kept(
         "question volume",
         question.pk,
-        lambda: stance_volume(
-            "question", "Takes over time, by stance", Position.objects.published().filter(question=question), question
-        ),
+        lambda: question_volume("question", "Takes over time, by stance", question, Position.objects.db),
         version=data_version.for_request(request),
     )
     changed, more_changed = cache.kept(

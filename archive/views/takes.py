@@ -18,7 +18,7 @@ from archive.reading import opposing_takes, take_cards
 from archive.search import gate
 from archive.search.query import parse
 from archive.search.results import attach_snippets, spelling_suggestion
-from archive.timeline import Volume, published_volume, stance_volume, take_volume
+from archive.timeline import Volume, published_volume, question_volume, stance_volume, take_volume
 from archive.views.base import active_labels, page
 
 
@@ -52,6 +52,8 @@ def list_volume(filterset: TakeFilter, version: int | None) -> Volume:
         elif any(value and name not in ("question", "stance", *filterset.order_only) for name, value in data.items()):
             others = filterset.filtered(exclude=("question", "stance"))
             positions = positions.filter(take__in=others.order_by().values("pk"))
+        elif not data.get("stance"):  # every published position on the question: the kept counts
+            return question_volume("list", f"{title}, by stance on “{question.text}”", question, positions.db)
         return stance_volume("list", f"{title}, by stance on “{question.text}”", positions, question)
 
     # The name changed when the chart began to carry its count (``counted``): a chart kept by the

@@ -1,0 +1,239 @@
+"""Published positions per question, stance and date: ``archive_stance_dates``, a journal of counts
+the database keeps.
+
+A question's page charts its positions over time by stance and splits them by stance; so do the
+take list filtered by a question and the home page's splits. Counted from the positions that is a
+pass over every position on the question (40,000 at 100,000 takes) joined with its take, paid by
+the first request after every write (docs/performance.md, "Stance dates"). Here the database keeps
+the answer: rows ``(question_id, stance_id, published, date_precision, n)`` whose sums are the
+positions of published takes with that date (``published`` NULL: undated).
+
+It follows archive/db/take_dates.py: a journal of changes whose triggers only ever *insert* (no
+lock another writer waits for, no upsert to race on). A position counts while its take is
+published, at its take's date and precision, so rows are written
+
+- on ``archive_position``: ``+1`` when a position is inserted (PostgreSQL: once per statement over
+  its new rows, a transition table), ``-1``/``+1`` when its question, stance or take changes,
+  ``-1`` when it is deleted — each only when its take exists and is published;
+- on ``archive_take``: ``-1`` for every position of a take at its old date when it is unpublished,
+  redated or deleted, ``+1`` at its new date when it is published or redated, and ``+1`` for the
+  positions a newly inserted take already has (a fixture load may insert positions first; their
+  own trigger then found no take to count them by).
+
+Whichever of a take and its position is deleted first takes the position's count out (the other's
+trigger then finds no partner). ``TRUNCATE`` of the takes or the positions (PostgreSQL) empties the
+journal. ``compact()`` rewrites it as one row per (question, stance, date, precision) from the
+positions themselves, in one statement; the bulk paths run it (archive/db/stats.py), and
+``install()`` after every ``migrate``. ``differences()`` compares the sums with a fresh count
+(tests/test_stance_dates.py).
+"""
+
+# ruff: noqa: S608 - SQL here is built from fixed fragments in this module, never from input.
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+TABLE = "archive_stance_dates"
+PUBLISHED = "'published'"
+INDEX = "archive_stance_dates_question_idx"
+_KEY = "question_id, stance_id, published, date_precision"
+
+_CREATE = [
+    f"CREATE TABLE IF NOT EXISTS {TABLE} (question_id integer NOT NULL, stance_id integer NOT NULL, "
+    "published date, date_precision varchar(5) NOT NULL, n integer NOT NULL)",
+    # A question's rows read from the index alone (the chart and the split).
+    f"CREATE INDEX IF NOT EXISTS {INDEX} ON {TABLE} ({_KEY}, n)",
+]
+
+_FRESH = (
+    "SELECT p.question_id, p.stance_id, t.published, t.date_precision, count(*) FROM archive_position p "
+    f"JOIN archive_take t ON t.id = p.take_id WHERE t.status = {PUBLISHED} "
+    "GROUP BY p.question_id, p.stance_id, t.published, t.date_precision"
+)
+_SUMS = f"SELECT {_KEY}, sum(n) FROM {TABLE} GROUP BY {_KEY} HAVING sum(n) <> 0"
+
+
+def _position(row: str, sign: str) -> str:
+    """The journal row of position ``row`` (OLD or NEW) by its take's date, when that take is published."""
+    return (
+        f"INSERT INTO {TABLE} SELECT {row}.question_id, {row}.stance_id, t.published, t.date_precision, {sign} "
+        f"FROM archive_take t WHERE t.id = {row}.take_id AND t.status = {PUBLISHED}"
+    )
+
+
+def _take(row: str, sign: str) -> str:
+    """The journal rows of every position of take ``row`` (OLD or NEW) by its date, when it is published."""
+    return (
+        f"INSERT INTO {TABLE} SELECT p.question_id, p.stance_id, {row}.published, {row}.date_precision, {sign} "
+        f"FROM archive_position p WHERE p.take_id = {row}.id AND {row}.status = {PUBLISHED}"
+    )
+
+
+# name -> (table, event, condition or "", statements); conditions use IS DISTINCT FROM (SQLite: IS NOT).
+TRIGGERS: dict[str, tuple[str, str, str, list[str]]] = {
+    "archive_stance_dates_pi": ("archive_position", "INSERT", "", [_position("NEW", "1")]),
+    "archive_stance_dates_pu": (
+        "archive_position",
+        "UPDATE OF question_id, stance_id, take_id",
+        "OLD.question_id IS DISTINCT FROM NEW.question_id OR OLD.stance_id IS DISTINCT FROM NEW.stance_id "
+        "OR OLD.take_id IS DISTINCT FROM NEW.take_id",
+        [_position("OLD", "-1"), _position("NEW", "1")],
+    ),
+    "archive_stance_dates_pd": ("archive_position", "DELETE", "", [_position("OLD", "-1")]),
+    "archive_stance_dates_ti": ("archive_take", "INSERT", f"NEW.status = {PUBLISHED}", [_take("NEW", "1")]),
+    "archive_stance_dates_tu": (
+        "archive_take",
+        "UPDATE OF status, published, date_precision",
+        f"(OLD.status = {PUBLISHED} OR NEW.status = {PUBLISHED}) AND (OLD.status IS DISTINCT FROM NEW.status "
+        "OR OLD.published IS DISTINCT FROM NEW.published OR OLD.date_precision IS DISTINCT FROM NEW.date_precision)",
+        [_take("OLD", "-1"), _take("NEW", "1")],
+    ),
+    "archive_stance_dates_td": ("archive_take", "DELETE", f"OLD.status = {PUBLISHED}", [_take("OLD", "-1")]),
+}
+
+#: PostgreSQL: the insert triggers once per statement over their new rows, one row per key.
+_PG_INSERT_STATEMENTS = {
+    "archive_stance_dates_pi": (
+        f"INSERT INTO {TABLE} SELECT p.question_id, p.stance_id, t.published, t.date_precision, count(*) "
+        f"FROM new_rows p JOIN archive_take t ON t.id = p.take_id WHERE t.status = {PUBLISHED} "
+        "GROUP BY p.question_id, p.stance_id, t.published, t.date_precision"
+    ),
+    "archive_stance_dates_ti": (
+        f"INSERT INTO {TABLE} SELECT p.question_id, p.stance_id, t.published, t.date_precision, count(*) "
+        f"FROM new_rows t JOIN archive_position p ON p.take_id = t.id WHERE t.status = {PUBLISHED} "
+        "GROUP BY p.question_id, p.stance_id, t.published, t.date_precision"
+    ),
+}
+#: PostgreSQL: ``TRUNCATE`` of either table empties the journal (truncating the takes truncates
+#: their positions too; truncating the positions alone leaves nothing to count).
+_PG_TRUNCATE = {"archive_stance_dates_tt": "archive_take", "archive_stance_dates_pt": "archive_position"}
+
+
+def _sqlite_trigger(name: str) -> str:
+    table, event, condition, statements = TRIGGERS[name]
+    when = f" WHEN {condition.replace('IS DISTINCT FROM', 'IS NOT')}" if condition else ""
+    body = " ".join(f"{sql};" for sql in statements)
+    return f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON {table} FOR EACH ROW{when} BEGIN {body} END"
+
+
+def _postgres_function(name: str, body: str) -> str:
+    return (
+        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NULL; END $$"
+    )
+
+
+def _postgres_trigger(name: str) -> list[str]:
+    table, event, condition, statements = TRIGGERS[name]
+    when, level = (f" WHEN ({condition})" if condition else ""), "FOR EACH ROW"
+    if event == "INSERT":
+        statements, when = [_PG_INSERT_STATEMENTS[name]], ""
+        # Planned afresh each time (EXECUTE): a plan cached when the joined table was empty (the
+        # start of an import) would scan it whole for every new row once it is not.
+        statements = [f"EXECUTE $sql${sql}$sql$" for sql in statements]
+        level = "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT"
+    return [
+        _postgres_function(name, " ".join(f"{sql};" for sql in statements)),
+        f"DROP TRIGGER IF EXISTS {name} ON {table}",
+        f"CREATE TRIGGER {name} AFTER {event} ON {table} {level}{when} EXECUTE FUNCTION {name}()",
+    ]
+
+
+def _postgres_truncate(name: str) -> list[str]:
+    table = _PG_TRUNCATE[name]
+    return [
+        _postgres_function(name, f"DELETE FROM {TABLE};"),
+        f"DROP TRIGGER IF EXISTS {name} ON {table}",
+        f"CREATE TRIGGER {name} AFTER TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
+    ]
+
+
+def install(connection: BaseDatabaseWrapper) -> None:
+    """Create the journal and its triggers (idempotent), and compact it: when a trigger was
+    missing (SQLite lifts them around migrations) that recounts what was written meanwhile."""
+    if connection.vendor not in ("postgresql", "sqlite"):
+        raise RuntimeError(f"The archive supports PostgreSQL and SQLite, not {connection.vendor}.")
+    with connection.cursor() as cursor:
+        for sql in _CREATE:
+            cursor.execute(sql)
+        for name in TRIGGERS:
+            if connection.vendor == "postgresql":
+                for sql in _postgres_trigger(name):
+                    cursor.execute(sql)
+            else:
+                cursor.execute(_sqlite_trigger(name))
+        if connection.vendor == "postgresql":
+            for name in _PG_TRUNCATE:
+                for sql in _postgres_truncate(name):
+                    cursor.execute(sql)
+    compact(connection)
+
+
+def uninstall_sqlite_triggers(connection: BaseDatabaseWrapper) -> None:
+    """SQLite, before table rebuilds: drop the triggers (``install`` puts them back and recounts)."""
+    with connection.cursor() as cursor:
+        for name in TRIGGERS:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
+def uninstall(connection: BaseDatabaseWrapper) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            tables = {name: table for name, (table, *_) in TRIGGERS.items()} | _PG_TRUNCATE
+            for name, table in tables.items():
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+                cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+        else:
+            uninstall_sqlite_triggers(connection)
+        cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
+
+
+def compact(connection: BaseDatabaseWrapper) -> None:
+    """Rewrite the journal as one row per key, counted from the positions, in one statement
+    (PostgreSQL: one snapshot, under an advisory lock; as ``take_dates.compact``)."""
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [TABLE])
+            cursor.execute(f"WITH gone AS (DELETE FROM {TABLE}) INSERT INTO {TABLE} {_FRESH}")
+        else:
+            cursor.execute(f"DELETE FROM {TABLE}")
+            cursor.execute(f"INSERT INTO {TABLE} {_FRESH}")
+
+
+def _day(value) -> datetime.date | None:
+    # SQLite gives the column's declared type back (a date), or ISO text where it cannot tell.
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def counts(connection: BaseDatabaseWrapper, question_id: int) -> list[tuple[datetime.date | None, str, int, int]]:
+    """Published positions on a question per (date, precision, stance): the journal's sums, read
+    from its index (one query, no pass over the positions)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT published, date_precision, stance_id, sum(n) FROM {TABLE} WHERE question_id = %s "
+            "GROUP BY stance_id, published, date_precision HAVING sum(n) <> 0",
+            [question_id],
+        )
+        rows = cursor.fetchall()
+    return [(_day(day), precision, stance, int(n)) for day, precision, stance, n in rows]
+
+
+def split(connection: BaseDatabaseWrapper, question_id: int | None = None) -> dict[int, int]:
+    """Published positions per stance id (of one question, or of all): ``Position.objects.split()``
+    from the journal."""
+    where, params = ("WHERE question_id = %s", [question_id]) if question_id is not None else ("", [])
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT stance_id, sum(n) FROM {TABLE} {where} GROUP BY stance_id HAVING sum(n) <> 0", params)
+        return {stance: int(n) for stance, n in cursor.fetchall()}
+
+
+def differences(connection: BaseDatabaseWrapper) -> int:
+    """How many keys differ between the journal's sums and a fresh count (0 when it is exact)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT count(*) FROM ({_SUMS} EXCEPT {_FRESH}) a) "
+            f"+ (SELECT count(*) FROM ({_FRESH} EXCEPT {_SUMS}) b)"
+        )
+        return cursor.fetchone()[0]
