@@ -22,19 +22,29 @@ import operator
 import sys
 
 import jinja2
+from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.template import defaultfilters, defaulttags
 from django.template.backends import jinja2 as django_jinja2
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from archive.models.text import FORBIDDEN, without_forbidden
 from archive.templatetags.links import web_url
 
 
 def url(name: str, *args, **kwargs) -> str:
-    """``{{ url('take_detail', take.slug) }}``: Django's ``{% url %}``."""
-    return reverse(name, args=args or None, kwargs=kwargs or None)
+    """``{{ url('take_detail', take.slug) }}``: Django's ``{% url %}``. A URL without arguments is
+    reversed once per URL configuration and script prefix (a list's stance chips link to
+    ``url('take_list')`` some fifty times a page)."""
+    if args or kwargs:
+        return reverse(name, args=args or None, kwargs=kwargs or None)
+    return _plain_url(name, get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
+
+
+@functools.lru_cache(maxsize=256)
+def _plain_url(name: str, prefix: str, urlconf, root_urlconf: str) -> str:
+    return reverse(name)
 
 
 @jinja2.pass_context

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from archive import cache, timeline
 from archive.filters import TakeFilter, facets
+from archive.filters import together as statement
 from archive.filters.facets import FacetCounter, newest_ids, run_together
 from archive.models import Position, Take, TakeKind
 from tests.factories import (
@@ -76,7 +77,7 @@ def test_facets_counted_from_one_read_of_the_takes_equal_each_facet_counted_apar
     [sql] = statements(branches)
     assert sql.startswith("WITH ") and sql.count('FROM "archive_take"') == 1  # the takes read once
     together = run_together(branches, "default")
-    monkeypatch.setattr(facets, "shared_windows", lambda branches, using: ({}, []))
+    monkeypatch.setattr(statement, "shared_windows", lambda branches, using: ({}, []))
     [apart_sql] = statements(branches)
     assert not apart_sql.startswith("WITH ")
     assert together == run_together(branches, "default")
@@ -102,7 +103,7 @@ def test_a_facet_of_sets_that_differ_is_counted_on_its_own(rf, archive):
 def test_ties_at_the_cut_keep_the_lowest_ids_whichever_way_counted(rf, archive, monkeypatch, windowed):
     monkeypatch.setattr(facets, "FACET_CHOICES", 2)
     if not windowed:
-        monkeypatch.setattr(facets, "shared_windows", lambda branches, using: ({}, []))
+        monkeypatch.setattr(statement, "shared_windows", lambda branches, using: ({}, []))
     Take.objects.update(publication=None)
     for outlet in archive.outlets:  # every outlet one take: a five-way tie for two places
         TakeFactory(publication=outlet, published=datetime.date(2019, 3, 1))

@@ -71,8 +71,21 @@ def each_on_its_own(counter: FacetCounter) -> dict[str, list[tuple]]:
             model, _, fields = branch.labels
             names = {pk: rest for pk, *rest in model.objects.values_list("pk", *fields)}
             rows = [(*names[key], n) for key, n in rows]
+        elif branch.joins:  # grouped by ids, then each column of the related rows looked up
+            related = {relation: model.objects.in_bulk() for relation, model in branch.joins}
+            rows = [joined(branch, related, row) for row in rows]
         found[branch.name] = rows
     return found
+
+
+def joined(branch, related: dict, row: tuple) -> tuple:
+    """A ``joins`` branch's row (its ids, then ``n``) in its ``columns``, each looked up here."""
+    ids = dict(zip(branch.rows.query.values_select, row[:-1], strict=True))
+    values = []
+    for name in branch.columns:
+        relation, _, field = name.partition("__")
+        values.append(getattr(related[relation][ids[f"{relation}_id"]], field) if field else ids[name])
+    return (*values, row[-1])
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,10 @@
 """Facets beside the take list: what each choice would count under the other filters in force.
 
 ``FacetCounter`` runs the queries (one aggregation per facet, whatever the number of choices, the
-six in one statement, ``run_together``, where the facets counting columns of one set of takes
-read those takes once, ``shared_windows``; plus one that reads each distinct set of takes' newest
-ids); ``flat_facet`` and ``stance_facet`` turn its rows into the choices the page lists, each with
-the link that applies or removes it.
+six in one statement, ``run_together`` in archive/filters/together.py, where the facets counting
+columns of one set of takes read those takes once, ``shared_windows``; plus one that reads each
+distinct set of takes' newest ids); ``flat_facet`` and ``stance_facet`` turn its rows into the
+choices the page lists, each with the link that applies or removes it.
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
 from django.db.models import Case, Count, QuerySet, When
 from django.db.models.expressions import RawSQL
 from django.http import QueryDict
 
 from archive.db.bulk import id_list
 from archive.filters.querystrings import QueryStrings
-from archive.models import Collection, Expert, Position, Publication, Take, TakeAuthor, Theme
+from archive.filters.together import Branch, TakeColumn, run_together
+from archive.models import Collection, Expert, Position, Publication, Question, Stance, Take, TakeAuthor, Theme
 
 #: Facet counts run over at most this many takes (the newest), and list this many choices at most.
 FACET_CAP = 1000
@@ -176,147 +176,18 @@ def newest_ids(queryset: QuerySet, cap: int) -> tuple[list[int], bool]:
     return ids[:cap], len(ids) > cap
 
 
-@dataclass(frozen=True)
-class Branch:
-    """One facet's counting query, a ``values_list`` queryset annotated with ``n`` (and ``chosen``),
-    and where its columns go in the combined statement (``run_together``): ``text`` and ``numbers``
-    are its value columns in the order its rows give them back."""
-
-    name: str
-    rows: QuerySet
-    text: tuple = ()
-    numbers: tuple = ()
-    shown: int | None = None  # choices listed at most (the query reads one more)
-    #: (model, key, fields): ``rows`` are grouped by ``key``, an id of ``model``, and the statement
-    #: joins only the rows it keeps to ``model`` for their ``fields`` (``text``), the slug and label.
-    labels: tuple | None = None
-    #: A branch that counts one column of the takes in an id list (``TakeColumn``): when other
-    #: branches count columns of the same takes, the statement reads those takes once for all.
-    column: TakeColumn | None = None
-
-
-@dataclass(frozen=True)
-class TakeColumn:
-    """What a branch counts when it groups the takes of an id list by one of their columns, as its
-    ``rows`` queryset does: the takes (``ids``, bound once per set), the column (``field``), the
-    chosen values listed first (``chosen``, with ``limit``: the rows read) and whether takes without
-    a value are left out (``not_null``)."""
-
-    ids: RawSQL
-    field: str
-    chosen: tuple = ()
-    limit: int | None = None
-    not_null: bool = False
-
-
-#: The columns every branch fills in ``run_together``: text values, then numbers, then ``n``.
-TEXT_SLOTS = 5
-NUMBER_SLOTS = 3
-
-
-def run_together(branches: list[Branch], using: str) -> dict[str, list[tuple]]:
-    """Every branch's rows from ONE statement: each branch a derived table (its own grouping, order
-    and limit), joined by ``UNION ALL`` into columns of one shape, each row tagged with its branch.
-
-    Six facet queries cost six plannings, six round trips and six ORM compilations; together they
-    are planned and sent once (docs/performance.md, "Sixth round"). ``UNION ALL`` of derived
-    tables is plain SQL on both databases; a branch that can match nothing is left out.
-    """
-    parts, params = [], []
-    qn = connections[using].ops.quote_name
-    windows, window_params = shared_windows(branches, using)
-    for index, branch in enumerate(branches):
-        window = windows.get(id(branch.column.ids)) if branch.column else None
-        try:
-            if window:
-                sql, branch_params = counted_in_window(branch.column, window[0], qn)
-            else:
-                sql, branch_params = branch.rows.query.get_compiler(using).as_sql()
-        except EmptyResultSet:
-            continue
-        source = f"({sql}) f"
-        text = [f"f.{qn(c)}" for c in branch.text]
-        if branch.labels:
-            model, key, fields = branch.labels
-            meta = model._meta
-            source += f" JOIN {qn(meta.db_table)} l ON l.{qn(meta.pk.column)} = f.{qn(key)}"
-            text = [f"l.{qn(meta.get_field(name).column)}" for name in fields]
-        text += ["NULL"] * (TEXT_SLOTS - len(text))
-        numbers = [f"f.{qn(c)}" for c in branch.numbers] + ["NULL"] * (NUMBER_SLOTS - len(branch.numbers))
-        # Column names are the branches' own aliases and the models' columns, quoted; values stay
-        # bound parameters.
-        parts.append(f"SELECT {index}, {', '.join(text + numbers)}, f.{qn('n')} FROM {source}")  # noqa: S608
-        params.extend(branch_params)
-    rows: dict[str, list[tuple]] = {branch.name: [] for branch in branches}
-    if not parts:
-        return rows
-    with_clause = ""
-    if windows:
-        with_clause = "WITH " + ", ".join(definition for _, definition in windows.values()) + " "
-        params = [*window_params, *params]
-    with connections[using].cursor() as cursor:
-        cursor.execute(with_clause + " UNION ALL ".join(parts), params)
-        fetched = cursor.fetchall()
-    for index, *values in fetched:
-        branch = branches[index]
-        text = values[: len(branch.text)]
-        numbers = values[TEXT_SLOTS : TEXT_SLOTS + len(branch.numbers)]
-        rows[branch.name].append(branch_row(branch, text, numbers, values[-1]))
-    return rows
-
-
-def shared_windows(branches: list[Branch], using: str) -> tuple[dict[int, tuple[str, str]], list]:
-    """For each id list whose takes two or more branches count a column of (``TakeColumn``), a
-    common table expression that reads those takes' counted columns once: ``{id of the id list:
-    (its name, "name AS (SELECT …)")}``, and its parameters. Named more than once in the statement, it is
-    computed once, on both databases (PostgreSQL and SQLite materialize such a CTE): the outlet,
-    collection and kind facets of the unfiltered list read 1,000 takes once instead of three times
-    (docs/performance.md, "Eighth round")."""
-    sharing: dict[int, list[TakeColumn]] = {}
-    for branch in branches:
-        if branch.column is not None:
-            sharing.setdefault(id(branch.column.ids), []).append(branch.column)
-    windows: dict[int, tuple[str, str]] = {}
-    params: list = []
-    qn = connections[using].ops.quote_name
-    for key, columns in sharing.items():
-        if len(columns) < 2:
-            continue
-        fields = sorted({column.field for column in columns})
-        takes = Take.objects.filter(pk__in=columns[0].ids).values(*fields)
-        try:
-            sql, window_params = takes.query.get_compiler(using).as_sql()
-        except EmptyResultSet:
-            continue
-        name = qn(f"window_{len(windows)}")
-        windows[key] = (name, f"{name} AS ({sql})")
-        params.extend(window_params)
-    return windows, params
-
-
-def counted_in_window(column: TakeColumn, name: str, qn) -> tuple[str, list]:
-    """The rows of a ``TakeColumn`` branch, counted from its shared window ``name``
-    (``shared_windows``): the columns, grouping, order and limit of the branch's own ``rows``."""
-    field = qn(Take._meta.get_field(column.field).column)
-    where = f" WHERE {field} IS NOT NULL" if column.not_null else ""
-    if column.limit is None:
-        return f"SELECT {field}, COUNT(*) AS {qn('n')} FROM {name}{where} GROUP BY {field}", []  # noqa: S608
-    params: list = list(column.chosen)
-    chosen = f"CASE WHEN {field} IN ({', '.join(['%s'] * len(params))}) THEN 1 ELSE 0 END" if params else "0"
-    sql = (
-        f"SELECT {field}, COUNT(*) AS {qn('n')}, {chosen} AS {qn('chosen')} FROM {name}{where} "  # noqa: S608
-        f"GROUP BY {field} ORDER BY {qn('chosen')} DESC, {qn('n')} DESC, {field} LIMIT {int(column.limit)}"
-    )
-    return sql, params
-
-
-def branch_row(branch: Branch, text: list, numbers: list, n: int) -> tuple:
-    """A row in its branch's own column order, as its ``values_list`` queryset would give it (with
-    ``labels``: the label fields in their order, then ``n``)."""
-    if branch.labels:
-        return (*text, n)
-    by_name = dict(zip(branch.text, text, strict=True)) | dict(zip(branch.numbers, numbers, strict=True))
-    return (*(by_name[column] for column in branch.rows.query.values_select), n)
+#: A stance facet row: its question (order, id, slug, short label, text), then its stance
+#: (position, slug, label); ``n`` follows.
+STANCE_COLUMNS = (
+    "question__order",
+    "question_id",
+    "question__slug",
+    "question__short_label",
+    "question__text",
+    "stance__position",
+    "stance__slug",
+    "stance__label",
+)
 
 
 class FacetCounter:
@@ -430,21 +301,15 @@ class FacetCounter:
         return [
             Branch(
                 "stance",
+                # Grouped by question and stance ids; their text joined to the grouped rows only.
                 Position.objects.filter(take__in=self.matching("stance"))
-                .values_list(
-                    "question__order",
-                    "question_id",
-                    "question__slug",
-                    "question__short_label",
-                    "question__text",
-                    "stance__position",
-                    "stance__slug",
-                    "stance__label",
-                )
+                .values_list("question_id", "stance_id")
                 .annotate(n=Count("take_id"))
                 .order_by(),
                 text=("question__slug", "question__short_label", "question__text", "stance__slug", "stance__label"),
                 numbers=("question__order", "question_id", "stance__position"),
+                joins=(("question", Question), ("stance", Stance)),
+                columns=STANCE_COLUMNS,
             ),
             self.top(
                 Take.themes.through.objects.filter(take__in=self.matching("theme"))

@@ -148,7 +148,7 @@ class TakeFilter(ResolvingFilterSet):
         return queryset.newest_first()
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        return self.sorted(self.filtered())
+        return self.sorted(self.narrowed())
 
     # -- what the page shows beside the results
 
@@ -189,19 +189,30 @@ class TakeFilter(ResolvingFilterSet):
         """For each facet, the takes its counts run over: the results under every *other* filter."""
         return {
             # "All of these themes": adding a theme narrows the current results, so count within them.
-            "theme": self.filtered() if self.match_mode == "all" else self.filtered(exclude=("theme",)),
-            "expert": self.filtered(exclude=("expert",)),
-            "publication": self.filtered(exclude=("publication",)),
-            "collection": self.filtered(exclude=("collection",)),
-            "kind": self.filtered(exclude=("kind",)),
-            "stance": self.filtered(exclude=("question", "stance")),
+            "theme": self.narrowed() if self.match_mode == "all" else self.narrowed(exclude=("theme",)),
+            "expert": self.narrowed(exclude=("expert",)),
+            "publication": self.narrowed(exclude=("publication",)),
+            "collection": self.narrowed(exclude=("collection",)),
+            "kind": self.narrowed(exclude=("kind",)),
+            "stance": self.narrowed(exclude=("question", "stance")),
         }
+
+    def narrowed(self, exclude: tuple[str, ...] = ()) -> QuerySet:
+        """``filtered(exclude)``, built once per distinct set of filters: leaving out a filter that
+        is not in force leaves the results, so the unfiltered list's six facets and its results are
+        one queryset, built and compiled once (``FacetCounter`` reads each queryset's ids once)."""
+        data = self.data_cleaned if self.is_bound else {}
+        left_out = tuple(name for name in exclude if data.get(name) not in django_filters.constants.EMPTY_VALUES)
+        built = self.__dict__.setdefault("_narrowed", {})
+        if left_out not in built:
+            built[left_out] = self.filtered(exclude=left_out)
+        return built[left_out]
 
     def facet_counts(self, counted: int | None = None) -> FacetCounts:
         """The queries behind ``facets()`` (archive/filters/facets.py); ``counted``: the results'
         count when the caller has it (the list's chart), so that none is counted here."""
         data = self.data_cleaned if self.is_bound else {}
-        return FacetCounter(self.facet_bases(), self.filtered(), data, counted=counted).counts()
+        return FacetCounter(self.facet_bases(), self.narrowed(), data, counted=counted).counts()
 
     def facets(self, params: QueryDict, version: int | None = None, counted: int | None = None) -> list[Facet]:
         """Each facet's choices with the count each would give under the other filters in force.

@@ -38,9 +38,9 @@ def list_volume(filterset: TakeFilter, version: int | None) -> Volume:
     def compute() -> Volume:
         if filterset.unfiltered:
             # Every published take: the counts per date the database keeps (archive/db/take_dates.py).
-            return published_volume("list", "These takes over time", filterset.filtered().db)
+            return published_volume("list", "These takes over time", filterset.narrowed().db)
         if not questions:
-            return take_volume("list", title, matches if searched else filterset.filtered())
+            return take_volume("list", title, matches if searched else filterset.narrowed())
         # The question's positions themselves (an index on question and stance), narrowed by the
         # other filters only when there are any: not every take on the question probed twice.
         question, data = questions[0], filterset.data_cleaned
@@ -50,7 +50,7 @@ def list_volume(filterset: TakeFilter, version: int | None) -> Volume:
         if searched:
             positions = positions.filter(take__in=matches)
         elif any(value and name not in ("question", "stance", *filterset.order_only) for name, value in data.items()):
-            others = filterset.filtered(exclude=("question", "stance"))
+            others = filterset.narrowed(exclude=("question", "stance"))
             positions = positions.filter(take__in=others.order_by().values("pk"))
         elif not data.get("stance"):  # every published position on the question: the kept counts
             return question_volume("list", f"{title}, by stance on “{question.text}”", question, positions.db)
