@@ -55,3 +55,22 @@ def test_a_page_of_takes_is_fetched_by_id_without_repeating_the_filters(rf):
     assert [t.pk for t in shown] == [t.pk for t in expected]
     outer = next(q["sql"] for q in queries.captured_queries if '"archive_take"."title"' in q["sql"])
     assert outer.split(" IN (SELECT", 1)[0].count("'published'") == 0
+
+
+def test_the_a_to_z_letter_and_counts_read_the_initial_index():
+    """``?letter=`` and the A–Z counts use ``expert_sort_initial_idx`` on both databases: SQLite
+    matches an expression index only when the query writes the same expression, numbers included
+    (with ``SUBSTR(sort_name, ?, ?)`` it scanned every expert and sorted them for the counts)."""
+    from django.db.models import Count
+
+    from archive.models import Expert
+    from archive.models.experts import SORT_INITIAL_QUERY
+
+    Expert.objects.create(name="Ann Berry", slug="ann-berry", sort_name="Berry, Ann")
+    assert "expert_sort_initial_idx" in plan(Expert.objects.by_initial("b").values("pk"))
+    counts = Expert.objects.order_by().annotate(letter=SORT_INITIAL_QUERY).values("letter").annotate(n=Count("id"))
+    shown = plan(counts)
+    if connection.vendor == "sqlite":
+        assert "expert_sort_initial_idx" in shown and "TEMP B-TREE" not in shown, shown
+    assert Expert.objects.initial_counts() == {"B": 1}
+    assert list(Expert.objects.by_initial("b")) == list(Expert.objects.filter(sort_name__istartswith="b"))

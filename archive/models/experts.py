@@ -22,6 +22,22 @@ class ExpertKind(models.TextChoices):
 SORT_INITIAL = Upper(Substr("sort_name", 1, 1))
 
 
+class Number(models.Value):
+    """An integer written into the SQL text rather than sent as a parameter.
+
+    SQLite uses an expression index only for the same expression, and ``SUBSTR(sort_name, ?, ?)``
+    is not ``SUBSTR(sort_name, 1, 1)``: with the numbers bound, ``?letter=B`` scanned every expert
+    and the A–Z counts sorted them in a temporary B-tree instead of reading the index in order
+    (docs/performance.md, "Expert list, cold"). PostgreSQL receives the numbers inline either way."""
+
+    def as_sql(self, compiler, connection):
+        return str(int(self.value)), []
+
+
+#: ``SORT_INITIAL`` as queries write it, so that both databases use ``expert_sort_initial_idx``.
+SORT_INITIAL_QUERY = Upper(Substr("sort_name", Number(1), Number(1)))
+
+
 class ExpertQuerySet(models.QuerySet):
     def commentators(self) -> ExpertQuerySet:
         return self.filter(kind=ExpertKind.EXPERT)
@@ -50,14 +66,14 @@ class ExpertQuerySet(models.QuerySet):
         return self.annotate(take_count=models.functions.Coalesce(models.Subquery(counts), 0))
 
     def with_initial(self) -> ExpertQuerySet:
-        return self.alias(initial=SORT_INITIAL)
+        return self.alias(initial=SORT_INITIAL_QUERY)
 
     def by_initial(self, letter: str) -> ExpertQuerySet:
         return self.with_initial().filter(initial=letter.upper())
 
     def initial_counts(self) -> dict[str, int]:
         """How many of these experts sort under each first letter, in one query."""
-        rows = self.order_by().annotate(letter=SORT_INITIAL).values("letter").annotate(n=models.Count("id"))
+        rows = self.order_by().annotate(letter=SORT_INITIAL_QUERY).values("letter").annotate(n=models.Count("id"))
         return {row["letter"]: row["n"] for row in rows}
 
     def wrote_takes(self, takes: models.QuerySet) -> ExpertQuerySet:
