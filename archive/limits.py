@@ -5,26 +5,50 @@
 ``statement_timeout`` of ``settings.WEB_STATEMENT_TIMEOUT_MS`` (env ``WEB_STATEMENT_TIMEOUT_MS``,
 default 5000; 0 turns it off). A statement that runs longer is cancelled and that one request fails,
 while the rest of the site keeps answering. Management commands (imports, exports, corpus generation,
-migrations) never load wsgi.py, so they are not limited. SQLite has no such setting.
+migrations) never load wsgi.py, so they are not limited. SQLite has no such setting; there each
+connection of the web process reads the database file through a memory map instead
+(``settings.SQLITE_MMAP_MB``, env ``SQLITE_MMAP_MB``, default 1024; 0 turns it off; archive/db/session.py),
+which a management command does not need (an import's peak memory would count the mapped pages).
 """
 
 import gc
 
 from django.conf import settings
 from django.core.signals import request_finished
+from django.db import connections
 from django.db.backends.signals import connection_created
 
 from archive.db import session
 
 DISPATCH_UID = "archive.limits.statement_timeout"
+MMAP_UID = "archive.limits.sqlite_mmap"
 
 
 def set_statement_timeout(sender, connection, **kwargs) -> None:
     session.set_statement_timeout(connection, int(settings.WEB_STATEMENT_TIMEOUT_MS))
 
 
+def map_sqlite_file(sender, connection, **kwargs) -> None:
+    session.map_sqlite_file(connection, int(settings.SQLITE_MMAP_MB) * 1024 * 1024)
+
+
+def read_like_the_web_process() -> None:
+    """Every database connection opened from now on reads as a web worker's does (the SQLite map);
+    the benchmark calls it too, so that it times what a reader gets (those already open are mapped now)."""
+    connection_created.connect(map_sqlite_file, dispatch_uid=MMAP_UID)
+    for connection in connections.all(initialized_only=True):
+        if connection.connection is not None:
+            map_sqlite_file(None, connection)
+
+
+def read_like_a_command() -> None:
+    """Undoes ``read_like_the_web_process`` for connections opened later (the benchmark, when done)."""
+    connection_created.disconnect(dispatch_uid=MMAP_UID)
+
+
 def limit_web_requests() -> None:
     connection_created.connect(set_statement_timeout, dispatch_uid=DISPATCH_UID)
+    read_like_the_web_process()
 
 
 #: The youngest generation is collected after this many new container objects (Python: 700). A

@@ -238,6 +238,8 @@ if len(DATABASES) > 1:
     MIDDLEWARE.insert(0, "archive.db.routing.ReplicaMiddleware")
 # PostgreSQL statement_timeout for the web process only (archive/limits.py; 0 turns it off).
 WEB_STATEMENT_TIMEOUT_MS = env_int("WEB_STATEMENT_TIMEOUT_MS", 5000)
+# SQLite: the web process reads the database file through a memory map of this many MB (archive/db/session.py; 0: off).
+SQLITE_MMAP_MB = env_int("SQLITE_MMAP_MB", 1024)
 # How long ranking a search may take before the newest matches are shown instead (docs/search.md).
 SEARCH_RANK_BUDGET_MS = env_int("SEARCH_RANK_BUDGET_MS", 500)
 # How many searches may rank and highlight at once on this machine (archive/search/gate.py; 0: no

@@ -128,6 +128,57 @@ def test_the_timeout_handler_is_not_connected_outside_the_web_process():
     assert not any(entry[0] and entry[0][0] == limits.DISPATCH_UID for entry in connection_created.receivers)
 
 
+def show_mmap(tmp_path, code: str, **env: str) -> int:
+    """``PRAGMA mmap_size`` of a new SQLite connection in a fresh process that ran ``code``."""
+    script = (
+        f"{code}\nfrom django.db import connection\n"
+        "with connection.cursor() as c:\n    c.execute('PRAGMA mmap_size'); print(c.fetchone()[0])"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=settings.BASE_DIR,
+        env={
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'mapped.sqlite3'}",
+            "DJANGO_SETTINGS_MODULE": "archive.settings",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    return int(run.stdout.strip().splitlines()[-1])
+
+
+def test_the_web_process_maps_the_sqlite_file_and_management_commands_do_not(tmp_path):
+    """The web process reads SQLite through a memory map (the OS page cache, shared); a command
+    keeps SQLite's default, so an import's peak memory counts no mapped pages."""
+    web, command = "import archive.wsgi", "import django; django.setup()"
+    assert show_mmap(tmp_path, web) == 1024 * 1024 * 1024
+    assert show_mmap(tmp_path, web, SQLITE_MMAP_MB="64") == 64 * 1024 * 1024
+    assert show_mmap(tmp_path, web, SQLITE_MMAP_MB="0") == 0
+    assert show_mmap(tmp_path, command) == 0
+
+
+def test_the_benchmark_reads_like_the_web_process_and_lets_go_afterwards(monkeypatch):
+    def mapped() -> bool:
+        return any(entry[0] and entry[0][0] == limits.MMAP_UID for entry in connection_created.receivers)
+
+    calls = []
+    monkeypatch.setattr(limits.session, "map_sqlite_file", lambda conn, size: calls.append((conn.alias, size)))
+    connection.ensure_connection()
+    assert not mapped()
+    limits.read_like_the_web_process()
+    try:
+        assert mapped()
+        assert ("default", settings.SQLITE_MMAP_MB * 1024 * 1024) in calls  # the open connection too
+    finally:
+        limits.read_like_a_command()
+    assert not mapped()
+
+
 def test_the_web_process_freezes_start_up_objects_and_collects_less_often():
     import gc
 

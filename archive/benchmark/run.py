@@ -40,7 +40,7 @@ from archive.benchmark.baselines import (
     naive_take_list,
 )
 from archive.filters.base import sort_named
-from archive.limits import refreeze, tune_garbage_collector
+from archive.limits import read_like_a_command, read_like_the_web_process, refreeze, tune_garbage_collector
 from archive.models import (
     Expert,
     Position,
@@ -342,11 +342,13 @@ def run(**options) -> list[Result]:
     back afterwards (the benchmark also runs inside the test suite)."""
     threshold = gc.get_threshold()
     tune_garbage_collector()
+    read_like_the_web_process()
     try:
         return _run(**options)
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
+        read_like_a_command()
 
 
 def _run(
