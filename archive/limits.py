@@ -15,7 +15,7 @@ import gc
 
 from django.conf import settings
 from django.core.signals import request_finished
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.signals import connection_created
 
 from archive.db import session
@@ -34,11 +34,12 @@ def map_sqlite_file(sender, connection, **kwargs) -> None:
 
 def read_like_the_web_process() -> None:
     """Every database connection opened from now on reads as a web worker's does (the SQLite map);
-    the benchmark calls it too, so that it times what a reader gets (those already open are mapped now)."""
+    the benchmark calls it too, so that it times what a reader gets (the default database's open
+    connection is mapped now)."""
     connection_created.connect(map_sqlite_file, dispatch_uid=MMAP_UID)
-    for connection in connections.all(initialized_only=True):
-        if connection.connection is not None:
-            map_sqlite_file(None, connection)
+    default = connections[DEFAULT_DB_ALIAS]  # the pages' database; others the caller may hold are left alone
+    if default.connection is not None:
+        map_sqlite_file(None, default)
 
 
 def read_like_a_command() -> None:
