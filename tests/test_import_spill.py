@@ -220,13 +220,21 @@ def test_a_themes_section_in_many_chunks_imports_as_in_one(tmp_path, monkeypatch
 def test_a_problem_in_the_last_theme_is_reported_with_the_others(tmp_path, monkeypatch):
     small_chunks(monkeypatch)
     Theme.objects.create(slug="old", name="Taken name")
+    Theme.objects.create(slug="older", name="Another taken name")
     data = with_many_themes(build(30))
+    data["themes"][0]["name"] = "Another taken name"
+    data["themes"][41]["name"] = "more-21"
     data["themes"][-1]["name"] = "Taken name"
     data["takes"][28]["authors"] = ["ghost"]
     with pytest.raises(CommandError) as refused:
         run(tmp_path, data)
-    message = str(refused.value)
-    assert 'themes[42] "more-22": name: "Taken name" is already the name of the theme "old"' in message
-    assert '"ghost"' in message and "takes[28]" in message
-    assert themes_as_written() == [("old", "Taken name", "")]
+    problems = [line.strip() for line in str(refused.value).splitlines()[1:]]
+    # as when the section was planned whole: the names that are slugs first, then the names taken
+    assert problems[:3] == [
+        '- themes[41] "more-21": name: "more-21" is the theme\'s slug: give it a name readers see',
+        '- themes[0] "theme-0": name: "Another taken name" is already the name of the theme "older"',
+        '- themes[42] "more-22": name: "Taken name" is already the name of the theme "old"',
+    ]
+    assert any('"ghost"' in line and "takes[28]" in line for line in problems[3:])
+    assert themes_as_written() == [("old", "Taken name", ""), ("older", "Another taken name", "")]
     assert not Take.objects.exists() and not Expert.objects.exists()
