@@ -6,7 +6,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from archive.models import Affiliation, Collection, Expert, Publication, Take
+from archive.models import Affiliation, Collection, Expert, Publication, Take, Theme
 from archive.transfer import section_plans, spill
 from archive.transfer.spill import SpilledIndex, SpilledList, SpilledMap
 from archive.transfer.stream import read_file
@@ -170,3 +170,71 @@ def test_takes_may_name_experts_of_the_database_and_of_the_file(tmp_path, monkey
         "expert-0",
         "expert-11",
     ]
+
+
+def themes_as_written() -> list[tuple]:
+    return list(Theme.objects.order_by("slug").values_list("slug", "name", "description"))
+
+
+def links_as_written() -> list[tuple]:
+    return sorted(Take.themes.through.objects.values_list("take__slug", "theme__slug"))
+
+
+def with_many_themes(data: dict) -> dict:
+    """Twenty-three more themes (seven chunks of four in all), and takes naming themes by name, by
+    slug, by name in another case, and by names no theme has (created with the takes)."""
+    data["themes"] += [{"slug": f"more-{n}", "name": f"More {n}", "description": f"D {n}"} for n in range(23)]
+    data["takes"][0]["themes"] = ["More 22", "more-0", "MORE 11", "Brand new idea"]
+    data["takes"][1]["themes"] = ["brand NEW idea", "Another new one", "Theme 3"]
+    data["takes"][2]["themes"] = ["Another new one", "A third"]
+    return data
+
+
+@pytest.mark.django_db
+def test_a_themes_section_in_many_chunks_imports_as_in_one(tmp_path, monkeypatch):
+    Theme.objects.create(slug="kept", name="Kept in the database")
+    data = with_many_themes(build(30))
+    data["takes"][3]["themes"] = ["kept in the DATABASE", "More 5"]
+    out_one = run(tmp_path, data)
+    in_one = (exported(tmp_path), themes_as_written(), links_as_written())
+    Take.objects.all().delete()
+    Theme.objects.exclude(slug="kept").delete()
+    small_chunks(monkeypatch)
+    out = run(tmp_path, data)
+    assert [line for line in out.splitlines() if line.strip().startswith(("themes:", "takes:"))] == [
+        line for line in out_one.splitlines() if line.strip().startswith(("themes:", "takes:"))
+    ]
+    assert "themes: 46 created, 0 updated, 0 unchanged" in out  # 20 + 23 listed, 3 named by takes
+    assert (exported(tmp_path), themes_as_written(), links_as_written()) == in_one
+    assert ("take-0", "brand-new-idea") in in_one[2] and ("take-1", "brand-new-idea") in in_one[2]
+    assert ("take-3", "kept") in in_one[2]
+    data["themes"][-1]["description"] = "Changed in the last chunk"
+    data["themes"][1]["name"] = "Renamed in the first chunk"
+    out = run(tmp_path, data)
+    assert "themes: 0 created, 2 updated, 41 unchanged" in out
+    assert Theme.objects.get(slug="more-22").description == "Changed in the last chunk"
+    assert Theme.objects.get(slug="theme-1").name == "Renamed in the first chunk"
+
+
+@pytest.mark.django_db
+def test_a_problem_in_the_last_theme_is_reported_with_the_others(tmp_path, monkeypatch):
+    small_chunks(monkeypatch)
+    Theme.objects.create(slug="old", name="Taken name")
+    Theme.objects.create(slug="older", name="Another taken name")
+    data = with_many_themes(build(30))
+    data["themes"][0]["name"] = "Another taken name"
+    data["themes"][41]["name"] = "more-21"
+    data["themes"][-1]["name"] = "Taken name"
+    data["takes"][28]["authors"] = ["ghost"]
+    with pytest.raises(CommandError) as refused:
+        run(tmp_path, data)
+    problems = [line.strip() for line in str(refused.value).splitlines()[1:]]
+    # as when the section was planned whole: the names that are slugs first, then the names taken
+    assert problems[:3] == [
+        '- themes[41] "more-21": name: "more-21" is the theme\'s slug: give it a name readers see',
+        '- themes[0] "theme-0": name: "Another taken name" is already the name of the theme "older"',
+        '- themes[42] "more-22": name: "Taken name" is already the name of the theme "old"',
+    ]
+    assert any('"ghost"' in line and "takes[28]" in line for line in problems[3:])
+    assert themes_as_written() == [("old", "Taken name", ""), ("older", "Another taken name", "")]
+    assert not Take.objects.exists() and not Expert.objects.exists()

@@ -112,7 +112,9 @@ class Importer(SectionPlanning, TakePlanning, Writing):
     def close(self) -> None:
         """Let go of the temporary files the import's state is kept in (archive/transfer/spill.py)."""
         held = [*self.ids.values(), *self.checked.values()]
-        for name in ("publication_plan", "expert_plan", "collection_plan", "take_plans", "waiting_responses"):
+        for name in ("publication_plan", "expert_plan", "collection_plan", "theme_plan", "theme_named"):
+            held.append(getattr(self, name, None))
+        for name in ("take_plans", "waiting_responses", "theme_by_name", "theme_by_slug", "theme_by_folded"):
             held.append(getattr(self, name, None))
         for name in ("assigned_slugs", "claimed", "target_ids", "rewritten_positions"):
             held.append(getattr(self, name, None))

@@ -12,7 +12,7 @@ from django.utils.text import slugify
 from archive import models
 from archive.transfer import QUERY_CHUNK, chunked, fetch
 from archive.transfer.document import Record, describe
-from archive.transfer.spill import SpilledList
+from archive.transfer.spill import SpilledList, SpilledMap
 
 #: Items of a reference section planned (and written) at a time.
 SECTION_CHUNK = 2000
@@ -215,32 +215,50 @@ class SectionPlanning:
         return self.stances[question_slug]
 
     def plan_themes(self) -> None:
-        creates, updates = self.plan_simple("themes", models.Theme, self.doc.themes)
-        # every theme, as it will be after the import: by exact name, by slug, and by folded name
-        self.theme_by_name: dict[str, str] = {}
-        self.theme_by_slug: dict[str, str] = {}
-        self.theme_by_folded: dict[str, str] = {}
-        for slug, name in models.Theme.objects.values_list("slug", "name"):
-            self._remember_theme(slug, name)
-        file_names = {}
-        for record in self.doc.themes:
-            name = record.fields.get("name")
-            if name and name == record.slug:
-                self.error(record.where, "name", f"{describe(name)} is the theme's slug: give it a name readers see")
-            self._remember_theme(record.slug, name)
-            file_names[name] = record.slug
-        for name, slug in file_names.items():
-            other = models.Theme.objects.filter(name=name).exclude(slug=slug).values_list("slug", flat=True).first()
-            if other and other not in self.planned_slugs["themes"]:
-                where = next(r.where for r in self.doc.themes if r.slug == slug)
-                self.error(where, "name", f"{describe(name)} is already the name of the theme {describe(other)}")
-        self.theme_creates = [obj for obj, *_ in creates]
-        self.theme_updates = self.finish_tally("themes", updates)
+        """The themes a chunk at a time, like ``plan_in_chunks``; every theme as it will be after
+        the import kept on disk by exact name, by slug and by folded name (for ``resolve_theme``),
+        and the themes takes name that do not exist kept on disk until written."""
+        self.theme_by_name, self.theme_by_slug, self.theme_by_folded = SpilledMap(), SpilledMap(), SpilledMap()
+        self.theme_named = SpilledList()  # (name, slug) of the themes takes name that are new
+        themes = models.Theme.objects.values_list("slug", "name")
+        for rows in batched(themes.iterator(chunk_size=QUERY_CHUNK), QUERY_CHUNK):
+            self._remember_themes(rows)
+        self.theme_plan = SpilledList()
+        taken_names = []  # problems reported after those of every item, as when planned whole
+        for records in batched(self.doc.themes, SECTION_CHUNK):
+            creates, updates = self.plan_simple("themes", models.Theme, records)
+            for record in records:
+                name = record.fields.get("name")
+                if name and name == record.slug:
+                    message = f"{describe(name)} is the theme's slug: give it a name readers see"
+                    self.error(record.where, "name", message)
+            self._remember_themes([(record.slug, record.fields.get("name")) for record in records])
+            taken_names += self._names_taken(records)
+            creates = [(obj, None, ref_values) for obj, _record, ref_values in creates]
+            updates = [(obj, None, *rest) for obj, _record, *rest in self.finish_tally("themes", updates)]
+            self.theme_plan.extend([(creates, updates, None)])
+        for where, name, other in taken_names:
+            self.error(where, "name", f"{describe(name)} is already the name of the theme {describe(other)}")
 
-    def _remember_theme(self, slug: str, name: str) -> None:
-        self.theme_by_slug[slug] = slug
-        self.theme_by_name[name] = slug
-        self.theme_by_folded.setdefault(name.casefold(), slug)
+    def _names_taken(self, records) -> list[tuple]:
+        """(where, name, other slug) for the file's themes whose name another theme has, one that
+        the file does not list (names are unique in the database and, folded, in the file)."""
+        names = [r.fields.get("name") for r in records if r.fields.get("name") is not None]
+        holders = dict(fetch(models.Theme.objects.values_list("name", "slug"), "name", names))
+        taken = []
+        for record in records:
+            other = holders.get(record.fields.get("name"))
+            if other and other != record.slug and other not in self.planned_slugs["themes"]:
+                taken.append((record.where, record.fields.get("name"), other))
+        return taken
+
+    def _remember_themes(self, pairs) -> None:
+        """(slug, name) pairs, in order: a later name or slug replaces an earlier one; a folded
+        name keeps the first theme that had it."""
+        pairs = list(pairs)
+        self.theme_by_slug.update((slug, slug) for slug, _name in pairs)
+        self.theme_by_name.update((name, slug) for slug, name in pairs)
+        self.theme_by_folded.add_missing((name.casefold(), slug) for slug, name in pairs)
 
     def resolve_theme(self, text: str) -> str:
         """The slug of the theme a take names (by name or slug), creating the theme when it is new."""
@@ -255,8 +273,7 @@ class SectionPlanning:
         while slug in self.theme_by_slug or models.Theme.objects.filter(slug=slug).exists():
             n += 1
             slug = f"{base}-{n}"
-        theme = models.Theme(name=name, slug=slug)
-        self.theme_creates.append(theme)
+        self.theme_named.append((name, slug))
         self.summary.tallies["themes"].created += 1
-        self._remember_theme(slug, theme.name)
+        self._remember_themes([(slug, name)])
         return slug

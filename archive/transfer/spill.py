@@ -119,6 +119,10 @@ class SpilledMap:
     def add_all(self, keys) -> None:
         self._db.executemany("INSERT OR IGNORE INTO map VALUES (?, NULL)", ((key,) for key in keys))
 
+    def add_missing(self, pairs) -> None:
+        """(key, value) pairs, each kept only where the key is not there yet (``dict.setdefault``)."""
+        self._db.executemany("INSERT OR IGNORE INTO map VALUES (?, ?)", pairs)
+
     def _row(self, key: object) -> tuple | None:
         return self._db.execute("SELECT value FROM map WHERE key = ?", (key,)).fetchone()
 

@@ -92,13 +92,12 @@ class Writing:
             self.stances[question.slug][stance.slug] = stance.pk
 
     def write_themes(self) -> None:
-        models.Theme.objects.bulk_create(self.theme_creates, batch_size=WRITE_CHUNK)
-        for theme in self.theme_creates:
-            self.ids["themes"][theme.slug] = theme.pk
-        objs = [obj for obj, *_rest in self.theme_updates]
-        fields = sorted({name for *_rest, changed in self.theme_updates for name in changed})
-        if objs and fields:
-            models.Theme.objects.bulk_update(objs, fields)
+        """The themes section a chunk at a time, then the new themes the takes name (all on disk)."""
+        self.write_in_chunks("themes", models.Theme, self.theme_plan)
+        for batch in batched(self.theme_named, WRITE_CHUNK):
+            new = [models.Theme(name=name, slug=slug) for name, slug in batch]
+            models.Theme.objects.bulk_create(new, batch_size=WRITE_CHUNK)
+            self.ids["themes"].update((theme.slug, theme.pk) for theme in new)
 
     def theme_id(self, slug: str) -> int:
         if slug not in self.ids["themes"]:
