@@ -566,3 +566,17 @@ def test_moving_a_collection_to_another_publication_updates_it(tmp_path):
     data["collections"][0]["publication"] = None
     run(tmp_path, data)
     assert Collection.objects.get(slug="answers").publication is None
+
+
+def test_a_take_naming_one_theme_twice_is_tagged_once(tmp_path):
+    """By its slug and by its name (or twice the same): one tag, on a new take and on an update.
+    Before, the database refused the whole import with a unique-constraint error."""
+    from archive.models import Theme
+
+    Theme.objects.create(slug="sanctions", name="Sanctions relief")
+    take = {"slug": "t", "title": "T", "url": "https://example.com/t", "themes": ["sanctions", "Sanctions relief"]}
+    run(tmp_path, {"takes": [take]})
+    assert list(Take.objects.get(slug="t").themes.values_list("slug", flat=True)) == ["sanctions"]
+    take["themes"] = ["Nuclear talks", "nuclear talks", "sanctions", "Sanctions relief"]
+    run(tmp_path, {"takes": [take]})
+    assert sorted(Take.objects.get(slug="t").themes.values_list("slug", flat=True)) == ["nuclear-talks", "sanctions"]

@@ -260,6 +260,11 @@ class SectionPlanning:
         self.theme_by_name.update((name, slug) for slug, name in pairs)
         self.theme_by_folded.add_missing((name.casefold(), slug) for slug, name in pairs)
 
+    def resolve_themes(self, texts) -> list[str]:
+        """The slugs of the themes a take names, each once, in the order first named: one theme named
+        twice (by its slug and by its name, say) is one tag (the database holds a take's theme once)."""
+        return list(dict.fromkeys(self.resolve_theme(text) for text in texts))
+
     def resolve_theme(self, text: str) -> str:
         """The slug of the theme a take names (by name or slug), creating the theme when it is new."""
         slug = self.theme_by_name.get(text) or self.theme_by_slug.get(text) or self.theme_by_folded.get(text.casefold())

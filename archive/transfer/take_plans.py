@@ -211,7 +211,7 @@ class TakePlanning:
             if plan.is_new:
                 plan.fields = self.new_take_fields(plan.record)
                 plan.authors = plan.record.lists.get("authors") or []
-                plan.themes = [self.resolve_theme(t) for t in plan.record.lists.get("themes") or ()]
+                plan.themes = self.resolve_themes(plan.record.lists.get("themes") or ())
                 plan.quotes = bool(plan.record.lists.get("quotes"))
                 plan.positions = bool(plan.record.lists.get("positions"))
                 plan.responses = bool(plan.record.lists.get("responses"))
@@ -416,7 +416,7 @@ class TakePlanning:
         if "authors" in record.lists and record.lists["authors"] != have["authors"]:
             plan.authors = record.lists["authors"]
         if "themes" in record.lists:
-            wanted_themes = [self.resolve_theme(t) for t in record.lists["themes"]]
+            wanted_themes = self.resolve_themes(record.lists["themes"])
             if set(wanted_themes) != have["themes"]:
                 plan.themes = wanted_themes
         have_quotes = have["quotes"]
