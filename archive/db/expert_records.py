@@ -43,8 +43,9 @@ from __future__ import annotations
 
 from functools import cache
 
-from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+
+from archive.db import journal
 
 TABLE = "archive_expert_records"
 PUBLISHED = "'published'"  # Status.PUBLISHED (archive/models/takes.py)
@@ -298,9 +299,7 @@ def install(connection: BaseDatabaseWrapper) -> None:
 
 def uninstall_sqlite_triggers(connection: BaseDatabaseWrapper) -> None:
     """SQLite, before table rebuilds: drop the triggers (``install`` puts them back and recounts)."""
-    with connection.cursor() as cursor:
-        for name in triggers():
-            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+    journal.drop_sqlite_triggers(connection, triggers())
 
 
 def uninstall(connection: BaseDatabaseWrapper) -> None:
@@ -320,13 +319,7 @@ def uninstall(connection: BaseDatabaseWrapper) -> None:
 def compact(connection: BaseDatabaseWrapper) -> None:
     """Rewrite the journal as one row per expert, counted from the base tables, in one statement
     (PostgreSQL: one snapshot, and an advisory lock between two compactions; as take_dates.compact)."""
-    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [TABLE])
-            cursor.execute(f"WITH gone AS (DELETE FROM {TABLE}) INSERT INTO {TABLE} ({COLUMNS}) {_fresh()}")
-        else:
-            cursor.execute(f"DELETE FROM {TABLE}")
-            cursor.execute(f"INSERT INTO {TABLE} ({COLUMNS}) {_fresh()}")
+    journal.rewrite(connection, TABLE, _fresh(), COLUMNS)
 
 
 def sums(
@@ -363,12 +356,7 @@ def sums(
 
 def differences(connection: BaseDatabaseWrapper) -> int:
     """How many experts' sums differ between the journal and a fresh count (0 when it is exact)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT count(*) FROM ({_SUMS} EXCEPT {_fresh()}) a) "
-            f"+ (SELECT count(*) FROM ({_fresh()} EXCEPT {_SUMS}) b)"
-        )
-        return cursor.fetchone()[0]
+    return journal.differences(connection, _SUMS, _fresh())
 
 
 def journal_rows(connection: BaseDatabaseWrapper) -> int:

@@ -33,8 +33,9 @@ from __future__ import annotations
 
 import datetime
 
-from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+
+from archive.db import journal
 
 TABLE = "archive_stance_dates"
 PUBLISHED = "'published'"
@@ -173,9 +174,7 @@ def install(connection: BaseDatabaseWrapper) -> None:
 
 def uninstall_sqlite_triggers(connection: BaseDatabaseWrapper) -> None:
     """SQLite, before table rebuilds: drop the triggers (``install`` puts them back and recounts)."""
-    with connection.cursor() as cursor:
-        for name in TRIGGERS:
-            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+    journal.drop_sqlite_triggers(connection, TRIGGERS)
 
 
 def uninstall(connection: BaseDatabaseWrapper) -> None:
@@ -193,13 +192,7 @@ def uninstall(connection: BaseDatabaseWrapper) -> None:
 def compact(connection: BaseDatabaseWrapper) -> None:
     """Rewrite the journal as one row per key, counted from the positions, in one statement
     (PostgreSQL: one snapshot, under an advisory lock; as ``take_dates.compact``)."""
-    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [TABLE])
-            cursor.execute(f"WITH gone AS (DELETE FROM {TABLE}) INSERT INTO {TABLE} {_FRESH}")
-        else:
-            cursor.execute(f"DELETE FROM {TABLE}")
-            cursor.execute(f"INSERT INTO {TABLE} {_FRESH}")
+    journal.rewrite(connection, TABLE, _FRESH)
 
 
 def _day(value) -> datetime.date | None:
@@ -231,9 +224,4 @@ def split(connection: BaseDatabaseWrapper, question_id: int | None = None) -> di
 
 def differences(connection: BaseDatabaseWrapper) -> int:
     """How many keys differ between the journal's sums and a fresh count (0 when it is exact)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT count(*) FROM ({_SUMS} EXCEPT {_FRESH}) a) "
-            f"+ (SELECT count(*) FROM ({_FRESH} EXCEPT {_SUMS}) b)"
-        )
-        return cursor.fetchone()[0]
+    return journal.differences(connection, _SUMS, _FRESH)

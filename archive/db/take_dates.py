@@ -31,8 +31,9 @@ from __future__ import annotations
 
 import datetime
 
-from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+
+from archive.db import journal
 
 TABLE = "archive_take_dates"
 PUBLISHED = "'published'"
@@ -120,9 +121,7 @@ def install(connection: BaseDatabaseWrapper) -> None:
 
 def uninstall_sqlite_triggers(connection: BaseDatabaseWrapper) -> None:
     """SQLite, before table rebuilds: drop the triggers (``install`` puts them back and recounts)."""
-    with connection.cursor() as cursor:
-        for name in TRIGGERS:
-            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+    journal.drop_sqlite_triggers(connection, TRIGGERS)
 
 
 def uninstall(connection: BaseDatabaseWrapper) -> None:
@@ -142,13 +141,7 @@ def compact(connection: BaseDatabaseWrapper) -> None:
     PostgreSQL: one snapshot for the delete and the count, so a writer's rows not yet committed
     are neither deleted nor counted, and stay valid; an advisory lock keeps two compactions from
     interleaving (the second then starts from the first's result). SQLite has one writer."""
-    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [TABLE])
-            cursor.execute(f"WITH gone AS (DELETE FROM {TABLE}) INSERT INTO {TABLE} {_FRESH}")
-        else:
-            cursor.execute(f"DELETE FROM {TABLE}")
-            cursor.execute(f"INSERT INTO {TABLE} {_FRESH}")
+    journal.rewrite(connection, TABLE, _FRESH)
 
 
 def counts(connection: BaseDatabaseWrapper) -> list[tuple[datetime.date | None, str, int]]:
@@ -165,9 +158,4 @@ def counts(connection: BaseDatabaseWrapper) -> list[tuple[datetime.date | None, 
 
 def differences(connection: BaseDatabaseWrapper) -> int:
     """How many dates differ between the journal's sums and a fresh count (0 when it is exact)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT count(*) FROM ({_SUMS} EXCEPT {_FRESH}) a) "
-            f"+ (SELECT count(*) FROM ({_FRESH} EXCEPT {_SUMS}) b)"
-        )
-        return cursor.fetchone()[0]
+    return journal.differences(connection, _SUMS, _FRESH)

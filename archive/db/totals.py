@@ -28,8 +28,9 @@ the row's count out. ``TRUNCATE`` of any of those tables (PostgreSQL) recounts t
 # ruff: noqa: S608 - SQL here is built from fixed fragments in this module, never from input.
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+
+from archive.db import journal
 
 TABLE = "archive_totals"
 PUBLISHED = "'published'"
@@ -199,9 +200,7 @@ def install(connection: BaseDatabaseWrapper) -> None:
 
 def uninstall_sqlite_triggers(connection: BaseDatabaseWrapper) -> None:
     """SQLite, before table rebuilds: drop the triggers (``install`` puts them back and recounts)."""
-    with connection.cursor() as cursor:
-        for name in TRIGGERS:
-            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+    journal.drop_sqlite_triggers(connection, TRIGGERS)
 
 
 def uninstall(connection: BaseDatabaseWrapper) -> None:
@@ -221,13 +220,7 @@ def uninstall(connection: BaseDatabaseWrapper) -> None:
 def compact(connection: BaseDatabaseWrapper) -> None:
     """Rewrite the journal as one row per key, counted from the tables, in one statement
     (PostgreSQL: one snapshot, under an advisory lock; as ``take_dates.compact``)."""
-    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [TABLE])
-            cursor.execute(f"WITH gone AS (DELETE FROM {TABLE}) INSERT INTO {TABLE} {_FRESH}")
-        else:
-            cursor.execute(f"DELETE FROM {TABLE}")
-            cursor.execute(f"INSERT INTO {TABLE} {_FRESH}")
+    journal.rewrite(connection, TABLE, _FRESH)
 
 
 def totals(connection: BaseDatabaseWrapper) -> dict[str, int]:
@@ -248,9 +241,4 @@ def totals(connection: BaseDatabaseWrapper) -> dict[str, int]:
 def differences(connection: BaseDatabaseWrapper) -> int:
     """How many keys differ between the journal's sums and a fresh count (0 when it is exact)."""
     fresh = f"SELECT * FROM ({_FRESH}) f"  # one SELECT: EXCEPT and UNION ALL bind left to right
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT count(*) FROM ({_SUMS} EXCEPT {fresh}) a) "
-            f"+ (SELECT count(*) FROM ({fresh} EXCEPT {_SUMS}) b)"
-        )
-        return cursor.fetchone()[0]
+    return journal.differences(connection, _SUMS, fresh)
