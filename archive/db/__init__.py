@@ -13,7 +13,9 @@ The parts the database maintains with triggers, in the order they are installed:
   of counts (0022);
 - ``totals`` (totals.py): the home page's published quotes, public experts and outlets, a journal of
   counts (0022);
-- ``expert records`` (expert_records.py): each expert's prediction record, a journal of sums (0023).
+- ``expert records`` (expert_records.py): each expert's prediction record, a journal of sums (0023);
+- ``prediction counts`` (prediction_counts.py): published predictions per outcome, question and
+  horizon, a journal of counts (0024).
 
 ``PARTS`` is the one registry of them: the migration that introduces a part calls its
 ``install``/``uninstall`` (``run_python``), and archive/apps.py calls ``lift_for_migrations`` before
@@ -41,6 +43,7 @@ from archive.db import (
     clean_text,
     data_version,
     expert_records,
+    prediction_counts,
     rules,
     search_index,
     stance_dates,
@@ -121,6 +124,13 @@ PARTS: tuple[Part, ...] = (
         expert_records.install,
         expert_records.uninstall,
         expert_records.uninstall_sqlite_triggers,
+    ),
+    Part(
+        "prediction counts",
+        "0024_prediction_counts",
+        prediction_counts.install,
+        prediction_counts.uninstall,
+        prediction_counts.uninstall_sqlite_triggers,
     ),
 )
 

@@ -8,7 +8,8 @@ runs (it then keeps them in ``sqlite_stat1``). So the bulk paths (``import_takes
 they wrote, and ``manage.py benchmark`` reports ``describe()``. ``analyze()`` also compacts the journals
 of published takes per date (archive/db/take_dates.py), of published positions per question, stance
 and date (archive/db/stance_dates.py), the home page's totals (archive/db/totals.py) and experts'
-prediction records (archive/db/expert_records.py), which a bulk write grows by a row or more per row
+prediction records (archive/db/expert_records.py) and published predictions per outcome, question
+and horizon (archive/db/prediction_counts.py), which a bulk write grows by a row or more per row
 it writes on SQLite.
 """
 
@@ -19,7 +20,7 @@ from collections.abc import Iterable
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from archive.db import expert_records, stance_dates, take_dates, totals
+from archive.db import expert_records, prediction_counts, stance_dates, take_dates, totals
 from archive.db.data_version import DERIVED_TABLES, TABLES
 
 #: What the bulk paths write: the editorial tables, the tables triggers derive from them, and
@@ -30,6 +31,7 @@ ARCHIVE_TABLES = (
     stance_dates.TABLE,
     totals.TABLE,
     expert_records.TABLE,
+    prediction_counts.TABLE,
     "archive_search_word",
 )
 
@@ -61,6 +63,8 @@ def analyze(connection: BaseDatabaseWrapper, tables: Iterable[str] = ARCHIVE_TAB
         totals.compact(connection)
     if expert_records.TABLE in names:
         expert_records.compact(connection)
+    if prediction_counts.TABLE in names:
+        prediction_counts.compact(connection)
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

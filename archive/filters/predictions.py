@@ -55,6 +55,20 @@ class PredictionFilter(ResolvingFilterSet):
     def filter_horizon_to(self, queryset: QuerySet, name: str, value) -> QuerySet:
         return queryset.horizon_between(None, value)
 
+    def published_count(self) -> int | None:
+        """How many predictions the list holds, from the counts the database keeps, or ``None``
+        under an expert (the paginator counts that expert's predictions from the tables)."""
+        data = self.data_cleaned if self.is_bound else {}
+        if data.get("expert"):
+            return None
+        question = data.get("question")
+        return self.queryset.published_count(
+            outcome=data.get("outcome") or None,
+            question_id=question[0].pk if question else None,
+            start=data.get("horizon_from"),
+            end=data.get("horizon_to"),
+        )
+
     def canonical_params(self) -> list[tuple[str, str]]:
         """The filters in force, normalised, for the canonical URL and the links."""
         data = self.data_cleaned if self.is_bound else {}

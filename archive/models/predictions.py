@@ -15,9 +15,10 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
 from django.db.models import Exists, OuterRef, Q
 
+from archive.db import prediction_counts
 from archive.models.checks import choice_check
 from archive.models.takes import Status, Take, TakeAuthor
 
@@ -91,15 +92,38 @@ LEADERBOARD_MINIMUM = 3
 
 class PredictionQuerySet(models.QuerySet):
     def published(self) -> PredictionQuerySet:
-        """Predictions of published takes: the only ones the public sees."""
-        return self.filter(take__status=Status.PUBLISHED)
+        """Predictions of published takes: the only ones the public sees.
+
+        A probe of the take rather than a join: SQLite then walks the predictions in the list's
+        order and stops at the page, where the join made it start from every published take and
+        sort all their predictions (docs/performance.md, "The predictions list's count")."""
+        return self.filter(Exists(Take.objects.filter(pk=OuterRef("take_id"), status=Status.PUBLISHED)))
+
+    def published_count(
+        self,
+        *,
+        outcome: str | None = None,
+        question_id: int | None = None,
+        start: datetime.date | None = None,
+        end: datetime.date | None = None,
+    ) -> int:
+        """How many published predictions have this outcome, question and a horizon from ``start``
+        to ``end`` (``None``: any) in the whole archive, whatever this queryset's own filters: from the
+        counts the database keeps (archive/db/prediction_counts.py)."""
+        connection = connections[self.db]
+        return prediction_counts.count(connection, outcome=outcome, question_id=question_id, start=start, end=end)
 
     def resolved(self) -> PredictionQuerySet:
         return self.exclude(outcome=Outcome.NOT_YET)
 
     def by_experts(self, expert_ids) -> PredictionQuerySet:
-        """Predictions made in takes these experts wrote or co-wrote."""
-        return self.filter(Exists(TakeAuthor.objects.filter(take=OuterRef("take_id"), expert_id__in=list(expert_ids))))
+        """Predictions made in takes these experts wrote or co-wrote.
+
+        The takes as a set (``IN``), not a probe per prediction: SQLite then starts from the
+        experts' authorships and reads only their takes' predictions, where an ``EXISTS`` had it
+        scan all of them (docs/performance.md, "The predictions list's count")."""
+        takes = TakeAuthor.objects.filter(expert_id__in=list(expert_ids)).values("take_id")
+        return self.filter(take_id__in=takes)
 
     def horizon_between(self, start: datetime.date | None, end: datetime.date | None) -> PredictionQuerySet:
         qs = self

@@ -39,7 +39,10 @@ def expert_menu(leaderboard: list, chosen: list[Expert]) -> list[Expert]:
 def prediction_list(request: HttpRequest) -> HttpResponse:
     filterset = PredictionFilter(request.GET, queryset=Prediction.objects.published())
     predictions = filterset.qs.with_related().order_by(F("horizon").asc(nulls_last=True), "take_id", "order", "id")
-    page_obj, page_notice = paginate(request, predictions, per_page=PREDICTIONS_PER_PAGE)
+    # counted from what the database keeps (archive/db/prediction_counts.py), but under an expert
+    page_obj, page_notice = paginate(
+        request, predictions, per_page=PREDICTIONS_PER_PAGE, count=filterset.published_count()
+    )
     params = link_params(request.GET, filterset.filters)
     data = filterset.data_cleaned
     # one figure for every filter combination, kept until the next write (archive/cache.py)
