@@ -18,7 +18,9 @@ horizon (out with the old row, in with the new). On ``archive_take``: publishing
 deleting a published take moves all its predictions, and inserting a published take counts the
 predictions already pointing at it (a fixture load, foreign keys deferred). Whichever of a take and
 its prediction is deleted first takes the prediction's count out. ``TRUNCATE`` of either table
-(PostgreSQL) recounts the journal. ``compact()`` rewrites it as one row per key (the bulk paths
+(PostgreSQL) recounts the journal. Two transactions that at once add a prediction and publish its
+take, neither seeing the other's row, both miss it: the next ``compact()`` counts it, as in
+expert_records.py. ``compact()`` rewrites it as one row per key (the bulk paths
 run it, archive/db/stats.py, and ``install()`` after every ``migrate``); ``differences()``
 compares the sums with a fresh count (tests/test_prediction_counts.py).
 """
