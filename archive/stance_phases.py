@@ -96,7 +96,7 @@ class Change:
 #: when those changed their mind fewer than ``CHANGERS_SHOWN + 1`` times. At 100,000 takes each
 #: question's first 150 candidates hold 101 changes or more (the first 100: 88–101), and reading
 #: 150 rather than 250 of them costs SQLite 16 ms of CPU instead of 22 (docs/performance.md,
-#: "The question page, cold").
+#: "The question page and the take list under a question, cold").
 CANDIDATES_FIRST = 150
 
 
