@@ -18,6 +18,7 @@ from django.db.models import Count, F, Prefetch, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 
+from archive.jinja2 import url
 from archive.models import Expert, Position, Question, Quote, Stance, Take, TakeAuthor
 
 # --------------------------------------------------------------------------- take cards
@@ -253,10 +254,11 @@ class StanceHolder:
 def _linked(positions: Iterable[Position]) -> list[Position]:
     """The positions, each with its take's address (``take_url``), reversed once per row: a holder's
     entry links a take under its own stance, again under each other stance the expert held, and as
-    the lead (385 links to ~165 takes on the first page of the busiest question's experts)."""
+    the lead (385 links to ~165 takes on the first page of the busiest question's experts). The
+    address is ``Take.get_absolute_url()``'s, put together by ``url()`` around the slug."""
     rows = list(positions)
     for position in rows:
-        position.take_url = position.take.get_absolute_url()
+        position.take_url = url("take_detail", position.take.slug)
     return rows
 
 

@@ -93,8 +93,11 @@ class Change:
 
 
 #: ``changes`` reads the positions of this many candidate experts first (by id), and the rest only
-#: when those changed their mind fewer than ``CHANGERS_SHOWN + 1`` times.
-CANDIDATES_FIRST = 250
+#: when those changed their mind fewer than ``CHANGERS_SHOWN + 1`` times. At 100,000 takes each
+#: question's first 150 candidates hold 101 changes or more (the first 100: 88–101), and reading
+#: 150 rather than 250 of them costs SQLite 16 ms of CPU instead of 22 (docs/performance.md,
+#: "The question page and the take list under a question, cold").
+CANDIDATES_FIRST = 150
 
 
 def _candidates(question: Question, above: int | None, limit: int | None):

@@ -123,9 +123,10 @@ class Volume:
         )
 
 
-def build(slug: str, title: str, rows, series: list[tuple[object, str]]) -> Volume:
+def build(slug: str, title: str, rows, series: list[tuple[object, str]], span=None) -> Volume:
     """The chart of ``rows`` (``(day, precision, series key, n)``), stacked in the order of ``series``
-    (``(key, label)``).
+    (``(key, label)``). ``span``, when given, is the first and last dated day the rows stand for
+    (rows summed by month give their month's first day, not their own: ``question_volume``).
 
     One pass over the rows once the column width is known (from the first and last dated day):
     each row goes straight into its column, with no table of days in between (a take list's chart
@@ -137,7 +138,7 @@ def build(slug: str, title: str, rows, series: list[tuple[object, str]]) -> Volu
     volume.left_out = volume.counted - sum(row[3] for row in dated)  # undated
     if not dated:
         return volume
-    unit = volume.unit = unit_for(min(row[0] for row in dated), max(row[0] for row in dated))
+    unit = volume.unit = unit_for(*span) if span else unit_for(min(r[0] for r in dated), max(r[0] for r in dated))
     placeable, width = PLACEABLE[unit], len(series)
     index = {key: n for n, (key, _) in enumerate(series)}
     counts: dict[datetime.date, list[int]] = {}
@@ -209,6 +210,9 @@ def stance_volume(slug: str, title: str, positions: QuerySet, question) -> Volum
 def question_volume(slug: str, title: str, question, using: str) -> Volume:
     """``stance_volume`` of every published position on ``question`` (its ``stances`` loaded), from
     the counts per stance and date the database keeps (archive/db/stance_dates.py: a few thousand
-    rows, where grouping the positions reads all of them, 40,000 at 100,000 takes, with their takes)."""
-    rows = stance_dates.counts(connections[using], question.pk)
-    return build(slug, title, rows, [(stance.pk, stance.label) for stance in question.stances.all()])
+    rows, where grouping the positions reads all of them, 40,000 at 100,000 takes, with their takes),
+    summed by month in the database when the chart's columns are months or years (a few hundred rows
+    for Python to place, not one per day: the same columns)."""
+    rows, first, last = stance_dates.by_period(connections[using], question.pk, WEEKS_UP_TO)
+    series = [(stance.pk, stance.label) for stance in question.stances.all()]
+    return build(slug, title, rows, series, span=(first, last) if first is not None else None)

@@ -58,7 +58,7 @@ def question():
     return question
 
 
-@pytest.mark.parametrize("first", [1, 2, 5, 250])
+@pytest.mark.parametrize("first", [1, 2, 5, 150, 250])
 @pytest.mark.parametrize("shown", [2, 7, 100])
 def test_changes_are_those_of_every_author_whatever_the_batch(monkeypatch, question, first, shown):
     monkeypatch.setattr(stance_phases, "CANDIDATES_FIRST", first)

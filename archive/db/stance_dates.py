@@ -213,6 +213,37 @@ def counts(connection: BaseDatabaseWrapper, question_id: int) -> list[tuple[date
     return [(_day(day), precision, stance, int(n)) for day, precision, stance, n in rows]
 
 
+#: ``by_period``'s SQL per vendor: the first day of a date's month, and the days between two dates.
+_MONTH_START = {
+    "postgresql": "CAST(date_trunc('month', k.published) AS date)",
+    "sqlite": "date(k.published, 'start of month')",
+}
+_DAYS_BETWEEN = {"postgresql": "(s.last - s.first)", "sqlite": "(julianday(s.last) - julianday(s.first))"}
+
+
+def by_period(
+    connection: BaseDatabaseWrapper, question_id: int, days_up_to: int
+) -> tuple[list[tuple[datetime.date | None, str, int, int]], datetime.date | None, datetime.date | None]:
+    """``counts`` summed by month, when the dated rows span more than ``days_up_to`` days (a chart
+    of months or years then, archive/timeline.py): a few hundred rows where ``counts`` gives a few
+    thousand (one per day). Each row's date is its month's first day (its own day when the span is
+    shorter). With the first and last dated day of ``counts``' rows, in one query."""
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH k AS (SELECT published, date_precision, stance_id, sum(n) AS n FROM {TABLE} "
+            "WHERE question_id = %s GROUP BY stance_id, published, date_precision HAVING sum(n) <> 0), "
+            "s AS (SELECT min(published) AS first, max(published) AS last FROM k) "
+            f"SELECT CASE WHEN {_DAYS_BETWEEN[vendor]} <= %s THEN k.published ELSE {_MONTH_START[vendor]} END, "
+            "k.date_precision, k.stance_id, sum(k.n), s.first, s.last FROM k CROSS JOIN s "
+            "GROUP BY 1, 2, 3, 5, 6",
+            [question_id, days_up_to],
+        )
+        rows = cursor.fetchall()
+    first, last = (_day(rows[0][4]), _day(rows[0][5])) if rows else (None, None)
+    return [(_day(day), precision, stance, int(n)) for day, precision, stance, n, _, _ in rows], first, last
+
+
 def split(connection: BaseDatabaseWrapper, question_id: int | None = None) -> dict[int, int]:
     """Published positions per stance id (of one question, or of all): ``Position.objects.split()``
     from the journal."""
