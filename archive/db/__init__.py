@@ -14,8 +14,13 @@ The parts the database maintains with triggers, in the order they are installed:
 - ``totals`` (totals.py): the home page's published quotes, public experts and outlets, a journal of
   counts (0022);
 - ``expert records`` (expert_records.py): each expert's prediction record, a journal of sums (0023);
+<<<<<<< HEAD
 - ``prediction counts`` (prediction_counts.py): published predictions per outcome, question and
   horizon, a journal of counts (0024).
+=======
+- ``take locks`` (take_locks.py): PostgreSQL, a row written under a take locks the take first, so
+  the journals and the who-holds-what table stay exact when two writers meet (0029).
+>>>>>>> takelocks
 
 ``PARTS`` is the one registry of them: the migration that introduces a part calls its
 ``install``/``uninstall`` (``run_python``), and archive/apps.py calls ``lift_for_migrations`` before
@@ -49,6 +54,7 @@ from archive.db import (
     stance_dates,
     stances,
     take_dates,
+    take_locks,
     totals,
 )
 
@@ -125,6 +131,7 @@ PARTS: tuple[Part, ...] = (
         expert_records.uninstall,
         expert_records.uninstall_sqlite_triggers,
     ),
+<<<<<<< HEAD
     Part(
         "prediction counts",
         "0024_prediction_counts",
@@ -132,6 +139,9 @@ PARTS: tuple[Part, ...] = (
         prediction_counts.uninstall,
         prediction_counts.uninstall_sqlite_triggers,
     ),
+=======
+    Part("take locks", "0029_take_locks", take_locks.install, take_locks.uninstall, take_locks.uninstall_sqlite_triggers),
+>>>>>>> takelocks
 )
 
 
