@@ -1,7 +1,8 @@
 """Two writers meeting on one take (PostgreSQL, archive/db/take_locks.py): one writes a take's rows
-(positions, authorships, predictions, quotes, responses) while the other publishes or unpublishes
-the take. Whichever order they run and commit in, every journal of counts and the who-holds-what
-table stay exact.
+(positions, authorships, predictions, quotes) while the other publishes or unpublishes the take, or
+writes another row of it that a journal counts in pairs with the first (an author with a prediction
+or a position). Whichever order they run and commit in, every journal of counts and the
+who-holds-what table stay exact.
 
 Each case runs the two writers on two connections of their own. The second writer runs in a thread
 and is given a second to finish before the first commits: without the locks it finishes (and the
@@ -17,7 +18,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from archive.db import expert_records, stance_dates, stances, take_dates, take_locks, totals
+from archive.db import expert_records, prediction_counts, stance_dates, stances, take_dates, take_locks, totals
 from archive.models import Outcome, Status
 from tests.factories import (
     ExpertFactory,
@@ -38,6 +39,7 @@ JOURNALS = {
     "stance dates": stance_dates.differences,
     "totals": totals.differences,
     "expert records": expert_records.differences,
+    "prediction counts": prediction_counts.differences,
     "who holds what": stances.differences,
 }
 
@@ -187,3 +189,19 @@ def test_installed_on_every_counted_table():
         found = {(table, name) for table, name in cursor.fetchall()}
     wanted = {(table, name) for table in take_locks.TABLES for name in take_locks._names(table)}
     assert found == wanted
+
+
+PAIRS = [
+    ("insert a prediction", "insert an author"),
+    ("insert an author", "insert a prediction"),
+    ("insert a position", "insert an author"),
+    ("insert an author", "insert a position"),
+]
+
+
+@pytest.mark.parametrize(("first", "second"), PAIRS, ids=[f"{a}, then {b}" for a, b in PAIRS])
+def test_two_rows_of_a_published_take_that_count_together(world, first, second):
+    writes = child_writes(world)
+    take = world.live
+    meet(lambda cursor: writes[first](cursor, take.pk), lambda cursor: writes[second](cursor, take.pk))
+    assert differences() == exact()

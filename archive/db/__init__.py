@@ -14,13 +14,10 @@ The parts the database maintains with triggers, in the order they are installed:
 - ``totals`` (totals.py): the home page's published quotes, public experts and outlets, a journal of
   counts (0022);
 - ``expert records`` (expert_records.py): each expert's prediction record, a journal of sums (0023);
-<<<<<<< HEAD
 - ``prediction counts`` (prediction_counts.py): published predictions per outcome, question and
-  horizon, a journal of counts (0024).
-=======
+  horizon, a journal of counts (0024);
 - ``take locks`` (take_locks.py): PostgreSQL, a row written under a take locks the take first, so
-  the journals and the who-holds-what table stay exact when two writers meet (0029).
->>>>>>> takelocks
+  the journals and the who-holds-what table stay exact when two writers meet (0025).
 
 ``PARTS`` is the one registry of them: the migration that introduces a part calls its
 ``install``/``uninstall`` (``run_python``), and archive/apps.py calls ``lift_for_migrations`` before
@@ -131,7 +128,6 @@ PARTS: tuple[Part, ...] = (
         expert_records.uninstall,
         expert_records.uninstall_sqlite_triggers,
     ),
-<<<<<<< HEAD
     Part(
         "prediction counts",
         "0024_prediction_counts",
@@ -139,9 +135,13 @@ PARTS: tuple[Part, ...] = (
         prediction_counts.uninstall,
         prediction_counts.uninstall_sqlite_triggers,
     ),
-=======
-    Part("take locks", "0029_take_locks", take_locks.install, take_locks.uninstall, take_locks.uninstall_sqlite_triggers),
->>>>>>> takelocks
+    Part(
+        "take locks",
+        "0025_take_locks",
+        take_locks.install,
+        take_locks.uninstall,
+        take_locks.uninstall_sqlite_triggers,
+    ),
 )
 
 

@@ -29,9 +29,9 @@ while its take is published and its outcome resolved, so the triggers are on the
 Each trigger reads the other two tables as they are after its statement, so any order of writes
 ends exact. On PostgreSQL the insert triggers run once per statement over their new rows (a
 transition table, one grouped row per expert); SQLite inserts rows per written row. ``TRUNCATE``
-of any of the three (PostgreSQL) empties the journal. Two transactions that add a prediction and
-an author of the same take at once, neither seeing the other's row, both miss that pair: the next
-``compact()`` (the bulk paths', archive/db/stats.py) counts it, as with ``archive_expertstance``.
+of any of the three (PostgreSQL) empties the journal. Two transactions writing rows of the same take
+(or the take itself) at once are put one after the other by archive/db/take_locks.py (PostgreSQL),
+so neither misses the other's rows.
 
 ``compact()`` rewrites the journal as one row per expert counted from the base tables, in one
 statement; ``install()`` runs it after every ``migrate``. ``differences()`` compares the sums with

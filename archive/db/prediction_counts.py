@@ -19,10 +19,9 @@ deleting a published take moves all its predictions, and inserting a published t
 predictions already pointing at it (a fixture load, foreign keys deferred). Whichever of a take and
 its prediction is deleted first takes the prediction's count out. ``TRUNCATE`` of either table
 (PostgreSQL) recounts the journal. Two transactions that at once add a prediction and publish its
-take, neither seeing the other's row, both miss it: the next ``compact()`` counts it, as in
-expert_records.py. ``compact()`` rewrites it as one row per key (the bulk paths
-run it, archive/db/stats.py, and ``install()`` after every ``migrate``); ``differences()``
-compares the sums with a fresh count (tests/test_prediction_counts.py).
+take are put one after the other by archive/db/take_locks.py (PostgreSQL). ``compact()`` rewrites
+it as one row per key (the bulk paths run it, archive/db/stats.py, and ``install()`` after every
+``migrate``); ``differences()`` compares the sums with a fresh count (tests/test_prediction_counts.py).
 """
 
 # ruff: noqa: S608 - SQL here is built from fixed fragments in this module, never from input.

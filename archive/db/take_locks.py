@@ -1,5 +1,5 @@
 """PostgreSQL: a row written under a take locks that take first, so the journals of counts and the
-who-holds-what table see the take as it is when two writers meet.
+who-holds-what table see the take and its other rows as they are when two writers meet.
 
 Every journal (take_dates.py, stance_dates.py, totals.py, expert_records.py) and the who-holds-what
 table (stances.py) counts a take's rows only while the take is published. Its triggers read the take
@@ -7,11 +7,15 @@ from the rows' side (a position inserted: is its take published?) and the rows f
 (a take published: which positions does it have?). Under READ COMMITTED two writers can miss each
 other: one inserts a position of an unpublished take and has not committed; another publishes the
 take and its trigger does not see the uncommitted position; both commit, and the position is
-published but counted nowhere (deletes can count twice the same way). Inserting a child row takes
-only a ``FOR KEY SHARE`` lock on its take, which an ``UPDATE`` of the take's status does not wait for.
+published but counted nowhere (deletes can count twice the same way). Pairs of rows meet the same
+way: a prediction and an author of one take added at once by two writers, neither seeing the other's
+row, leave the author's record without that prediction (expert_records.py); a position and an
+author likewise the who-holds-what table. Inserting a child row takes only a ``FOR KEY SHARE`` lock
+on its take, which neither an ``UPDATE`` of the take's status nor another child row waits for.
 
-So before the journals' triggers run, a trigger here locks the rows' takes ``FOR SHARE``, which a
-take's ``UPDATE`` or ``DELETE`` waits for (and which waits for one in progress):
+So before the journals' triggers run, a trigger here locks the rows' takes ``FOR NO KEY UPDATE``,
+the lock a take's ``UPDATE`` takes itself: writers of one take's rows, and of the take, wait for
+one another (foreign-key checks, which take ``FOR KEY SHARE``, and readers do not wait):
 
 - INSERT: once per statement over its new rows (a transition table, like the journals' insert
   triggers), named to fire before them (PostgreSQL fires a table's triggers of one kind in name
@@ -19,10 +23,10 @@ take's ``UPDATE`` or ``DELETE`` waits for (and which waits for one in progress):
 - UPDATE and DELETE: a ``BEFORE`` row trigger (before any ``AFTER`` trigger), for the row's take
   and, when it moves, the new one (a journal counts a change of stance or outcome, too).
 
-Whichever comes second then sees the first committed: a writer whose lock waited for a take's
-``UPDATE`` reads the take as that update left it (each statement of a trigger function takes a new
-snapshot under READ COMMITTED), and a take's ``UPDATE`` that waited for the lock reads the rows
-committed meanwhile. The locks are held to the end of the transaction; takes are locked in id
+Whichever comes second then sees the first committed: a writer whose lock waited reads the take and
+its rows as the first writer left them (each statement of a trigger function takes a new snapshot
+under READ COMMITTED), and a take's ``UPDATE`` that waited for the lock reads the rows committed
+meanwhile. The locks are held to the end of the transaction; takes are locked in id
 order within a statement. tests/test_take_locks.py runs each meeting with two connections.
 
 SQLite has one writer at a time: nothing to do there.
@@ -36,7 +40,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 #: The tables whose rows the journals count by their take's status.
 TABLES = ("archive_position", "archive_prediction", "archive_quote", "archive_response", "archive_takeauthor")
 
-_LOCK = "SELECT 1 FROM archive_take WHERE id IN ({ids}) ORDER BY id FOR SHARE"
+_LOCK = "SELECT 1 FROM archive_take WHERE id IN ({ids}) ORDER BY id FOR NO KEY UPDATE"
 
 
 def _names(table: str) -> tuple[str, str]:
@@ -50,7 +54,7 @@ def _statements(table: str) -> list[str]:
     # takes were few (the start of an import) would scan them whole.
     on_insert = _LOCK.format(ids="SELECT take_id FROM new_rows")
     on_change = (
-        "IF TG_OP = 'DELETE' THEN PERFORM 1 FROM archive_take WHERE id = OLD.take_id FOR SHARE; RETURN OLD; END IF; "
+        f"IF TG_OP = 'DELETE' THEN PERFORM 1 FROM ({_LOCK.format(ids='OLD.take_id')}) locked; RETURN OLD; END IF; "
         f"PERFORM 1 FROM ({_LOCK.format(ids='OLD.take_id, NEW.take_id')}) locked; RETURN NEW;"
     )
     return [

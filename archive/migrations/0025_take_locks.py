@@ -7,6 +7,6 @@ from archive import db
 
 
 class Migration(migrations.Migration):
-    dependencies = [("archive", "0023_expert_records")]
+    dependencies = [("archive", "0024_prediction_counts")]
 
     operations = [db.run_python("take locks")]
