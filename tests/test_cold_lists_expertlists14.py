@@ -124,3 +124,16 @@ def test_the_holder_macro_renders_what_the_included_card_did(client, archive, sh
     assert called.render(holders=holders, show_quote=show_quote) == expected
     assert expected.count('<li class="holder">') == len(holders)
     assert response.content.decode().count('<li class="holder">') == len(holders)
+
+
+def test_experts_under_a_question_are_not_counted_and_the_list_by_name_is(client, archive):
+    question = archive.questions[0]
+    grouped = client.get(f"/experts/?question={question.slug}")
+    assert grouped.context["listing"].groups
+    assert all(not hasattr(expert, "take_count") for expert in grouped.context["listing"].experts)
+    by_name = client.get("/experts/")
+    experts = by_name.context["listing"].experts
+    assert experts and all(
+        expert.take_count == expert.authorships.filter(take__status="published").count() for expert in experts
+    )
+    assert f"{experts[0].take_count} takes" in by_name.content.decode()
