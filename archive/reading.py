@@ -335,7 +335,6 @@ def newest_positions(question: Question, expert_ids) -> list[Position]:
     # Their takes first (an index probe per expert), then the position on the question of each:
     # without this, SQLite (no statistics) walks every position on the question (40,000 at scale).
     their_takes = TakeAuthor.objects.filter(expert_id__in=expert_ids).values("take_id")
-    evidence = Quote.objects.filter(pk=OuterRef("evidence_id"))
     rows = (
         Position.objects.published()
         .filter(take__in=their_takes)
@@ -348,22 +347,50 @@ def newest_positions(question: Question, expert_ids) -> list[Position]:
                 order_by=[F("take__published").desc(nulls_last=True), F("take_id").desc()],
             ),
             held=Window(Count("id"), partition_by=partition),
-            evidence_text=Subquery(evidence.values("text")),
-            evidence_speaker_id=Subquery(evidence.values("speaker_id")),
-            evidence_speaker_name=Subquery(evidence.values("speaker__name")),
+            **evidence_columns(),
         )
         .filter(rank__lte=StanceHolder.SHOWN)
         .select_related("take", "take__publication")
         .only(*NEWEST_FIELDS)
         .order_by()
     )
+    return with_stance_and_evidence(list(rows), question, rows.db)
+
+
+def evidence_columns() -> dict[str, Subquery]:
+    """What a holder's entry shows of a position's evidence quote, as scalar subqueries (no join)."""
+    evidence = Quote.objects.filter(pk=OuterRef("evidence_id"))
+    return {
+        "evidence_text": Subquery(evidence.values("text")),
+        "evidence_speaker_id": Subquery(evidence.values("speaker_id")),
+        "evidence_speaker_name": Subquery(evidence.values("speaker__name")),
+    }
+
+
+def holder_positions(positions: QuerySet, question: Question) -> list[Position]:
+    """``positions`` on ``question`` with what a holder's entry shows (``HOLDER_FIELDS``) and their
+    authors (``holders_by_stance``): the take and its outlet joined, the authorships prefetched, the
+    stance and evidence quote as ``newest_positions`` gives them. Two queries."""
+    rows = (
+        positions.select_related("take", "take__publication")
+        .prefetch_related(
+            Prefetch("take__authorships", queryset=TakeAuthor.objects.select_related("expert").order_by("order", "id"))
+        )
+        .annotate(**evidence_columns())
+        .only(*NEWEST_FIELDS)
+    )
+    return with_stance_and_evidence(list(rows), question, rows.db)
+
+
+def with_stance_and_evidence(rows: list[Position], question: Question, using: str) -> list[Position]:
+    """Each row's stance, one of ``question``'s (loaded), and its evidence quote from the columns
+    of ``evidence_columns``."""
     stances = {stance.pk: stance for stance in question.stances.all()}
-    found = list(rows)
-    for position in found:
+    for position in rows:
         position.stance = stances[position.stance_id]
         if position.evidence_id is not None:
-            position.evidence = _evidence_quote(position, rows.db)
-    return found
+            position.evidence = _evidence_quote(position, using)
+    return rows
 
 
 def _evidence_quote(position: Position, using: str) -> Quote:

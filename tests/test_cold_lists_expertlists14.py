@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 
 from archive.filters import ExpertFilter
 from archive.models import Expert, ExpertStance, Position, Question, Quote
-from archive.reading import StanceHolder, newest_positions
+from archive.reading import StanceHolder, holder_positions, holders_by_stance, newest_positions
 from tests.archive_data import build_archive
 
 pytestmark = pytest.mark.django_db
@@ -137,3 +137,30 @@ def test_experts_under_a_question_are_not_counted_and_the_list_by_name_is(client
         expert.take_count == expert.authorships.filter(take__status="published").count() for expert in experts
     )
     assert f"{experts[0].take_count} takes" in by_name.content.decode()
+
+
+def test_the_holder_positions_under_an_outlet_give_what_the_records_gave(archive):
+    question = Question.objects.prefetch_related("stances").get(pk=archive.questions[2].pk)
+    positions = Position.objects.filter(question=question, take__publication=archive.publications[1])
+    with CaptureQueriesContext(connection) as queries:
+        found = holder_positions(positions, question)
+        rows = {p.pk: (shown(p), [(a.expert_id, a.expert.name) for a in p.take.authorships.all()]) for p in found}
+    assert len(queries) == 2  # the positions, their authorships
+    expected = {
+        p.pk: (shown(p), [(a.expert_id, a.expert.name) for a in p.take.authorships.all()])
+        for p in positions.as_records()
+    }
+    assert rows == expected
+    assert {(row[0][5] is None, row[0][7] is None) for row in rows.values()} == {
+        (True, True),
+        (False, True),
+        (False, False),
+    }
+
+    def entries(holders):
+        return {
+            stance: [(h.expert.pk, [p.pk for p in h.positions], [p.pk for p in h.others]) for h in listed]
+            for stance, listed in holders.items()
+        }
+
+    assert entries(holders_by_stance(found)) == entries(holders_by_stance(positions.as_records()))

@@ -32,8 +32,8 @@ from archive.opendata import links
 from archive.pagination import paginate
 from archive.phases import PHASES
 from archive.reading import (
-    HOLDER_FIELDS,
     explain_holders,
+    holder_positions,
     holders_by_stance,
     newest_holders,
     newest_positions,
@@ -80,13 +80,10 @@ def stance_groups(experts: list[Expert], filterset: ExpertFilter, question: Ques
         # An outlet or theme too: every position on the question from the shown experts' takes that
         # meet them (an index probe per expert, then the other take filters on those alone).
         their_takes = TakeAuthor.objects.filter(expert__in=shown).values("take_id")
-        positions = (
-            Position.objects.filter(question=question, take__in=their_takes)
-            .filter(take__in=filterset.takes(exclude=("question", "stance")).values("pk"))
-            .as_records()
-            .only("question", *HOLDER_FIELDS)
+        positions = Position.objects.filter(question=question, take__in=their_takes).filter(
+            take__in=filterset.takes(exclude=("question", "stance")).values("pk")
         )
-        holders = holders_by_stance(positions, expert_ids=set(shown))
+        holders = holders_by_stance(holder_positions(positions, question), expert_ids=set(shown))
     wanted = {stance.pk for stance in filterset.data_cleaned.get("stance") or []}
     groups = [
         (stance, holders.get(stance.pk, [])) for stance in question.stances.all() if not wanted or stance.pk in wanted
