@@ -1,5 +1,5 @@
 """The expert list's cheaper cold path gives the page exactly what the longer way gave
-(docs/performance.md, "Expert lists, cold, by what the page reads").
+(docs/performance.md, "Expert lists, cold: what the page reads").
 
 - ``reading.newest_positions`` joins only the take and its outlet to its ranked rows: each row's
   stance comes from the question's loaded stances, its evidence quote (text, speaker and the

@@ -135,8 +135,8 @@ class ExpertFilter(ResolvingFilterSet):
         its rows repeat each holder once per stance held (16,400 rows for the busiest question's
         8,930), a list made distinct before it is used, where the probes walk the experts'
         initial index in order, one probe each (SQLite 7.2 → 4.0 ms of CPU). PostgreSQL plans
-        both forms alike (docs/performance.md, "Experts by stance, cold" and "Expert lists by
-        what they read")."""
+        both forms alike (docs/performance.md, "Experts by stance, cold" and "Expert lists,
+        cold: what the page reads")."""
         queryset = self.queryset.all()
         data = self.data_cleaned if self.is_bound else {}
         if self.by_summary and "question" not in exclude and "stance" not in exclude:
