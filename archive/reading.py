@@ -316,7 +316,7 @@ HOLDER_FIELDS = (
 #: What ``newest_positions`` joins to its ranked rows: the take's link, date and outlet. The stance
 #: comes from the question's own (loaded) stances and the evidence quote from scalar subqueries:
 #: each more relation joined to the ranked rows multiplied PostgreSQL's planning of the statement
-#: (seven relations: 4–16 ms of planning for 3 ms of execution at 1,000,000 quotes; five: 1.5–3 ms).
+#: (seven relations: 8–20 ms of planning at a load of 12 for 3 ms of execution at 1,000,000 quotes; five: 2–5 ms).
 NEWEST_FIELDS = tuple(name for name in HOLDER_FIELDS if not name.startswith(("stance__", "evidence__")))
 
 
