@@ -5,7 +5,7 @@ import html
 
 import pytest
 
-from archive.models import Expert, Relation, Status, Take
+from archive.models import Expert, Relation, Status
 from tests.factories import (
     AffiliationFactory,
     ExpertFactory,
@@ -229,6 +229,6 @@ def test_experts_by_stance_list_exactly_the_holders_in_name_order(client):
         page = client.get(f"/experts/?{query}").context["page_obj"]
         assert [e.pk for e in page.object_list] == [e.pk for e in holders][: len(page.object_list)]
         assert page.paginator.count == holders.count() > 0
-        assert [e.take_count for e in page.object_list] == [
-            Take.objects.published().filter(authorships__expert=e).count() for e in page.object_list
-        ]
+        # Grouped under the question's stances the page prints no take counts, and reads none
+        # (the list by name does: tests/test_cold_lists_expertlists14.py).
+        assert not any(hasattr(e, "take_count") for e in page.object_list)

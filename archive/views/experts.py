@@ -32,8 +32,8 @@ from archive.opendata import links
 from archive.pagination import paginate
 from archive.phases import PHASES
 from archive.reading import (
-    HOLDER_FIELDS,
     explain_holders,
+    holder_positions,
     holders_by_stance,
     newest_holders,
     newest_positions,
@@ -80,13 +80,10 @@ def stance_groups(experts: list[Expert], filterset: ExpertFilter, question: Ques
         # An outlet or theme too: every position on the question from the shown experts' takes that
         # meet them (an index probe per expert, then the other take filters on those alone).
         their_takes = TakeAuthor.objects.filter(expert__in=shown).values("take_id")
-        positions = (
-            Position.objects.filter(question=question, take__in=their_takes)
-            .filter(take__in=filterset.takes(exclude=("question", "stance")).values("pk"))
-            .as_records()
-            .only("question", *HOLDER_FIELDS)
+        positions = Position.objects.filter(question=question, take__in=their_takes).filter(
+            take__in=filterset.takes(exclude=("question", "stance")).values("pk")
         )
-        holders = holders_by_stance(positions, expert_ids=set(shown))
+        holders = holders_by_stance(holder_positions(positions, question), expert_ids=set(shown))
     wanted = {stance.pk for stance in filterset.data_cleaned.get("stance") or []}
     groups = [
         (stance, holders.get(stance.pk, [])) for stance in question.stances.all() if not wanted or stance.pk in wanted
@@ -145,7 +142,7 @@ def filter_choices() -> dict:
 def expert_list(request: HttpRequest) -> HttpResponse:
     filterset = ExpertFilter(request.GET, queryset=Expert.objects.public())
     # Paged without the take counts: an annotated queryset keeps its filters in the rows' query too
-    # (archive/pagination.py), which ran them twice; the page's 50 rows are counted afterwards.
+    # (archive/pagination.py), which ran them twice; the page's 50 rows are counted afterwards (by name only).
     experts = filterset.qs.prefetch_related("affiliations").order_by("sort_name", "name", "pk")
     signature = tuple(filterset.canonical_params())
     # The A–Z counts add up to the total when no letter is chosen: one pass over the experts, not two.
@@ -157,8 +154,12 @@ def expert_list(request: HttpRequest) -> HttpResponse:
     )
     total = None if filterset.data_cleaned.get("letter") else sum(initials.values())
     page_obj, page_notice = paginate(request, experts, per_page=EXPERTS_PER_PAGE, count=total)
-    page_obj.object_list = page_obj.object_list.with_take_counts()
     data = filterset.data_cleaned
+    if not data.get("question"):
+        # Only the list by name prints each expert's take count; grouped under a question's stances
+        # it is not shown, and counting it probed every take of the 50 experts (5,484 buffers on
+        # PostgreSQL for the benchmark's question and outlet).
+        page_obj.object_list = page_obj.object_list.with_take_counts()
     choices = filter_choices()
     # The questions menu loads every question with its stances: the chosen one's groups use them.
     choices["questions"] = list(choices["questions"])
