@@ -41,7 +41,7 @@ from archive.reading import (
     stances_over_time,
     take_cards,
 )
-from archive.stance_phases import expert_phases
+from archive.stance_phases import expert_phases, expert_position_rows
 from archive.views.base import active_labels, page
 
 #: An expert page shows this many of their quotes, newest first, and links to the rest.
@@ -223,8 +223,9 @@ def newest_quotes_of(expert: Expert, limit: int) -> list[Quote]:
     )
 
 
-def expert_sections(expert: Expert) -> ExpertSections:
-    positions = list(newest_positions_of(expert.pk, POSITIONS_SHOWN + 1))
+def expert_sections(expert: Expert, rows: list[tuple]) -> ExpertSections:
+    """``rows``: every published position of the expert (``stance_phases.expert_position_rows``)."""
+    positions = list(newest_positions_of(expert.pk, POSITIONS_SHOWN + 1, rows))
     # An expert quoted thousands of times: the newest few here, the rest on /quotes/?speaker=…
     quotes = newest_quotes_of(expert, QUOTES_SHOWN + 1)
     return ExpertSections(
@@ -264,7 +265,8 @@ def expert_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # take_count is that count already: SQLite would otherwise test every published take (90 ms).
     page_obj, page_notice = paginate(request, takes, count=expert.take_count)
     current = [str(a) for a in expert.affiliations.all() if a.current]
-    sections = expert_sections(expert)
+    rows = expert_position_rows(expert.pk)  # the timeline and the stance per phase are made from these
+    sections = expert_sections(expert, rows)
     return page(
         request,
         "archive/expert_detail.html",
@@ -278,7 +280,7 @@ def expert_detail(request: HttpRequest, slug: str) -> HttpResponse:
         sections=sections,
         partners=conversation_partners(expert, sections),
         phases=PHASES,
-        by_phase=expert_phases(expert.pk),
+        by_phase=expert_phases(expert.pk, rows),
         notices=[page_notice],
         canonical_query=canonical_query([], page_obj),
         open_data=links.listing("expert", expert.slug, "this expert"),
