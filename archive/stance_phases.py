@@ -16,7 +16,7 @@ from django.db import connection
 from django.db.models import Count, F
 
 from archive.models import ExpertStance, Position, Question, TakeAuthor
-from archive.phases import PHASES, Phase, phase_expression, phase_of
+from archive.phases import PHASES, Phase, phase_expression, phase_number
 
 #: A question page lists at most this many experts who changed their mind (and says when there are more).
 CHANGERS_SHOWN = 100
@@ -89,8 +89,7 @@ def expert_phases(expert_id: int, rows: list[tuple] | None = None) -> list[Quest
     for _, _, question_id, _, published, precision, text, slug, order, label, stance_at in rows:
         when = (published, precision)
         if when not in phase_at:
-            phase = phase_of(published, precision)
-            phase_at[when] = None if phase is None else phase.number
+            phase_at[when] = phase_number(published, precision)
         key = (question_id, text, slug, order, label, stance_at, phase_at[when])
         found = groups.setdefault(key, [0, None])
         found[0] += 1
