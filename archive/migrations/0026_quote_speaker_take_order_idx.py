@@ -5,7 +5,7 @@ order in it and its id (``views.experts.newest_quotes_of``): 3,840 quotes for th
 at 1,000,000 quotes. With (speaker, take) SQLite read every one of those quotes' rows for its
 ``order`` (the rows hold the quotes' text); with the order in the index the ranking reads the index
 alone (SQLite's indexes hold the rowid, the id): 4.1 to 2.2 ms of the page's CPU
-(docs/performance.md, "Cold expert page, one read of the positions"). The new index serves every
+(docs/performance.md, "Cold expert page: one read of the expert's positions"). The new index serves every
 lookup the old one did (its first two columns are the old one's), so it replaces it.
 """
 
