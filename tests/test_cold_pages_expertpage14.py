@@ -18,6 +18,7 @@ from django.template import engines
 from django.test.utils import CaptureQueriesContext
 
 from archive.models import Position, Status, Take, TakeAuthor
+from archive.pagination import paginate
 from archive.phases import phase_expression
 from archive.reading import TIMELINE_FIELDS, newest_positions_of, take_cards
 from archive.stance_phases import expert_phases, expert_position_rows
@@ -201,3 +202,34 @@ def test_phase_number_is_what_the_sql_phase_expression_gives_every_row():
     assert len(rows) == 3 * len(days) + 1
     for published, precision, phase in rows:
         assert phase_number(published, precision) == phase, (published, precision)
+
+
+def test_the_experts_take_ids_read_from_their_authorships_are_the_newest_first_list(phased):
+    """Undated takes, takes on the same day, co-written ones and a draft: the same ids, in the
+    same order, as the page's take list gives; their number is the expert's take count."""
+    from archive.models import Expert
+    from archive.views.experts import newest_take_ids_of
+
+    for expert in phased:
+        expected = list(Take.objects.published().by_experts([expert.pk]).newest_first().values_list("pk", flat=True))
+        assert newest_take_ids_of(expert) == expected
+        counted = Expert.objects.with_take_counts().get(pk=expert.pk).take_count
+        assert len(expected) == counted > 0
+    assert newest_take_ids_of(ExpertFactory()) == []
+
+
+def test_the_page_lists_the_takes_from_those_ids_with_no_count_of_its_own(client, phased, monkeypatch):
+    from archive.views import experts
+
+    monkeypatch.setattr(experts, "paginate", lambda request, items, **kw: paginate(request, items, per_page=4, **kw))
+    expert = phased[1]
+    expected = list(Take.objects.published().by_experts([expert.pk]).newest_first().values_list("pk", flat=True))
+    shown = []
+    for number in range(1, 5):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(f"{expert.get_absolute_url()}?page={number}")
+        shown += [take.pk for take in response.context["cards"]]
+        assert response.context["expert"].take_count == len(expected)
+        assert not [q for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
+        assert not [q for q in captured.captured_queries if q["sql"].startswith('SELECT "archive_take"."id" AS')]
+    assert shown == expected[:16] and len(expected) > 12
