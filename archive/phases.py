@@ -101,3 +101,21 @@ def phase_expression(field: str = "published", precision_field: str = "date_prec
         default=None,
         output_field=IntegerField(),
     )
+
+
+def phase_number(published: datetime.date | None, precision: str) -> int | None:
+    """The phase number ``phase_expression`` gives a row dated ``published`` at ``precision``,
+    computed in Python (the expert page places its positions from rows it has read already). The
+    same as ``phase_of`` for a date stored as the model asks (the first day of its month or year);
+    for any other, what the SQL says (a month's or year's date compared with the phase's bounds)."""
+    if published is None or precision not in ("day", "month", "year"):
+        return None
+    for phase in PHASES:
+        if phase.start is not None and published < phase.start:
+            continue
+        if phase.end is not None and published > (
+            phase.end if precision == "day" else _last_start(phase.end, precision)
+        ):
+            continue
+        return phase.number
+    return None

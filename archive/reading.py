@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from archive.jinja2 import url
 from archive.models import Expert, Position, Question, Quote, Stance, Take, TakeAuthor
+from archive.stance_phases import expert_position_rows
 
 # --------------------------------------------------------------------------- take cards
 
@@ -430,30 +431,30 @@ TIMELINE_FIELDS = (
 )
 
 
-def newest_positions_of(expert_id: int, limit: int) -> QuerySet:
+def _newest_position_first(row: tuple) -> tuple:
+    """A position's place in an expert's timeline (``stance_phases.POSITION_ROW``): the newest take
+    first (undated ones last), then the take's id downwards, then by question."""
+    _, take_id, question_id, _, published, *_ = row
+    return (published is None, -published.toordinal() if published else 0, -take_id, question_id)
+
+
+def newest_positions_of(expert_id: int, limit: int, rows: list[tuple] | None = None) -> QuerySet:
     """An expert's ``limit`` newest published positions (newest take first, then by question), with
     take (its date, title and address), question and stance: what the expert page's "stances over
     time" lists (it shows no evidence: the take's page does).
 
-    The positions are ranked by a window over the expert's own takes (an index probe per
-    authorship, a few hundred for a prolific author), and only the ``limit`` first are then joined
-    with what the page shows. With ``ORDER BY … LIMIT`` over the joined rows, PostgreSQL walked the
-    newest-first index of every published take, testing each for the author, until it had enough
-    (10,000 takes for an author whose takes are older: 19,000 buffers, 54 ms, and 17 ms more to
-    plan the seven-table join, at 100,000 takes); ranking the joined rows instead built all of
-    them (1,000 for that author) to keep 61, which SQLite paid for.
+    Ranked from ``rows``, every published position of the expert (``stance_phases.
+    expert_position_rows``, which the page's stance per phase reads too; read here when not
+    given), and only the ``limit`` first are then read with what the page shows, by id. Ranking
+    them in SQL walked the expert's takes and their positions a second time; with ``ORDER BY …
+    LIMIT`` over the joined rows, PostgreSQL walked the newest-first index of every published take
+    (19,000 buffers for an author whose takes are older, at 100,000 takes).
     """
-    their_takes = TakeAuthor.objects.filter(expert_id=expert_id).values("take_id")
+    rows = expert_position_rows(expert_id) if rows is None else rows
+    ids = [row[0] for row in sorted(rows, key=_newest_position_first)[:limit]]
     newest = [F("take__published").desc(nulls_last=True), F("take_id").desc(), F("question_id").asc()]
-    ranked = (
-        Position.objects.published()
-        .filter(take__in=their_takes)
-        .annotate(rank=Window(RowNumber(), order_by=newest))
-        .filter(rank__lte=limit)
-        .values("pk")
-    )
     return (
-        Position.objects.filter(pk__in=ranked)
+        Position.objects.filter(pk__in=ids)
         .select_related("take", "question", "stance")
         .only(*TIMELINE_FIELDS)
         .order_by(*newest)

@@ -398,7 +398,9 @@ class Quote(models.Model):
             models.UniqueConstraint(fields=["take"], condition=Q(is_headline=True), name="quote_one_headline_per_take"),
             models.CheckConstraint(condition=~Q(text=""), name="quote_text_not_empty"),
         ]
-        indexes = [models.Index(fields=["speaker", "take"], name="quote_speaker_take_idx")]
+        # A speaker's quotes by take, then their order in it: an expert page ranks its expert's newest
+        # quotes (``views.experts.newest_quotes_of``) from this index alone, not each quote's row.
+        indexes = [models.Index(fields=["speaker", "take", "order"], name="quote_speaker_take_order_idx")]
 
     def __str__(self) -> str:
         text = self.text if len(self.text) <= 80 else self.text[:77] + "…"
