@@ -180,13 +180,13 @@ class SectionPlanning:
         """A chunk of questions' stances; its plan: (stance id, parked position) of the stances that
         move or go (parked out of the way first: (question, position) is unique), and the changed
         stances with their new values."""
-        tally = self.summary.tallies["stances"]
+        tally, after_import = self.summary.tallies["stances"], {}  # question slug -> stance slug -> id
         current = defaultdict(dict)
         for stance in fetch(models.Stance.objects.all(), "question_id", [obj.pk for obj, *_ in updates]):
             current[stance.question_id][stance.slug] = stance
         for _obj, record, _refs in creates:
             rows = record.lists.get("stances") or []
-            self.remember_stances(record.slug, {row["slug"]: None for row in rows})
+            after_import[record.slug] = {row["slug"]: None for row in rows}
             for row in rows:
                 self.stance_creates.append((record.slug, row))
             tally.created += len(rows)
@@ -194,10 +194,10 @@ class SectionPlanning:
         for obj, record, _refs, changed in updates:
             have, rows = current[obj.pk], record.lists.get("stances")
             if rows is None:
-                self.remember_stances(record.slug, {slug: stance.pk for slug, stance in have.items()})
+                after_import[record.slug] = {slug: stance.pk for slug, stance in have.items()}
                 continue
-            after = {row["slug"]: (have[row["slug"]].pk if row["slug"] in have else None) for row in rows}
-            self.remember_stances(record.slug, after)
+            ids = {slug: stance.pk for slug, stance in have.items()}
+            after_import[record.slug] = {row["slug"]: ids.get(row["slug"]) for row in rows}
             moving = self.plan_question_stances(record, have, rows)
             wanted = {row["slug"] for row in rows}
             removed = [stance for slug, stance in have.items() if slug not in wanted]
@@ -208,6 +208,7 @@ class SectionPlanning:
                 changed.append("stances")
             parked += [(stance.pk, PARKED + n) for n, stance in enumerate(moving + removed)]
             changed_stances += moving
+        self.remember_stances(after_import)
         return parked, changed_stances
 
     def plan_question_stances(self, record: Record, have: dict, rows: list[dict]) -> list:
@@ -225,9 +226,10 @@ class SectionPlanning:
                 tally.unchanged += 1
         return moving
 
-    def remember_stances(self, question_slug: str, stances: dict[str, int | None]) -> None:
-        self.stances[question_slug] = json.dumps(stances)
-        self.stance_owners.add_all((slug, question_slug) for slug in stances)
+    def remember_stances(self, after_import: dict[str, dict[str, int | None]]) -> None:
+        """A chunk's questions' stances as they will be (stance slug -> id, None if new), on disk."""
+        self.stances.update((question, json.dumps(stances)) for question, stances in after_import.items())
+        self.stance_owners.add_all((slug, question) for question, stances in after_import.items() for slug in stances)
 
     def stances_of(self, question_slug: str) -> dict[str, int | None] | None:
         """The stances a question will have, loading them for questions the document does not list."""

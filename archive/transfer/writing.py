@@ -90,7 +90,8 @@ class Writing:
         as planned), their ids kept with their questions' stances (``stances_of``)."""
         for planned in (self.stance_creates, self.stance_additions):
             for batch in batched(planned, WRITE_CHUNK):
-                new = [models.Stance(question_id=self.ids["questions"][slug], **row) for slug, row in batch]
+                question_ids = {slug: self.ids["questions"][slug] for slug in {slug for slug, _row in batch}}
+                new = [models.Stance(question_id=question_ids[slug], **row) for slug, row in batch]
                 models.Stance.objects.bulk_create(new, batch_size=WRITE_CHUNK)
                 ids = defaultdict(dict)
                 for stance, (slug, _row) in zip(new, batch, strict=True):
