@@ -6,9 +6,9 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from archive.models import Affiliation, Collection, Expert, Publication, Take, Theme
+from archive.models import Affiliation, Collection, Expert, Publication, Question, Stance, Take, Theme
 from archive.transfer import section_plans, spill
-from archive.transfer.spill import SpilledIndex, SpilledList, SpilledMap
+from archive.transfer.spill import SpilledIndex, SpilledList, SpilledMap, SpilledPairs
 from archive.transfer.stream import read_file
 from tests.generate_import import build
 
@@ -84,6 +84,14 @@ def test_the_map_is_a_dict_and_a_set_on_disk():
     assert taken[8] == 'takes[3] "kim"'
     ids.close()
     taken.close()
+
+
+def test_the_pairs_are_a_dict_of_sets_on_disk():
+    owners = SpilledPairs()
+    owners.add_all([("yes", "q-1"), ("no", "q-1"), ("yes", "q-2"), ("yes", "q-1")])
+    assert sorted(owners.values_of("yes")) == ["q-1", "q-2"]
+    assert owners.values_of("no") == ["q-1"] and owners.values_of("maybe") == []
+    owners.close()
 
 
 # --------------------------------------------------------------------------- reference sections streamed
@@ -238,3 +246,150 @@ def test_a_problem_in_the_last_theme_is_reported_with_the_others(tmp_path, monke
     assert any('"ghost"' in line and "takes[28]" in line for line in problems[3:])
     assert themes_as_written() == [("old", "Taken name", ""), ("older", "Another taken name", "")]
     assert not Take.objects.exists() and not Expert.objects.exists()
+
+
+def stance(slug: str, position: int, label: str = "") -> dict:
+    return {"slug": slug, "label": label or slug.title(), "meaning": "", "position": position}
+
+
+def position(question: str, stance_slug: str) -> dict:
+    return {"question": question, "stance": stance_slug, "confidence": "high", "quote": 0}
+
+
+def with_many_questions(data: dict) -> dict:
+    """Twenty-three more questions (seven chunks of four in all), every fifth with the stance
+    "shared"; question-0 (first chunk) with a spare stance; takes holding stances of the first and
+    the last question."""
+    for n in range(23):
+        stances = [stance(f"m{n}-a", 0), stance(f"m{n}-b", 1), stance("shared" if n % 5 == 0 else f"m{n}-c", 2)]
+        data["questions"].append({"slug": f"more-{n}", "text": f"More {n}?", "order": 10 + n, "stances": stances})
+    data["questions"][0]["stances"].append(stance("spare", 9))
+    data["takes"][0]["positions"] = [position("question-0", "s2"), position("more-22", "m22-a")]
+    data["takes"][1]["positions"] = [position("more-0", "shared"), position("more-20", "m20-b")]
+    return data
+
+
+def updated_in_first_and_last_chunks(data: dict) -> dict:
+    """question-0: two stances swap places, one is added, the spare one goes; more-22 (the last
+    question): a stance relabelled, one added, one gone."""
+    first = data["questions"][0]["stances"]
+    first[0]["position"], first[1]["position"] = 1, 0
+    data["questions"][0]["stances"] = [row for row in first if row["slug"] != "spare"] + [stance("s9", 7)]
+    last = data["questions"][-1]
+    last["stances"] = [last["stances"][0], stance("m22-b", 1, "Relabelled"), stance("m22-d", 3)]
+    return data
+
+
+def stances_as_written() -> list[tuple]:
+    """Every stance in the order it was created (its question by slug), then the questions likewise."""
+    rows = Stance.objects.order_by("pk").values_list("question__slug", "slug", "label", "meaning", "position")
+    return [*rows, *Question.objects.order_by("pk").values_list("slug", "text", "order")]
+
+
+def import_and_update(tmp_path) -> tuple:
+    data = with_many_questions(build(30))
+    outs = [run(tmp_path, data)]
+    written = [exported(tmp_path), stances_as_written()]
+    outs.append(run(tmp_path, updated_in_first_and_last_chunks(data)))
+    written += [exported(tmp_path), stances_as_written()]
+    return [[line for line in out.splitlines() if ":" in line] for out in outs], written
+
+
+@pytest.mark.django_db
+def test_a_questions_section_in_many_chunks_imports_and_updates_as_in_one(tmp_path, monkeypatch):
+    in_one = import_and_update(tmp_path)
+    Take.objects.all().delete()
+    for model in (Question, Expert, Collection, Publication, Theme):
+        model.objects.all().delete()
+    small_chunks(monkeypatch)
+    planned = []  # the questions planned at a time
+    plan_simple = section_plans.SectionPlanning.plan_simple
+
+    def spy(self, name, model, records, refs=None):
+        if name == "questions":
+            planned.append(len(records))
+        return plan_simple(self, name, model, records, refs)
+
+    monkeypatch.setattr(section_plans.SectionPlanning, "plan_simple", spy)
+    outs, written = import_and_update(tmp_path)
+    assert planned == [4] * 7 * 2
+    assert (outs, written) == in_one
+    assert "  questions: 28 created, 0 updated, 0 unchanged" in outs[0]
+    assert "  stances: 90 created, 0 updated, 0 unchanged" in outs[0]
+    assert "  questions: 0 created, 2 updated, 26 unchanged" in outs[1]
+    assert "  stances: 2 created, 3 updated, 85 unchanged, 2 deleted" in outs[1]
+    assert list(Stance.objects.filter(question__slug="question-0").values_list("slug", "position")) == [
+        ("s1", 0),
+        ("s0", 1),
+        ("s2", 2),
+        ("s3", 3),
+        ("s9", 7),
+    ]
+    assert Stance.objects.get(question__slug="more-22", slug="m22-b").label == "Relabelled"
+    assert not Stance.objects.filter(slug__in=["spare", "m22-c"]).exists()
+    # the takes' positions point at the stances of the file's first and last questions
+    held = Take.objects.get(slug="take-0").positions.values_list("question__slug", "stance__slug")
+    assert sorted(held) == [("more-22", "m22-a"), ("question-0", "s2")]
+
+
+def refused(tmp_path, data) -> list[str]:
+    with pytest.raises(CommandError) as failed:
+        run(tmp_path, data)
+    return [line.strip() for line in str(failed.value).splitlines()[1:]]
+
+
+@pytest.mark.django_db
+def test_problems_in_the_first_and_last_questions_are_reported_as_when_planned_whole(tmp_path, monkeypatch):
+    other = Question.objects.create(slug="in-the-database", text="Only in the database?", order=99)
+    Stance.objects.create(question=other, slug="shared", label="Shared", position=0)
+    Stance.objects.create(question=other, slug="db-only", label="Only here", position=1)
+    data = with_many_questions(build(30))
+    data["takes"][0]["positions"] = [position("question-0", "spare"), position("more-22", "m22-a")]
+    run(tmp_path, data)
+    before = (exported(tmp_path), stances_as_written())
+    del data["takes"][0]["positions"]  # take-0 keeps its positions
+    data["questions"][0]["stances"] = data["questions"][0]["stances"][:-1]  # drops the spare stance
+    data["questions"][-1]["stances"] = data["questions"][-1]["stances"][1:]  # drops m22-a
+    data["takes"][2]["positions"] = [position("question-2", "shared")]
+    data["takes"][3]["positions"] = [position("in-the-database", "db-only")]
+    data["takes"][4]["positions"] = [position("question-3", "db-only")]  # a database question's, loaded since
+    data["takes"][28]["authors"] = ["ghost"]
+    whole = refused(tmp_path, data)
+    small_chunks(monkeypatch)
+    assert refused(tmp_path, data) == whole
+    shared = '"in-the-database", "more-0", "more-10", "more-15", "more-20", "more-5"'
+    assert [line for line in whole if "stance" in line] == [
+        f'- takes[2] "take-2": positions[0].stance: "shared" is a stance of another question ({shared}), '
+        'not of "question-2"',
+        '- takes[4] "take-4": positions[0].stance: "db-only" is a stance of another question ("in-the-database"), '
+        'not of "question-3"',
+        '- questions[0] "question-0": stances: drops the stance "spare", which 1 take(s) still hold '
+        '(for example "take-0")',
+        '- questions[27] "more-22": stances: drops the stance "m22-a", which 1 take(s) still hold '
+        '(for example "take-0")',
+    ]
+    assert any('"ghost"' in line and "takes[28]" in line for line in whole)
+    assert (exported(tmp_path), stances_as_written()) == before
+
+
+@pytest.mark.django_db
+def test_thousands_of_stances_moving_at_once_fit_a_small_integer(tmp_path):
+    """Stances that move are parked at 30,000 + their number within their question (a position is
+    a small integer: 32,767 at most on PostgreSQL); numbered through the whole file, the 2,768th
+    went past it."""
+    data = build(2)
+    data["questions"] += [
+        {"slug": f"q-{n}", "text": f"Q {n}?", "stances": [stance(f"q{n}-{s}", s) for s in range(4)]} for n in range(700)
+    ]
+    run(tmp_path, data)
+    for question in data["questions"][5:]:
+        for row in question["stances"]:
+            row["position"] = 3 - row["position"]
+    out = run(tmp_path, data)
+    assert "stances: 0 created, 2,800 updated, 20 unchanged" in out
+    assert list(Stance.objects.filter(question__slug="q-699").values_list("slug", flat=True)) == [
+        "q699-3",
+        "q699-2",
+        "q699-1",
+        "q699-0",
+    ]

@@ -37,6 +37,15 @@ MAX_PAUSE = 2.0
 OPTIMIZE_AFTER_TAKES = 5000
 
 
+#: The importer's attributes kept in temporary files (archive/transfer/spill.py), let go by ``close``.
+SPILLED = (
+    *("publication_plan", "expert_plan", "question_plan", "collection_plan", "theme_plan", "theme_named"),
+    *("stances", "stance_owners", "stance_creates", "stance_additions", "stance_deletes"),
+    *("take_plans", "waiting_responses", "theme_by_name", "theme_by_slug", "theme_by_folded"),
+    *("assigned_slugs", "claimed", "target_ids", "rewritten_positions"),
+)
+
+
 @dataclass
 class Tally:
     created: int = 0
@@ -111,13 +120,7 @@ class Importer(SectionPlanning, TakePlanning, Writing):
 
     def close(self) -> None:
         """Let go of the temporary files the import's state is kept in (archive/transfer/spill.py)."""
-        held = [*self.ids.values(), *self.checked.values()]
-        for name in ("publication_plan", "expert_plan", "collection_plan", "theme_plan", "theme_named"):
-            held.append(getattr(self, name, None))
-        for name in ("take_plans", "waiting_responses", "theme_by_name", "theme_by_slug", "theme_by_folded"):
-            held.append(getattr(self, name, None))
-        for name in ("assigned_slugs", "claimed", "target_ids", "rewritten_positions"):
-            held.append(getattr(self, name, None))
+        held = [*self.ids.values(), *self.checked.values(), *(getattr(self, name, None) for name in SPILLED)]
         for item in held:
             if item is not None:
                 item.close()

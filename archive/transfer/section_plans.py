@@ -4,6 +4,7 @@ takes' references need. Part of ``importer.Importer``: the methods read and fill
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from itertools import batched
 
@@ -12,10 +13,16 @@ from django.utils.text import slugify
 from archive import models
 from archive.transfer import QUERY_CHUNK, chunked, fetch
 from archive.transfer.document import Record, describe
-from archive.transfer.spill import SpilledList, SpilledMap
+from archive.transfer.spill import SpilledList, SpilledMap, SpilledPairs
 
 #: Items of a reference section planned (and written) at a time.
 SECTION_CHUNK = 2000
+
+#: Questions whose stances ``stances_of`` keeps in memory (the takes name a few questions, again and again).
+STANCE_CACHE = 1000
+
+#: Where a question's stances that move or go wait while the others take their places.
+PARKED = 30000
 
 SECTION_MODELS = {
     "publications": models.Publication,
@@ -157,62 +164,91 @@ class SectionPlanning:
         return replacements
 
     def plan_questions(self) -> None:
-        creates, updates = self.plan_simple("questions", models.Question, self.doc.questions)
-        stances_tally = self.summary.tallies["stances"]
-        # question slug -> stance slug -> stance id (existing) or None (new): the stances after the import
-        self.stances: dict[str, dict[str, int | None]] = {}
-        self.stance_creates: list[tuple] = []  # (question object, row)
-        self.stance_updates: list[models.Stance] = []
-        self.stance_deletes: list[models.Stance] = []
-        existing_questions = {obj.slug: obj for obj, *_ in updates}
+        """The questions a chunk at a time (``plan_in_chunks``), with their stances; every question's
+        stances as they will be after the import kept on disk (``self.stances``: question slug ->
+        JSON of stance slug -> id, null for a new stance; ``self.stance_owners``: stance slug ->
+        the file's questions that will have it), and the stances to create and to delete."""
+        self.stances = SpilledMap()
+        self.stance_owners = SpilledPairs()
+        self.stance_cache: dict[str, dict[str, int | None]] = {}  # recently used ``stances_of``, bounded
+        self.stance_creates = SpilledList()  # (question slug, row) of the new questions' stances
+        self.stance_additions = SpilledList()  # the same for existing questions: created after them
+        self.stance_deletes = SpilledList()  # (stance id, stance slug, where the question is in the file)
+        self.question_plan = self.plan_in_chunks("questions", models.Question, more=self.plan_stances)
+
+    def plan_stances(self, creates, updates) -> tuple[list, list]:
+        """A chunk of questions' stances; its plan: (stance id, parked position) of the stances that
+        move or go (parked out of the way first: (question, position) is unique), and the changed
+        stances with their new values."""
+        tally, after_import = self.summary.tallies["stances"], {}  # question slug -> stance slug -> id
         current = defaultdict(dict)
-        for stance in fetch(models.Stance.objects.all(), "question_id", [q.pk for q in existing_questions.values()]):
+        for stance in fetch(models.Stance.objects.all(), "question_id", [obj.pk for obj, *_ in updates]):
             current[stance.question_id][stance.slug] = stance
-        for obj, record, _refs in creates:
+        for _obj, record, _refs in creates:
             rows = record.lists.get("stances") or []
-            self.stances[record.slug] = {row["slug"]: None for row in rows}
-            self.stance_creates += [(obj, row) for row in rows]
-            stances_tally.created += len(rows)
-        for obj, record, _refs, changed in updates:
-            rows = record.lists.get("stances")
-            have = current[obj.pk]
-            if rows is None:
-                self.stances[record.slug] = {slug: stance.pk for slug, stance in have.items()}
-                continue
-            self.stances[record.slug] = {
-                row["slug"]: (have[row["slug"]].pk if row["slug"] in have else None) for row in rows
-            }
-            wanted = {row["slug"] for row in rows}
-            stances_changed = False
+            after_import[record.slug] = {row["slug"]: None for row in rows}
             for row in rows:
-                stance = have.get(row["slug"])
-                if stance is None:
-                    self.stance_creates.append((obj, row))
-                    stances_tally.created += 1
-                    stances_changed = True
-                elif apply_changes(stance, {k: row[k] for k in ("label", "meaning", "position")}):
-                    self.stance_updates.append(stance)
-                    stances_tally.updated += 1
-                    stances_changed = True
-                else:
-                    stances_tally.unchanged += 1
+                self.stance_creates.append((record.slug, row))
+            tally.created += len(rows)
+        parked, changed_stances = [], []
+        for obj, record, _refs, changed in updates:
+            have, rows = current[obj.pk], record.lists.get("stances")
+            if rows is None:
+                after_import[record.slug] = {slug: stance.pk for slug, stance in have.items()}
+                continue
+            ids = {slug: stance.pk for slug, stance in have.items()}
+            after_import[record.slug] = {row["slug"]: ids.get(row["slug"]) for row in rows}
+            moving = self.plan_question_stances(record, have, rows)
+            wanted = {row["slug"] for row in rows}
             removed = [stance for slug, stance in have.items() if slug not in wanted]
-            self.stance_deletes += [(stance, record) for stance in removed]
-            stances_tally.deleted += len(removed)
-            if stances_changed or removed:
+            for stance in removed:
+                self.stance_deletes.append((stance.pk, stance.slug, record.where))
+            tally.deleted += len(removed)
+            if moving or removed or not wanted <= have.keys():
                 changed.append("stances")
-        self.question_plan = (creates, self.finish_tally("questions", updates))
+            parked += [(stance.pk, PARKED + n) for n, stance in enumerate(moving + removed)]
+            changed_stances += moving
+        self.remember_stances(after_import)
+        return parked, changed_stances
+
+    def plan_question_stances(self, record: Record, have: dict, rows: list[dict]) -> list:
+        """An existing question's stances the file adds (to create) or changes (returned, changed)."""
+        tally, moving = self.summary.tallies["stances"], []
+        for row in rows:
+            stance = have.get(row["slug"])
+            if stance is None:
+                self.stance_additions.append((record.slug, row))
+                tally.created += 1
+            elif apply_changes(stance, {k: row[k] for k in ("label", "meaning", "position")}):
+                moving.append(stance)
+                tally.updated += 1
+            else:
+                tally.unchanged += 1
+        return moving
+
+    def remember_stances(self, after_import: dict[str, dict[str, int | None]]) -> None:
+        """A chunk's questions' stances as they will be (stance slug -> id, None if new), on disk."""
+        self.stances.update((question, json.dumps(stances)) for question, stances in after_import.items())
+        self.stance_owners.add_all((slug, question) for question, stances in after_import.items() for slug in stances)
 
     def stances_of(self, question_slug: str) -> dict[str, int | None] | None:
         """The stances a question will have, loading them for questions the document does not list."""
-        if question_slug not in self.stances:
+        stances = self.stance_cache.get(question_slug)
+        if stances is not None:
+            return stances
+        text = self.stances.get(question_slug)
+        if text is None:
             question_id = self.ids["questions"].get(question_slug)
             if question_id is None:
                 return None
-            self.stances[question_slug] = dict(
-                models.Stance.objects.filter(question_id=question_id).values_list("slug", "pk")
-            )
-        return self.stances[question_slug]
+            stances = dict(models.Stance.objects.filter(question_id=question_id).values_list("slug", "pk"))
+            self.stances[question_slug] = json.dumps(stances)
+        else:
+            stances = json.loads(text)
+        if len(self.stance_cache) >= STANCE_CACHE:
+            self.stance_cache.clear()
+        self.stance_cache[question_slug] = stances
+        return stances
 
     def plan_themes(self) -> None:
         """The themes a chunk at a time, like ``plan_in_chunks``; every theme as it will be after

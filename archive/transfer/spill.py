@@ -9,7 +9,8 @@ A plan holds no text (``TakePlan.forget``), but a list of them still grew with t
 (~0.4 kB a take: 400 MB for a 1,000,000-take file). Planning and writing both walk the takes in
 the file's order a chunk at a time, so the plans are written out a chunk at a time (pickled) and
 read back in the same order, one chunk in memory at a time (docs/performance.md, "Hostile, second
-round").
+round"). ``SpilledMap``: a dict on disk (ids by slug, a question's stances as JSON, ...);
+``SpilledPairs``: a dict of sets on disk (the questions that have a stance slug).
 """
 
 from __future__ import annotations
@@ -141,6 +142,26 @@ class SpilledMap:
 
     def __len__(self) -> int:
         return self._db.execute("SELECT count(*) FROM map").fetchone()[0]
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class SpilledPairs:
+    """Pairs of strings on disk, each kept once, looked up by their first (a dict of sets): for
+    the import's "which questions have this stance" (stance slug -> question slugs)."""
+
+    def __init__(self) -> None:
+        self._db = _private_database(
+            "CREATE TABLE pairs (key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (key, value)) WITHOUT ROWID"
+        )
+
+    def add_all(self, pairs) -> None:
+        self._db.executemany("INSERT OR IGNORE INTO pairs VALUES (?, ?)", pairs)
+
+    def values_of(self, key: str) -> list[str]:
+        """The values paired with ``key`` (in no particular order)."""
+        return [row[0] for row in self._db.execute("SELECT value FROM pairs WHERE key = ?", (key,))]
 
     def close(self) -> None:
         self._db.close()

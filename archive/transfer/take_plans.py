@@ -11,7 +11,7 @@ from django.db import reset_queries
 from django.utils.text import slugify
 
 from archive import models
-from archive.transfer import chunked, fetch
+from archive.transfer import QUERY_CHUNK, chunked, fetch
 from archive.transfer.document import Record, describe
 from archive.transfer.spill import SpilledList, SpilledMap
 
@@ -325,18 +325,12 @@ class TakePlanning:
                 self.error(where, f"predictions[{n}].question", f"{describe(slug)} is not a known question slug")
 
     def questions_with_stance(self, stance_slug: str) -> list[str]:
-        if not hasattr(self, "_stance_owners"):
-            owners = defaultdict(set)
-            for question, stances in self.stances.items():
-                for slug in stances:
-                    owners[slug].add(question)
-            self._stance_owners = owners
-        found = set(self._stance_owners.get(stance_slug, ()))
-        found |= set(
-            models.Stance.objects.filter(slug=stance_slug)
-            .exclude(question__slug__in=list(self.stances))
-            .values_list("question__slug", flat=True)
-        )
+        """The questions that will have a stance of this slug: the file's (as the file leaves them,
+        on disk) and the database's others (read a chunk at a time)."""
+        found = set(self.stance_owners.values_of(stance_slug))
+        in_file = self.planned_slugs["questions"]
+        rows = models.Stance.objects.filter(slug=stance_slug).values_list("question__slug", flat=True)
+        found.update(slug for slug in rows.iterator(chunk_size=QUERY_CHUNK) if slug not in in_file)
         return [describe(slug) for slug in sorted(found)]
 
     def compare_existing(self, plans: list[TakePlan]) -> None:
@@ -465,16 +459,14 @@ class TakePlanning:
 
     def check_removed_stances(self) -> None:
         """A stance the document drops must not be left in use by a position the import keeps."""
-        if not self.stance_deletes:
-            return
         rewritten = self.rewritten_positions
-        for stance, question in self.stance_deletes:
-            in_use = models.Position.objects.filter(stance=stance).values_list("take_id", "take__slug")
+        for stance_id, stance_slug, where in self.stance_deletes:
+            in_use = models.Position.objects.filter(stance_id=stance_id).values_list("take_id", "take__slug")
             kept = [slug for take_id, slug in in_use if take_id not in rewritten]
             if kept:
                 self.error(
-                    question.where,
+                    where,
                     "stances",
-                    f"drops the stance {describe(stance.slug)}, which {len(kept)} take(s) still hold "
+                    f"drops the stance {describe(stance_slug)}, which {len(kept)} take(s) still hold "
                     f"(for example {describe(kept[0])})",
                 )

@@ -4,6 +4,7 @@ import's transaction. Part of ``importer.Importer``: the methods read its state.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from itertools import batched
 
@@ -33,13 +34,13 @@ class Writing:
     def write(self) -> None:
         self.write_in_chunks("publications", models.Publication, self.publication_plan)
         self.write_in_chunks("experts", models.Expert, self.expert_plan, after=self.write_affiliations)
-        self.write_simple("questions", models.Question, self.question_plan)
-        self.write_stances()
+        self.write_in_chunks("questions", models.Question, self.question_plan, after=self.write_stance_changes)
+        self.write_new_stances()
         self.write_in_chunks("collections", models.Collection, self.collection_plan, {"publication": "publications"})
         self.write_themes()
         self.write_takes()
-        if self.stance_deletes:
-            models.Stance.objects.filter(pk__in=[s.pk for s, _question in self.stance_deletes]).delete()
+        for batch in batched(self.stance_deletes, QUERY_CHUNK):
+            models.Stance.objects.filter(pk__in=[pk for pk, _slug, _where in batch]).delete()
 
     def write_simple(self, name: str, model, plan, refs: dict | None = None) -> None:
         creates, updates = plan
@@ -75,21 +76,29 @@ class Writing:
                 [models.Affiliation(expert=expert, order=order, **row) for expert, order, row in batch]
             )
 
-    def write_stances(self) -> None:
-        # Park moved and dropped stances out of the way first: (question, position) is unique.
-        moving = self.stance_updates + [stance for stance, _question in self.stance_deletes]
-        if moving:
-            final = {s.pk: s.position for s in moving}
-            for n, stance in enumerate(moving):
-                stance.position = 30000 + n
-            models.Stance.objects.bulk_update(moving, ["position"])
-            for stance in self.stance_updates:
-                stance.position = final[stance.pk]
-            models.Stance.objects.bulk_update(self.stance_updates, ["label", "meaning", "position"])
-        new = [models.Stance(question=question, **row) for question, row in self.stance_creates]
-        models.Stance.objects.bulk_create(new, batch_size=WRITE_CHUNK)
-        for stance, (question, _row) in zip(new, self.stance_creates, strict=True):
-            self.stances[question.slug][stance.slug] = stance.pk
+    def write_stance_changes(self, plan: tuple[list, list]) -> None:
+        """A chunk of questions' stances that move or go parked out of the way, then the changed
+        ones given their new values ((question, position) is unique)."""
+        parked, changed = plan
+        if parked:
+            models.Stance.objects.bulk_update([models.Stance(pk=pk, position=at) for pk, at in parked], ["position"])
+        if changed:
+            models.Stance.objects.bulk_update(changed, ["label", "meaning", "position"])
+
+    def write_new_stances(self) -> None:
+        """The new questions' stances, then those added to existing questions (in the file's order,
+        as planned), their ids kept with their questions' stances (``stances_of``)."""
+        for planned in (self.stance_creates, self.stance_additions):
+            for batch in batched(planned, WRITE_CHUNK):
+                question_ids = {slug: self.ids["questions"][slug] for slug in {slug for slug, _row in batch}}
+                new = [models.Stance(question_id=question_ids[slug], **row) for slug, row in batch]
+                models.Stance.objects.bulk_create(new, batch_size=WRITE_CHUNK)
+                ids = defaultdict(dict)
+                for stance, (slug, _row) in zip(new, batch, strict=True):
+                    ids[slug][stance.slug] = stance.pk
+                for slug, written in ids.items():
+                    self.stances[slug] = json.dumps(json.loads(self.stances[slug]) | written)
+        self.stance_cache.clear()
 
     def write_themes(self) -> None:
         """The themes section a chunk at a time, then the new themes the takes name (all on disk)."""
