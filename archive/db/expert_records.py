@@ -142,7 +142,7 @@ _OF_PUBLISHED = f"(OLD.status = {PUBLISHED}) <> (NEW.status = {PUBLISHED})"
 
 
 @cache
-def triggers() -> dict[str, tuple[str, str, str, list[str]]]:
+def triggers() -> journal.Triggers:
     """name -> (table, event, condition or "", statements); conditions use IS DISTINCT FROM (SQLite: IS NOT)."""
     return {
         "archive_expert_records_prediction_ai": (
@@ -231,46 +231,8 @@ def _pg_insert_statements() -> dict[str, str]:
     }
 
 
-_PG_TRUNCATE = "archive_expert_records_truncate"
-_TRUNCATED_TABLES = ("archive_prediction", "archive_takeauthor", "archive_take")
-
-
-def _sqlite_trigger(name: str) -> str:
-    table, event, condition, statements = triggers()[name]
-    when = f" WHEN {condition.replace('IS DISTINCT FROM', 'IS NOT')}" if condition else ""
-    body = " ".join(f"{sql};" for sql in statements)
-    return f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON {table} FOR EACH ROW{when} BEGIN {body} END"
-
-
-def _postgres_trigger(name: str) -> list[str]:
-    table, event, condition, statements = triggers()[name]
-    when, level = (f" WHEN ({condition})" if condition else ""), "FOR EACH ROW"
-    if event == "INSERT":
-        statements, when = [_pg_insert_statements()[name]], ""
-        # Planned afresh each time (EXECUTE), as in stance_dates.py: a plan cached when the joined
-        # tables were empty (the start of an import) would scan them whole for every new row later.
-        statements = [f"EXECUTE $sql${sql}$sql$" for sql in statements]
-        level = "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT"
-    body = " ".join(f"{sql};" for sql in statements)
-    return [
-        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NULL; END $$",
-        f"DROP TRIGGER IF EXISTS {name} ON {table}",
-        f"CREATE TRIGGER {name} AFTER {event} ON {table} {level}{when} EXECUTE FUNCTION {name}()",
-    ]
-
-
-def _postgres_truncate() -> list[str]:
-    statements = [
-        f"CREATE OR REPLACE FUNCTION {_PG_TRUNCATE}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        f"BEGIN DELETE FROM {TABLE}; RETURN NULL; END $$",
-    ]
-    for table in _TRUNCATED_TABLES:
-        statements += [
-            f"DROP TRIGGER IF EXISTS {_PG_TRUNCATE} ON {table}",
-            f"CREATE TRIGGER {_PG_TRUNCATE} AFTER TRUNCATE ON {table} FOR EACH STATEMENT "
-            f"EXECUTE FUNCTION {_PG_TRUNCATE}()",
-        ]
-    return statements
+#: PostgreSQL: ``TRUNCATE`` of any of the three tables empties the journal.
+_PG_TRUNCATE = {"archive_expert_records_truncate": ("archive_prediction", "archive_takeauthor", "archive_take")}
 
 
 def install(connection: BaseDatabaseWrapper) -> None:
@@ -281,15 +243,8 @@ def install(connection: BaseDatabaseWrapper) -> None:
     with connection.cursor() as cursor:
         for sql in _CREATE:
             cursor.execute(sql)
-        for name in triggers():
-            if connection.vendor == "postgresql":
-                for sql in _postgres_trigger(name):
-                    cursor.execute(sql)
-            else:
-                cursor.execute(_sqlite_trigger(name))
-        if connection.vendor == "postgresql":
-            for sql in _postgres_truncate():
-                cursor.execute(sql)
+    inserts = {name: [sql] for name, sql in _pg_insert_statements().items()}
+    journal.install_triggers(connection, triggers(), inserts, _PG_TRUNCATE, [f"DELETE FROM {TABLE}"])
     compact(connection)
     with connection.cursor() as cursor:
         # planner statistics at once (one row per expert): the leaderboard's plan, and the
@@ -303,16 +258,8 @@ def uninstall_sqlite_triggers(connection: BaseDatabaseWrapper) -> None:
 
 
 def uninstall(connection: BaseDatabaseWrapper) -> None:
+    journal.drop_triggers(connection, triggers(), _PG_TRUNCATE)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            for name, (table, *_) in triggers().items():
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-                cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
-            for table in _TRUNCATED_TABLES:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {_PG_TRUNCATE} ON {table}")
-            cursor.execute(f"DROP FUNCTION IF EXISTS {_PG_TRUNCATE}()")
-        else:
-            uninstall_sqlite_triggers(connection)
         cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
 
 

@@ -75,7 +75,7 @@ def _take(row: str, sign: str) -> str:
 
 
 # name -> (table, event, condition or "", statements); conditions use IS DISTINCT FROM (SQLite: IS NOT).
-TRIGGERS: dict[str, tuple[str, str, str, list[str]]] = {
+TRIGGERS: journal.Triggers = {
     "archive_prediction_counts_prediction_ai": ("archive_prediction", "INSERT", "", [_prediction("NEW", "")]),
     "archive_prediction_counts_prediction_au": (
         "archive_prediction",
@@ -104,49 +104,8 @@ _PG_INSERTS = {
 #: Every counted prediction: the fresh count ``compact()`` writes and ``differences()`` compares with.
 _FRESH = _counted("archive_prediction p", "archive_take t")
 _SUMS = f"SELECT {KEY}, sum(n) FROM {TABLE} GROUP BY {KEY} HAVING sum(n) <> 0"
-_PG_TRUNCATE = "archive_prediction_counts_truncate"
-_TRUNCATED_TABLES = ("archive_prediction", "archive_take")
-
-
-def _sqlite_trigger(name: str) -> str:
-    table, event, condition, statements = TRIGGERS[name]
-    when = f" WHEN {condition.replace('IS DISTINCT FROM', 'IS NOT')}" if condition else ""
-    body = " ".join(f"{sql};" for sql in statements)
-    return f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON {table} FOR EACH ROW{when} BEGIN {body} END"
-
-
-def _postgres_function(name: str, statements: list[str]) -> str:
-    body = " ".join(f"{sql};" for sql in statements)
-    return (
-        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NULL; END $$"
-    )
-
-
-def _postgres_trigger(name: str) -> list[str]:
-    table, event, condition, statements = TRIGGERS[name]
-    when, level = (f" WHEN ({condition})" if condition else ""), "FOR EACH ROW"
-    if event == "INSERT":
-        # Planned afresh each time (EXECUTE), as in totals.py: a plan cached when the joined table
-        # was empty (the start of an import) would scan it whole for every new row once it is not.
-        statements, when = [f"EXECUTE $sql${_PG_INSERTS[table]}$sql$"], ""
-        level = "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT"
-    return [
-        _postgres_function(name, statements),
-        f"DROP TRIGGER IF EXISTS {name} ON {table}",
-        f"CREATE TRIGGER {name} AFTER {event} ON {table} {level}{when} EXECUTE FUNCTION {name}()",
-    ]
-
-
-def _postgres_truncate() -> list[str]:
-    """``TRUNCATE`` of the takes or the predictions: count the journal afresh (cheap: what is left)."""
-    statements = [_postgres_function(_PG_TRUNCATE, [f"DELETE FROM {TABLE}", f"INSERT INTO {TABLE} {_FRESH}"])]
-    for table in _TRUNCATED_TABLES:
-        statements += [
-            f"DROP TRIGGER IF EXISTS {_PG_TRUNCATE} ON {table}",
-            f"CREATE TRIGGER {_PG_TRUNCATE} AFTER TRUNCATE ON {table} FOR EACH STATEMENT "
-            f"EXECUTE FUNCTION {_PG_TRUNCATE}()",
-        ]
-    return statements
+#: PostgreSQL: ``TRUNCATE`` of the takes or the predictions counts the journal afresh (cheap: what is left).
+_PG_TRUNCATE = {"archive_prediction_counts_truncate": ("archive_prediction", "archive_take")}
 
 
 def install(connection: BaseDatabaseWrapper) -> None:
@@ -157,15 +116,9 @@ def install(connection: BaseDatabaseWrapper) -> None:
     with connection.cursor() as cursor:
         for sql in _CREATE:
             cursor.execute(sql)
-        for name in TRIGGERS:
-            if connection.vendor == "postgresql":
-                for sql in _postgres_trigger(name):
-                    cursor.execute(sql)
-            else:
-                cursor.execute(_sqlite_trigger(name))
-        if connection.vendor == "postgresql":
-            for sql in _postgres_truncate():
-                cursor.execute(sql)
+    inserts = {name: [_PG_INSERTS[table]] for name, (table, event, *_) in TRIGGERS.items() if event == "INSERT"}
+    recount = [f"DELETE FROM {TABLE}", f"INSERT INTO {TABLE} {_FRESH}"]
+    journal.install_triggers(connection, TRIGGERS, inserts, _PG_TRUNCATE, recount)
     compact(connection)
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {TABLE}")  # as expert_records.install: every archive table has statistics
@@ -177,16 +130,8 @@ def uninstall_sqlite_triggers(connection: BaseDatabaseWrapper) -> None:
 
 
 def uninstall(connection: BaseDatabaseWrapper) -> None:
+    journal.drop_triggers(connection, TRIGGERS, _PG_TRUNCATE)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            for name, (table, *_) in TRIGGERS.items():
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-                cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
-            for table in _TRUNCATED_TABLES:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {_PG_TRUNCATE} ON {table}")
-            cursor.execute(f"DROP FUNCTION IF EXISTS {_PG_TRUNCATE}()")
-        else:
-            uninstall_sqlite_triggers(connection)
         cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
 
 

@@ -73,8 +73,8 @@ def _take(row: str, sign: str) -> str:
     )
 
 
-# name -> (table, event, condition or "", statements); conditions use IS DISTINCT FROM (SQLite: IS NOT).
-TRIGGERS: dict[str, tuple[str, str, str, list[str]]] = {
+# name -> (table, event, condition or "", statements), as archive/db/journal.py takes them.
+TRIGGERS: journal.Triggers = {
     "archive_stance_dates_pi": ("archive_position", "INSERT", "", [_position("NEW", "1")]),
     "archive_stance_dates_pu": (
         "archive_position",
@@ -96,59 +96,21 @@ TRIGGERS: dict[str, tuple[str, str, str, list[str]]] = {
 }
 
 #: PostgreSQL: the insert triggers once per statement over their new rows, one row per key.
-_PG_INSERT_STATEMENTS = {
-    "archive_stance_dates_pi": (
+_PG_INSERTS = {
+    "archive_stance_dates_pi": [
         f"INSERT INTO {TABLE} SELECT p.question_id, p.stance_id, t.published, t.date_precision, count(*) "
         f"FROM new_rows p JOIN archive_take t ON t.id = p.take_id WHERE t.status = {PUBLISHED} "
         "GROUP BY p.question_id, p.stance_id, t.published, t.date_precision"
-    ),
-    "archive_stance_dates_ti": (
+    ],
+    "archive_stance_dates_ti": [
         f"INSERT INTO {TABLE} SELECT p.question_id, p.stance_id, t.published, t.date_precision, count(*) "
         f"FROM new_rows t JOIN archive_position p ON p.take_id = t.id WHERE t.status = {PUBLISHED} "
         "GROUP BY p.question_id, p.stance_id, t.published, t.date_precision"
-    ),
+    ],
 }
 #: PostgreSQL: ``TRUNCATE`` of either table empties the journal (truncating the takes truncates
 #: their positions too; truncating the positions alone leaves nothing to count).
-_PG_TRUNCATE = {"archive_stance_dates_tt": "archive_take", "archive_stance_dates_pt": "archive_position"}
-
-
-def _sqlite_trigger(name: str) -> str:
-    table, event, condition, statements = TRIGGERS[name]
-    when = f" WHEN {condition.replace('IS DISTINCT FROM', 'IS NOT')}" if condition else ""
-    body = " ".join(f"{sql};" for sql in statements)
-    return f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON {table} FOR EACH ROW{when} BEGIN {body} END"
-
-
-def _postgres_function(name: str, body: str) -> str:
-    return (
-        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NULL; END $$"
-    )
-
-
-def _postgres_trigger(name: str) -> list[str]:
-    table, event, condition, statements = TRIGGERS[name]
-    when, level = (f" WHEN ({condition})" if condition else ""), "FOR EACH ROW"
-    if event == "INSERT":
-        statements, when = [_PG_INSERT_STATEMENTS[name]], ""
-        # Planned afresh each time (EXECUTE): a plan cached when the joined table was empty (the
-        # start of an import) would scan it whole for every new row once it is not.
-        statements = [f"EXECUTE $sql${sql}$sql$" for sql in statements]
-        level = "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT"
-    return [
-        _postgres_function(name, " ".join(f"{sql};" for sql in statements)),
-        f"DROP TRIGGER IF EXISTS {name} ON {table}",
-        f"CREATE TRIGGER {name} AFTER {event} ON {table} {level}{when} EXECUTE FUNCTION {name}()",
-    ]
-
-
-def _postgres_truncate(name: str) -> list[str]:
-    table = _PG_TRUNCATE[name]
-    return [
-        _postgres_function(name, f"DELETE FROM {TABLE};"),
-        f"DROP TRIGGER IF EXISTS {name} ON {table}",
-        f"CREATE TRIGGER {name} AFTER TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
-    ]
+_PG_TRUNCATE = {"archive_stance_dates_tt": ("archive_take",), "archive_stance_dates_pt": ("archive_position",)}
 
 
 def install(connection: BaseDatabaseWrapper) -> None:
@@ -159,16 +121,7 @@ def install(connection: BaseDatabaseWrapper) -> None:
     with connection.cursor() as cursor:
         for sql in _CREATE:
             cursor.execute(sql)
-        for name in TRIGGERS:
-            if connection.vendor == "postgresql":
-                for sql in _postgres_trigger(name):
-                    cursor.execute(sql)
-            else:
-                cursor.execute(_sqlite_trigger(name))
-        if connection.vendor == "postgresql":
-            for name in _PG_TRUNCATE:
-                for sql in _postgres_truncate(name):
-                    cursor.execute(sql)
+    journal.install_triggers(connection, TRIGGERS, _PG_INSERTS, _PG_TRUNCATE, [f"DELETE FROM {TABLE}"])
     compact(connection)
 
 
@@ -178,14 +131,8 @@ def uninstall_sqlite_triggers(connection: BaseDatabaseWrapper) -> None:
 
 
 def uninstall(connection: BaseDatabaseWrapper) -> None:
+    journal.drop_triggers(connection, TRIGGERS, _PG_TRUNCATE)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            tables = {name: table for name, (table, *_) in TRIGGERS.items()} | _PG_TRUNCATE
-            for name, table in tables.items():
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-                cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
-        else:
-            uninstall_sqlite_triggers(connection)
         cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
 
 

@@ -49,55 +49,28 @@ _SUMS = f"SELECT published, date_precision, sum(n) FROM {TABLE} GROUP BY publish
 _OLD_OUT = f"INSERT INTO {TABLE} SELECT OLD.published, OLD.date_precision, -1 WHERE OLD.status = {PUBLISHED}"
 _NEW_IN = f"INSERT INTO {TABLE} SELECT NEW.published, NEW.date_precision, 1 WHERE NEW.status = {PUBLISHED}"
 
-# name -> (event, condition or "", statements); conditions use IS DISTINCT FROM (SQLite: IS NOT).
-TRIGGERS: dict[str, tuple[str, str, list[str]]] = {
-    "archive_take_dates_ai": ("INSERT", f"NEW.status = {PUBLISHED}", [_NEW_IN]),
+# name -> (table, event, condition or "", statements), as archive/db/journal.py takes them.
+TRIGGERS: journal.Triggers = {
+    "archive_take_dates_ai": ("archive_take", "INSERT", f"NEW.status = {PUBLISHED}", [_NEW_IN]),
     "archive_take_dates_au": (
+        "archive_take",
         "UPDATE OF status, published, date_precision",
         f"(OLD.status = {PUBLISHED} OR NEW.status = {PUBLISHED}) AND (OLD.status IS DISTINCT FROM NEW.status "
         "OR OLD.published IS DISTINCT FROM NEW.published OR OLD.date_precision IS DISTINCT FROM NEW.date_precision)",
         [_OLD_OUT, _NEW_IN],
     ),
-    "archive_take_dates_ad": ("DELETE", f"OLD.status = {PUBLISHED}", [_OLD_OUT]),
+    "archive_take_dates_ad": ("archive_take", "DELETE", f"OLD.status = {PUBLISHED}", [_OLD_OUT]),
 }
 
 #: PostgreSQL: the insert trigger once per statement, one row per date of its new published takes.
-_PG_INSERT_STATEMENT = (
-    f"INSERT INTO {TABLE} SELECT published, date_precision, count(*) FROM new_rows "
-    f"WHERE status = {PUBLISHED} GROUP BY published, date_precision"
-)
-_PG_TRUNCATE = "archive_take_dates_truncate"
-
-
-def _sqlite_trigger(name: str) -> str:
-    event, condition, statements = TRIGGERS[name]
-    when = f" WHEN {condition.replace('IS DISTINCT FROM', 'IS NOT')}" if condition else ""
-    body = " ".join(f"{sql};" for sql in statements)
-    return f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON archive_take FOR EACH ROW{when} BEGIN {body} END"
-
-
-def _postgres_trigger(name: str) -> list[str]:
-    event, condition, statements = TRIGGERS[name]
-    when, level = (f" WHEN ({condition})" if condition else ""), "FOR EACH ROW"
-    if event == "INSERT":
-        statements, when = [_PG_INSERT_STATEMENT], ""
-        level = "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT"
-    body = " ".join(f"{sql};" for sql in statements)
-    return [
-        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NULL; END $$",
-        f"DROP TRIGGER IF EXISTS {name} ON archive_take",
-        f"CREATE TRIGGER {name} AFTER {event} ON archive_take {level}{when} EXECUTE FUNCTION {name}()",
+_PG_INSERTS = {
+    "archive_take_dates_ai": [
+        f"INSERT INTO {TABLE} SELECT published, date_precision, count(*) FROM new_rows "
+        f"WHERE status = {PUBLISHED} GROUP BY published, date_precision"
     ]
-
-
-def _postgres_truncate() -> list[str]:
-    return [
-        f"CREATE OR REPLACE FUNCTION {_PG_TRUNCATE}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        f"BEGIN DELETE FROM {TABLE}; RETURN NULL; END $$",
-        f"DROP TRIGGER IF EXISTS {_PG_TRUNCATE} ON archive_take",
-        f"CREATE TRIGGER {_PG_TRUNCATE} AFTER TRUNCATE ON archive_take FOR EACH STATEMENT "
-        f"EXECUTE FUNCTION {_PG_TRUNCATE}()",
-    ]
+}
+#: PostgreSQL: ``TRUNCATE`` of the takes empties the journal.
+_PG_TRUNCATE = {"archive_take_dates_truncate": ("archive_take",)}
 
 
 def install(connection: BaseDatabaseWrapper) -> None:
@@ -107,15 +80,7 @@ def install(connection: BaseDatabaseWrapper) -> None:
         raise RuntimeError(f"The archive supports PostgreSQL and SQLite, not {connection.vendor}.")
     with connection.cursor() as cursor:
         cursor.execute(_CREATE)
-        for name in TRIGGERS:
-            if connection.vendor == "postgresql":
-                for sql in _postgres_trigger(name):
-                    cursor.execute(sql)
-            else:
-                cursor.execute(_sqlite_trigger(name))
-        if connection.vendor == "postgresql":
-            for sql in _postgres_truncate():
-                cursor.execute(sql)
+    journal.install_triggers(connection, TRIGGERS, _PG_INSERTS, _PG_TRUNCATE, [f"DELETE FROM {TABLE}"])
     compact(connection)
 
 
@@ -125,13 +90,8 @@ def uninstall_sqlite_triggers(connection: BaseDatabaseWrapper) -> None:
 
 
 def uninstall(connection: BaseDatabaseWrapper) -> None:
+    journal.drop_triggers(connection, TRIGGERS, _PG_TRUNCATE)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            for name in (*TRIGGERS, _PG_TRUNCATE):
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON archive_take")
-                cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
-        else:
-            uninstall_sqlite_triggers(connection)
         cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
 
 

@@ -80,8 +80,8 @@ def _take(row: str, sign: str) -> list[str]:
 
 _CHILD_UPDATE = "OLD.take_id IS DISTINCT FROM NEW.take_id OR OLD.{expert} IS DISTINCT FROM NEW.{expert}"
 
-# name -> (table, event, condition or "", statements); conditions use IS DISTINCT FROM (SQLite: IS NOT).
-TRIGGERS: dict[str, tuple[str, str, str, list[str]]] = {}
+# name -> (table, event, condition or "", statements), as archive/db/journal.py takes them.
+TRIGGERS: journal.Triggers = {}
 for _table, _expert in CHILDREN.items():
     _short = _table.removeprefix("archive_")
     TRIGGERS[f"archive_totals_{_short}_ai"] = (_table, "INSERT", "", _child(_table, "NEW", ""))
@@ -133,49 +133,10 @@ def _fresh() -> str:
 
 _FRESH = _fresh()
 _SUMS = f"SELECT kind, key, sum(n) FROM {TABLE} GROUP BY kind, key HAVING sum(n) <> 0"
-_PG_TRUNCATE = "archive_totals_truncate"
-
-
-def _sqlite_trigger(name: str) -> str:
-    table, event, condition, statements = TRIGGERS[name]
-    when = f" WHEN {condition.replace('IS DISTINCT FROM', 'IS NOT')}" if condition else ""
-    body = " ".join(f"{sql};" for sql in statements)
-    return f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON {table} FOR EACH ROW{when} BEGIN {body} END"
-
-
-def _postgres_function(name: str, statements: list[str]) -> str:
-    body = " ".join(f"{sql};" for sql in statements)
-    return (
-        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} RETURN NULL; END $$"
-    )
-
-
-def _postgres_trigger(name: str) -> list[str]:
-    table, event, condition, statements = TRIGGERS[name]
-    when, level = (f" WHEN ({condition})" if condition else ""), "FOR EACH ROW"
-    if event == "INSERT":
-        statements, when = _pg_insert_statements(table), ""
-        # Planned afresh each time (EXECUTE): a plan cached when the joined table was empty (the
-        # start of an import) would scan it whole for every new row once it is not.
-        statements = [f"EXECUTE $sql${sql}$sql$" for sql in statements]
-        level = "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT"
-    return [
-        _postgres_function(name, statements),
-        f"DROP TRIGGER IF EXISTS {name} ON {table}",
-        f"CREATE TRIGGER {name} AFTER {event} ON {table} {level}{when} EXECUTE FUNCTION {name}()",
-    ]
-
-
-def _postgres_truncate() -> list[str]:
-    """``TRUNCATE`` of the takes or any child table: count the journal afresh (cheap: what is left)."""
-    statements = [_postgres_function(_PG_TRUNCATE, [f"DELETE FROM {TABLE}", f"INSERT INTO {TABLE} {_FRESH}"])]
-    for table in ("archive_take", *CHILDREN):
-        statements += [
-            f"DROP TRIGGER IF EXISTS {_PG_TRUNCATE} ON {table}",
-            f"CREATE TRIGGER {_PG_TRUNCATE} AFTER TRUNCATE ON {table} FOR EACH STATEMENT "
-            f"EXECUTE FUNCTION {_PG_TRUNCATE}()",
-        ]
-    return statements
+#: PostgreSQL: the insert triggers' statements over their new rows, by trigger.
+_PG_INSERTS = {name: _pg_insert_statements(table) for name, (table, event, *_) in TRIGGERS.items() if event == "INSERT"}
+#: PostgreSQL: ``TRUNCATE`` of the takes or any child table counts the journal afresh (cheap: what is left).
+_PG_TRUNCATE = {"archive_totals_truncate": ("archive_take", *CHILDREN)}
 
 
 def install(connection: BaseDatabaseWrapper) -> None:
@@ -186,15 +147,8 @@ def install(connection: BaseDatabaseWrapper) -> None:
     with connection.cursor() as cursor:
         for sql in _CREATE:
             cursor.execute(sql)
-        for name in TRIGGERS:
-            if connection.vendor == "postgresql":
-                for sql in _postgres_trigger(name):
-                    cursor.execute(sql)
-            else:
-                cursor.execute(_sqlite_trigger(name))
-        if connection.vendor == "postgresql":
-            for sql in _postgres_truncate():
-                cursor.execute(sql)
+    recount = [f"DELETE FROM {TABLE}", f"INSERT INTO {TABLE} {_FRESH}"]
+    journal.install_triggers(connection, TRIGGERS, _PG_INSERTS, _PG_TRUNCATE, recount)
     compact(connection)
 
 
@@ -204,16 +158,8 @@ def uninstall_sqlite_triggers(connection: BaseDatabaseWrapper) -> None:
 
 
 def uninstall(connection: BaseDatabaseWrapper) -> None:
+    journal.drop_triggers(connection, TRIGGERS, _PG_TRUNCATE)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            for name, (table, *_) in TRIGGERS.items():
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-                cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
-            for table in ("archive_take", *CHILDREN):
-                cursor.execute(f"DROP TRIGGER IF EXISTS {_PG_TRUNCATE} ON {table}")
-            cursor.execute(f"DROP FUNCTION IF EXISTS {_PG_TRUNCATE}()")
-        else:
-            uninstall_sqlite_triggers(connection)
         cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
 
 
