@@ -92,3 +92,27 @@ def test_a_searched_take_list_charts_only_the_matches_it_counted(db, monkeypatch
     volume = response.context["volume"]
     assert sum(column.total for column in volume.columns) == 2
     assert volume.title.startswith("The newest 2 of these takes")
+
+
+@pytest.mark.parametrize("resource", ["takes", "quotes"])
+def test_an_api_search_takes_a_slot_and_runs_unranked_without_one(dated_takes, one_slot, monkeypatch, resource):
+    """The API's lists with ``q`` wait for a slot as the pages do: with every slot held they answer
+    200, unranked (the ranking sees ``degraded()``); with one free they rank."""
+    seen = []
+    real = gate.degraded
+    monkeypatch.setattr(gate, "degraded", lambda: seen.append(real()) or seen[-1])
+    assert Client().get(f"/api/v1/{resource}/?q=korea").status_code == 200
+    assert seen and not any(seen)
+    held = gate.acquire()
+    assert held is not None
+    try:
+        seen.clear()
+        assert Client().get(f"/api/v1/{resource}/?q=korea&n=1").status_code == 200
+        assert seen and all(seen)
+        seen.clear()
+        assert Client().get(f"/api/v1/{resource}/").status_code == 200  # no words: no slot, no wait
+        assert not seen
+    finally:
+        gate.release(held)
+    titles = [row["title"] for row in Client().get("/api/v1/takes/?q=korea&n=2").json()["results"]]
+    assert titles[0] == "Korea talks"

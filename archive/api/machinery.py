@@ -1,6 +1,7 @@
 """What every API resource shares: a list and a detail, GET only, looked up by a checked id or
-slug, fetched in a fixed number of queries, with its error answers in the schema. (The policy
-classes REST_FRAMEWORK names, throttle, pages and format: archive/api/policy.py.)"""
+slug, fetched in a fixed number of queries, with its error answers in the schema; a list with
+words (``q``) takes a search slot as the search pages do. (The policy classes REST_FRAMEWORK
+names, throttle, pages and format: archive/api/policy.py.)"""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from django.http import HttpRequest, JsonResponse
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import NotFound
+
+from archive.search import gate
 
 SLUG_LOOKUP = re.compile(r"[-a-zA-Z0-9_]{1,100}")
 ID_LOOKUP = re.compile(r"[1-9][0-9]{0,17}")  # fits a bigint: a longer number is no id, not an overflow
@@ -30,6 +33,15 @@ class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     http_method_names = ["get", "head"]
     lookup_field = "slug"
     lookup_value_regex = "[^/]+"  # checked in get_object: a malformed value is a JSON 404
+
+    def list(self, request, *args, **kwargs):
+        """A list with words (``q``) is a search: it holds one of the machine's search slots, as the
+        search pages do, and runs unranked (newest first) when none is freed in time
+        (archive/search/gate.py); the per-client throttle alone let many addresses rank at once."""
+        if not request.query_params.get("q", "").strip():
+            return super().list(request, *args, **kwargs)
+        with gate.search_slot():
+            return super().list(request, *args, **kwargs)
 
     def get_queryset(self):
         queryset = super().get_queryset()
