@@ -20,7 +20,6 @@ from django.urls import reverse
 
 from archive.jinja2 import url
 from archive.models import Expert, Position, Question, Quote, Stance, Take, TakeAuthor
-from archive.stance_phases import expert_position_rows
 
 # --------------------------------------------------------------------------- take cards
 
@@ -204,7 +203,8 @@ def stance_split(question: Question, counts: dict[int, int]) -> Split:
 # --------------------------------------------------------------------------- who holds which stance
 
 
-def _newest_first(position: Position) -> tuple:
+def newest_first(position: Position) -> tuple:
+    """A position's take date (undated oldest), then its take: sorted in reverse, newest first."""
     return (position.take.published or datetime.date.min, position.take_id)
 
 
@@ -279,7 +279,7 @@ def holders_by_stance(positions, expert_ids=None) -> dict[int, list[StanceHolder
             by_expert[authorship.expert_id].append(position)
     holders: dict[int, list[StanceHolder]] = defaultdict(list)
     for expert_id, held in by_expert.items():
-        held.sort(key=_newest_first, reverse=True)
+        held.sort(key=newest_first, reverse=True)
         for stance_id in dict.fromkeys(p.stance_id for p in held):
             holders[stance_id].append(
                 StanceHolder(
@@ -411,56 +411,6 @@ def _evidence_quote(position: Position, using: str) -> Quote:
     return quote
 
 
-#: What a line of the expert page's timeline reads of a position (templates/jinja2/archive/expert_detail.html
-#: and cards/_stance_chip.html): no full text, no evidence.
-TIMELINE_FIELDS = (
-    "take_id",
-    "question_id",
-    "stance_id",
-    "take__title",
-    "take__slug",
-    "take__published",
-    "take__date_precision",
-    "question__text",
-    "question__slug",
-    "question__short_label",
-    "question__order",
-    "stance__label",
-    "stance__slug",
-    "stance__position",
-)
-
-
-def _newest_position_first(row: tuple) -> tuple:
-    """A position's place in an expert's timeline (``stance_phases.POSITION_ROW``): the newest take
-    first (undated ones last), then the take's id downwards, then by question."""
-    _, take_id, question_id, _, published, *_ = row
-    return (published is None, -published.toordinal() if published else 0, -take_id, question_id)
-
-
-def newest_positions_of(expert_id: int, limit: int, rows: list[tuple] | None = None) -> QuerySet:
-    """An expert's ``limit`` newest published positions (newest take first, then by question), with
-    take (its date, title and address), question and stance: what the expert page's "stances over
-    time" lists (it shows no evidence: the take's page does).
-
-    Ranked from ``rows``, every published position of the expert (``stance_phases.
-    expert_position_rows``, which the page's stance per phase reads too; read here when not
-    given), and only the ``limit`` first are then read with what the page shows, by id. Ranking
-    them in SQL walked the expert's takes and their positions a second time; with ``ORDER BY …
-    LIMIT`` over the joined rows, PostgreSQL walked the newest-first index of every published take
-    (19,000 buffers for an author whose takes are older, at 100,000 takes).
-    """
-    rows = expert_position_rows(expert_id) if rows is None else rows
-    ids = [row[0] for row in sorted(rows, key=_newest_position_first)[:limit]]
-    newest = [F("take__published").desc(nulls_last=True), F("take_id").desc(), F("question_id").asc()]
-    return (
-        Position.objects.filter(pk__in=ids)
-        .select_related("take", "question", "stance")
-        .only(*TIMELINE_FIELDS)
-        .order_by(*newest)
-    )
-
-
 def newest_holders(positions, experts: dict[int, Expert]) -> dict[int, list[StanceHolder]]:
     """Group rows of ``newest_positions`` under each stance, one entry per expert, by sort name.
 
@@ -478,14 +428,14 @@ def newest_holders(positions, experts: dict[int, Expert]) -> dict[int, list[Stan
     holders: dict[int, list[StanceHolder]] = defaultdict(list)
     for expert_id, by_stance in held.items():
         for rows in by_stance.values():
-            rows.sort(key=_newest_first, reverse=True)
+            rows.sort(key=newest_first, reverse=True)
         for stance_id, mine in by_stance.items():
             others = [p for other, rows in by_stance.items() if other != stance_id for p in rows]
             holders[stance_id].append(
                 StanceHolder(
                     expert=experts[expert_id],
                     positions=mine,
-                    others=sorted(others, key=_newest_first, reverse=True) if len(by_stance) > 2 else others,
+                    others=sorted(others, key=newest_first, reverse=True) if len(by_stance) > 2 else others,
                     takes=counts[expert_id, stance_id],
                     other_takes=totals[expert_id] - counts[expert_id, stance_id],
                 )
@@ -524,26 +474,3 @@ def explain_holders(groups: list[tuple], experts: dict[int, Expert]) -> None:
         year = lead.take.published.year if lead is not None and lead.take.published else None
         holder.affiliations_then = [a for a in holder.expert.affiliations.all() if a.held_in(year)]
         holder.summary_sentence = first_sentence(summaries.get(lead.take_id) or "") if lead is not None else ""
-
-
-@dataclass
-class StanceOverTime:
-    """An expert's positions on one question, oldest first."""
-
-    question: Question
-    positions: list[Position]
-
-    @property
-    def changed(self) -> bool:
-        return len({p.stance_id for p in self.positions}) > 1
-
-
-def stances_over_time(positions) -> list[StanceOverTime]:
-    """Positions (one expert's, with take/question/stance loaded) grouped by question."""
-    grouped: dict[int, StanceOverTime] = {}
-    for position in positions:
-        entry = grouped.setdefault(position.question_id, StanceOverTime(position.question, []))
-        entry.positions.append(position)
-    for entry in grouped.values():
-        entry.positions.sort(key=_newest_first)
-    return sorted(grouped.values(), key=lambda e: (e.question.order, e.question.pk))

@@ -70,7 +70,7 @@ POSITION_ROW = (
 def expert_position_rows(expert_id: int) -> list[tuple]:
     """Every published position of the expert's takes, as ``POSITION_ROW`` tuples, in one query: the
     expert page reads their takes' positions once, and both its timeline
-    (``reading.newest_positions_of``) and its stance per phase (``expert_phases``) are made from
+    (``expert_timeline.newest_positions_of``) and its stance per phase (``expert_phases``) are made from
     these rows (each read them again before: two walks of the same ~1,000 positions, 3,700
     PostgreSQL buffers each for an author of 531 takes, and the phase's CASE compiled each time)."""
     their_takes = TakeAuthor.objects.filter(expert_id=expert_id).values("take_id")

@@ -2,7 +2,7 @@
 
 - Its quotes are ranked by id first (``views.experts.newest_quotes_of``): the same quotes, in the
   same order, as ``ORDER BY … LIMIT`` over every quote joined with its take.
-- Its timeline reads only what a line shows (``reading.TIMELINE_FIELDS``): rendering it reads
+- Its timeline reads only what a line shows (``expert_timeline.TIMELINE_FIELDS``): rendering it reads
   nothing more from the database.
 - Its prediction record is counted in one query, the expert being loaded already: the same record
   as the leaderboard's aggregate gives.
@@ -15,8 +15,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from archive import scores
+from archive.expert_timeline import newest_positions_of
 from archive.models import Outcome, Prediction, Quote, Status
-from archive.reading import newest_positions_of
 from archive.views.experts import newest_quotes_of
 from tests.factories import ExpertFactory, PositionFactory, QuoteFactory, StanceFactory, TakeFactory
 

@@ -3,7 +3,7 @@
 - ``stance_phases.expert_position_rows``: every published position of the expert's takes, no draft's.
 - ``stance_phases.expert_phases`` made from those rows: the same stances per phase, counts and
   newest dates as the SQL aggregate it replaces (``phase_expression`` grouped in the database).
-- ``reading.newest_positions_of`` ranked from those rows: the same positions as the window ranking.
+- ``expert_timeline.newest_positions_of`` ranked from those rows: the same positions as the window ranking.
 - The page reads the positions once for both sections, and its timeline chips and take cards,
   called as macros, print what the includes printed.
 """
@@ -17,10 +17,11 @@ from django.db.models.functions import RowNumber
 from django.template import engines
 from django.test.utils import CaptureQueriesContext
 
+from archive.expert_timeline import TIMELINE_FIELDS, newest_positions_of
 from archive.models import Position, Status, Take, TakeAuthor
 from archive.pagination import paginate
 from archive.phases import phase_expression
-from archive.reading import TIMELINE_FIELDS, newest_positions_of, take_cards
+from archive.reading import take_cards
 from archive.stance_phases import expert_phases, expert_position_rows
 from tests.factories import ExpertFactory, PositionFactory, QuestionFactory, StanceFactory, TakeFactory
 

@@ -5,7 +5,7 @@
 - The take list's first pages in date order are slices of the ids the facets read
   (``FacetCounts.newest``): every page equals the list's own order, inside and past the slice.
 - The expert page's stances over time are ranked by a window over the expert's takes
-  (``reading.newest_positions_of``): the same rows as ``ORDER BY … LIMIT`` over every position.
+  (``expert_timeline.newest_positions_of``): the same rows as ``ORDER BY … LIMIT`` over every position.
 """
 
 import datetime
@@ -16,10 +16,10 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from archive import cache
+from archive.expert_timeline import newest_positions_of
 from archive.filters import TakeFilter, facets
 from archive.filters.facets import FacetCounter, run_together
 from archive.models import Position, Status, Take, TakeKind
-from archive.reading import newest_positions_of
 from tests.factories import (
     CollectionFactory,
     ExpertFactory,

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 
 from archive import cache, scores
 from archive.db import data_version
+from archive.expert_timeline import newest_positions_of, stances_over_time
 from archive.filters import ExpertFilter
 from archive.filters.facets import FACET_CAP
 from archive.filters.menu_counts import expert_menu_counts
@@ -37,8 +38,6 @@ from archive.reading import (
     holders_by_stance,
     newest_holders,
     newest_positions,
-    newest_positions_of,
-    stances_over_time,
     take_cards,
 )
 from archive.stance_phases import expert_phases, expert_position_rows
@@ -196,7 +195,7 @@ def expert_list(request: HttpRequest) -> HttpResponse:
 class ExpertSections:
     """What an expert's page shows besides their takes."""
 
-    stances: list  # reading.StanceOverTime per question, from their newest POSITIONS_SHOWN positions
+    stances: list  # expert_timeline.StanceOverTime per question, from their newest POSITIONS_SHOWN positions
     more_positions: bool
     quotes: list[Quote]  # their newest QUOTES_SHOWN quotes; the rest on /quotes/?speaker=…
     more_quotes: bool
